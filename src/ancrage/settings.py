@@ -1,0 +1,63 @@
+"""Settings resolved once, at the entry point (env > defaults). No import-time side effects."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ancrage.errors import ConfigError
+
+HOME_ENV = "ANCRAGE_HOME"
+
+
+def default_home() -> Path:
+    """``$ANCRAGE_HOME``, else ``$XDG_DATA_HOME/ancrage``, else ``~/.local/share/ancrage``."""
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "ancrage"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Ancrage keeps its data. Directories are created on first write, never on import."""
+
+    home: Path
+
+    @classmethod
+    def resolve(cls, home: str | Path | None = None) -> Settings:
+        path = Path(home).expanduser() if home is not None else default_home()
+        if path.exists() and not path.is_dir():
+            raise ConfigError(
+                "the data home is a file, not a directory",
+                file=path,
+                hint=f"Pass --home with a directory or unset {HOME_ENV}.",
+            )
+        return cls(home=path.resolve())
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def reference_dir(self) -> Path:
+        """Downloaded reference data (CPV labels, SIRENE extracts...)."""
+        return self.home / "reference"
+
+    def ensure(self) -> None:
+        """Create the data home (called by commands that write)."""
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the data home ({exc.strerror})",
+                file=self.home,
+                hint=f"Pass --home with a writable directory or set {HOME_ENV}.",
+            ) from exc
