@@ -1,0 +1,62 @@
+"""ancrage load: load DECP files into the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ancrage.cli.common import (
+    HomeOption,
+    RichLoadProgress,
+    TableFormat,
+    err,
+    out,
+    print_json,
+    rich_table,
+    settings,
+)
+from ancrage.ingest.pipeline import LoadResult, load_paths
+
+
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Fichiers DECP (JSON 2019/2024, XML, CSV…).")],
+    home: HomeOption = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+    source_format: Annotated[
+        str | None,
+        typer.Option("--source-format", help="Forcer le format au lieu de le détecter."),
+    ] = None,
+) -> None:
+    """Charge des fichiers DECP dans l'entrepôt et compte, par fichier, ce qui a été fait."""
+    with RichLoadProgress() as progress:
+        result = load_paths(settings(home), paths, progress=progress, source_format=source_format)
+    show_result(result, output)
+    if result.errors:
+        raise typer.Exit(code=max(e.exit_code for e in result.errors))
+
+
+def show_result(result: LoadResult, output: TableFormat, title: str | None = None) -> None:
+    if output is TableFormat.json:
+        print_json([r.as_json() for r in result.reports])
+    elif result.reports:
+        rows = [
+            [
+                Path(r.file).name + (" (déjà chargé)" if r.already_loaded else ""),
+                r.detected_format,
+                r.read,
+                r.loaded,
+                r.repaired,
+                r.quarantined,
+                r.duplicates,
+            ]
+            for r in result.reports
+        ]
+        columns = ["fichier", "format", "lus", "chargés", "réparés", "quarantaine", "doublons"]
+        out().print(rich_table(title, columns, rows))
+    console = err()
+    for error in result.errors:
+        console.print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)

@@ -1,0 +1,71 @@
+"""ancrage status: what the warehouse holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from ancrage.cli.common import (
+    FICTITIOUS_BANNER,
+    HomeOption,
+    TableFormat,
+    out,
+    print_json,
+    rich_table,
+    settings,
+)
+from ancrage.warehouse.status import warehouse_status
+
+
+def status(
+    home: HomeOption = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Montre ce que contient l'entrepôt, par source et par année."""
+    data = warehouse_status(settings(home))
+    if output is TableFormat.json:
+        print_json(data)
+        return
+    console = out()
+    console.print(f"Entrepôt : {data['home']}")
+    if data["synthetic"]:
+        console.print(FICTITIOUS_BANNER)
+    if not data["files"]:
+        console.print("L'entrepôt est vide. Chargez des fichiers avec « ancrage load ».")
+        return
+    totals: dict[str, Any] = data["totals"]
+    console.print(
+        rich_table(
+            "Totaux",
+            ["", "nombre"],
+            [
+                ["fichiers chargés", totals["files"]],
+                ["contrats", totals["contracts"]],
+                ["lignes contrat × titulaire", totals["contract_suppliers"]],
+                ["modifications", totals["modifications"]],
+                ["actes de sous-traitance", totals["subcontracting"]],
+                ["réparations consignées", totals["repairs"]],
+                ["enregistrements en quarantaine", totals["quarantine"]],
+                ["montants invraisemblables (signalés)", totals["amount_flagged"]],
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Par source et par année de notification",
+            ["source", "année", "contrats", "montant (€ HT)", "montants signalés"],
+            [
+                [
+                    r["source_format"],
+                    r["year"],
+                    r["contracts"],
+                    r["amount_eur"],
+                    r["amount_flagged"],
+                ]
+                for r in data["by_source_year"]
+            ],
+        )
+    )

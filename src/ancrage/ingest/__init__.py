@@ -1,0 +1,1 @@
+"""Ingestion: source records to canonical tables (normalise, repair, quarantine, de-duplicate)."""

@@ -1,0 +1,70 @@
+"""Lookup tables of value fixes, loaded from ``ancrage/data/fixes`` (data, not code)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@cache
+def fold(text: str) -> str:
+    """Lower case, no accents, punctuation and spaces folded to single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _PUNCT.sub(" ", bare.casefold()).strip()
+
+
+def _read_text(name: str) -> str:
+    return resources.files("ancrage.data.fixes").joinpath(name).read_text(encoding="utf-8")
+
+
+@dataclass
+class Lookup:
+    """A folded-key table; counts which rules were used."""
+
+    name: str
+    rows: dict[str, dict[str, str]]
+    used: Counter[str] = field(default_factory=Counter)
+
+    def get(self, raw: str) -> dict[str, str] | None:
+        key = fold(raw)
+        row = self.rows.get(key)
+        if row is not None:
+            self.used[key] += 1
+        return row
+
+    def unused(self) -> list[str]:
+        return sorted(k for k in self.rows if not self.used[k])
+
+
+@cache
+def table(name: str) -> Lookup:
+    """Load ``<name>.csv``; the first column is the raw key (folded)."""
+    lines = [ln for ln in _read_text(f"{name}.csv").splitlines() if ln and not ln.startswith("#")]
+    reader = csv.DictReader(lines)
+    key_col = (reader.fieldnames or ["raw"])[0]
+    rows = {fold(r[key_col]): r for r in reader}
+    return Lookup(name, rows)
+
+
+@cache
+def settings(name: str) -> dict[str, Any]:
+    """Load ``<name>.toml``."""
+    return tomllib.loads(_read_text(f"{name}.toml"))
+
+
+TABLES = ("null_tokens", "procedures", "natures", "id_types", "considerations", "booleans")
+
+
+def unused_rules() -> dict[str, list[str]]:
+    """Rules never used since start-up, per table (to prune dead fixes)."""
+    return {name: table(name).unused() for name in TABLES}

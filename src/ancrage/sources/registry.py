@@ -1,0 +1,81 @@
+"""The DECP source formats, and detection of the format of a file from its content."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from pathlib import Path
+
+from ancrage.errors import InputFileError
+from ancrage.sources.base import Source
+
+# Adding a format: write sources/<module>.py exposing SOURCE, and add its name here.
+SOURCE_MODULES = ("decp2019", "decp2024", "decp2024_xml", "decp_tabular")
+HEAD_BYTES = 65536
+
+
+@cache
+def all_sources() -> tuple[Source, ...]:
+    return tuple(
+        importlib.import_module(f"ancrage.sources.{name}").SOURCE for name in SOURCE_MODULES
+    )
+
+
+def by_name(name: str) -> Source:
+    for source in all_sources():
+        if source.name == name:
+            return source
+    names = ", ".join(s.name for s in all_sources())
+    raise InputFileError(f"format inconnu « {name} »", hint=f"Formats possibles : {names}.")
+
+
+def detect(path: Path) -> Source:
+    """The source format of ``path``, from its first bytes (never from its name alone)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except FileNotFoundError as exc:
+        raise InputFileError(
+            "fichier introuvable", file=path, hint="Vérifiez le chemin."
+        ) from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(
+            "c'est un dossier, pas un fichier",
+            file=path,
+            hint="Passez les fichiers du dossier (par exemple dossier/*.json).",
+        ) from exc
+    except OSError as exc:
+        raise InputFileError(
+            f"lecture impossible ({exc.strerror})", file=path, hint="Vérifiez les droits."
+        ) from exc
+    if not head.strip():
+        raise InputFileError(
+            "fichier vide", file=path, hint="Téléchargez-le à nouveau depuis sa source."
+        )
+    for source in all_sources():
+        if source.sniff(head, path):
+            return source
+    raise _unknown(head, path)
+
+
+def _unknown(head: bytes, path: Path) -> InputFileError:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
+    hint = (
+        "Formats reconnus : DECP 2019 (JSON), DECP 2024 (JSON ou XML), DECP consolidé "
+        "tabulaire (CSV ou Parquet)."
+    )
+    if start.startswith(b"<"):
+        tag = start.split(b">", 1)[0][1:60].decode("utf-8", "replace")
+        what = "page HTML" if tag.lower().startswith(("!doctype html", "html")) else "fichier XML"
+        return InputFileError(
+            f"{what} qui n'est pas au format DECP (élément <{tag}>)", file=path, hint=hint
+        )
+    if start.startswith((b"{", b"[")):
+        return InputFileError(
+            "JSON sans la structure DECP attendue (clé « marches »)", file=path, hint=hint
+        )
+    if head.startswith(b"PAR1"):
+        return InputFileError(
+            "Parquet sans les colonnes du format tabulaire DECP", file=path, hint=hint
+        )
+    return InputFileError("format de fichier non reconnu", file=path, hint=hint)
