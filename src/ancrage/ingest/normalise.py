@@ -51,10 +51,42 @@ QUARANTINE_REASONS = {
 }
 
 
-def contract_id(kind: str, buyer_id: str, record_id: str) -> str:
+def contract_key(kind: str, buyer_id: str, record_id: str, supplier_ids: Iterable[str]) -> str:
+    """What identifies a contract across publications (see docs/canonical-model.md).
+
+    Kind, buyer, contract id and the *initial* suppliers: lots published under one id with
+    different suppliers stay distinct contracts; re-publications of the same contract (by another
+    channel, or later with modifications, which are separate) share the key.
+    """
+    return f"{kind}|{buyer_id}|{record_id}|{','.join(sorted(set(supplier_ids)))}"
+
+
+def contract_id(kind: str, buyer_id: str, record_id: str, supplier_ids: Iterable[str]) -> str:
     """Stable id from raw values (compacted): the same contract always gets the same id."""
-    key = f"{kind}|{buyer_id}|{record_id}"
+    key = contract_key(kind, buyer_id, record_id, supplier_ids)
     return "DC" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def initial_supplier_ids(parties: object) -> list[str]:
+    """Cleaned ids of the suppliers named at notification (before any modification)."""
+    if not isinstance(parties, list):
+        return []
+    ids = []
+    for p in parties:
+        if isinstance(p, dict):
+            sid = V.siret(p.get("id"), V.id_type(p.get("id_type"))[0])[0]
+            if sid is not None:
+                ids.append(sid)
+    return ids
+
+
+def content_id(raw: RawContract) -> str:
+    """An id for a record published without one: a hash of its raw content (position aside)."""
+    content = {k: v for k, v in raw.items() if k != "ref"}
+    digest = hashlib.blake2b(
+        orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str), digest_size=8
+    ).hexdigest()
+    return f"sans-id-{digest}"
 
 
 def _placeholder_patterns() -> list[re.Pattern[str]]:
@@ -142,6 +174,10 @@ class Normaliser:
         buyer: RawParty = raw.get("buyer") or {}
         buyer_raw = buyer.get("id")
         buyer_id, buyer_rule = V.siret(buyer_raw, "SIRET")
+        derived_id = False
+        if rid is None and raw_id is None:
+            # no id at all (seen on 2019 concessions): a stable id from the record's content
+            rid, derived_id = content_id(raw), True
         if rid is None:
             self._quarantine(ref, raw_id, "id", raw_id, QUARANTINE_REASONS["no_id"])
             self.quarantined_records += 1
@@ -151,10 +187,13 @@ class Normaliser:
             self.quarantined_records += 1
             return False
 
-        cid = contract_id(kind, buyer_id, rid)
+        supplier_ids = initial_supplier_ids(raw.get("suppliers"))
+        cid = contract_id(kind, buyer_id, rid, supplier_ids)
         starts = [len(t) for t in self._children()]
         ctx = _Fields(self, cid, ref)
-        if rid != str(raw_id).strip():
+        if derived_id:
+            ctx.log("id", None, rid, "id_derived_from_content")
+        elif rid != str(raw_id).strip():
             ctx.log("id", raw_id, rid, "siret_separators_removed")
         if buyer_rule:
             ctx.log("buyer.id", buyer_raw, buyer_id, buyer_rule)
@@ -321,7 +360,7 @@ class Normaliser:
                 "flags": flags,
                 "extra": orjson.dumps(extra, default=str).decode() if extra else None,
                 "record_pos": pos,
-                "contract_key": f"{kind}|{buyer_id}|{rid}",
+                "contract_key": contract_key(kind, buyer_id, rid, supplier_ids),
             }
         )
         for rows, start in zip(self._children(), starts, strict=True):

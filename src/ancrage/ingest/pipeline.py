@@ -147,7 +147,7 @@ def _load_one(
     stage.mkdir(parents=True)
     try:
         staged, read, norm = _stage(source, path, file_id, stage, progress, today)
-        report, parts = _finalise(con, path, source, staged, read, norm)
+        report, parts = _finalise(warehouse, con, path, source, staged, read, norm)
         warehouse.commit_file(
             con,
             {
@@ -223,6 +223,7 @@ def _flush(norm: Normaliser, ctx: ReadContext, writers: dict[str, pq.ParquetWrit
 
 
 def _finalise(
+    warehouse: Warehouse,
     con: duckdb.DuckDBPyConnection,
     path: Path,
     source: Source,
@@ -241,9 +242,11 @@ def _finalise(
             ) AS rn FROM {src["contracts"]}
         ) WHERE rn = 1"""
     )
+    # known: contracts of files already committed (in this run too, before materialisation)
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _known AS
-        SELECT k.record_pos FROM _keep k SEMI JOIN contracts c USING (contract_id)"""
+        f"""CREATE OR REPLACE TEMP TABLE _known AS
+        SELECT k.record_pos FROM _keep k
+        SEMI JOIN read_parquet({warehouse.parts_sql(con, "contracts")}) c USING (contract_id)"""
     )
     row = con.execute(
         f"""SELECT

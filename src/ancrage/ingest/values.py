@@ -40,6 +40,8 @@ RULES: dict[str, str] = {
     "text_unrepairable": "texte contenant des caractères perdus (U+FFFD), conservé tel quel",
     "label_mapped": "libellé ancien ou variante ramené au libellé officiel",
     "id_type_mapped": "type d'identifiant ramené à la liste officielle",
+    "id_derived_from_content": "contrat publié sans identifiant : identifiant stable calculé"
+    " à partir de son contenu",
     "label_unknown_dropped": "libellé non reconnu ignoré",
     "party_without_id_dropped": "titulaire sans identifiant ignoré",
     "duplicate_party_removed": "titulaire présent deux fois, doublon retiré",

@@ -180,7 +180,6 @@ class Warehouse:
     # -- canonical tables --------------------------------------------------------------------
     def materialise(self, con: duckdb.DuckDBPyConnection) -> None:
         """Rebuild the canonical tables from all committed parts into a new generation."""
-        files = [r[0] for r in con.execute("SELECT file_id FROM loaded_files").fetchall()]
         current = self.generation(con)
         new = (current or 0) + 1
         out = self.tables_dir / f"gen-{new}"
@@ -188,16 +187,7 @@ class Warehouse:
         out.mkdir(parents=True)
 
         def parts(table: str) -> str:
-            paths = [str(self.part_path(table, f)) for f in files]
-            paths = [p for p in paths if Path(p).exists()]
-            if not paths:
-                empty = self.staging_dir / f"empty-{table}.parquet"
-                empty.parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(
-                    pa.table({n: [] for n in TABLES[table].names}, schema=TABLES[table]), empty
-                )
-                paths = [str(empty)]
-            return "[" + ", ".join(_sql_str(p) for p in paths) + "]"
+            return self.parts_sql(con, table)
 
         con.execute(
             f"""
@@ -245,6 +235,18 @@ class Warehouse:
             raise
         if current is not None:
             shutil.rmtree(self.tables_dir / f"gen-{current}", ignore_errors=True)
+
+    def parts_sql(self, con: duckdb.DuckDBPyConnection, table: str) -> str:
+        """A SQL list of the committed parts of ``table`` (an empty file when there are none)."""
+        files = [r[0] for r in con.execute("SELECT file_id FROM loaded_files").fetchall()]
+        paths = [p for f in files if (p := self.part_path(table, f)).exists()]
+        if not paths:
+            empty = self.root / "empty" / f"{table}.parquet"
+            empty.parent.mkdir(parents=True, exist_ok=True)
+            schema = TABLES[table]
+            pq.write_table(pa.table({n: [] for n in schema.names}, schema=schema), empty)
+            paths = [empty]
+        return "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
 
     @staticmethod
     def _create_views(con: duckdb.DuckDBPyConnection, gen_dir: Path) -> None:
