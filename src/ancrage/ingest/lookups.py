@@ -35,8 +35,14 @@ class Lookup:
     rows: dict[str, dict[str, str]]
     used: Counter[str] = field(default_factory=Counter)
 
+    memo: dict[str, str] = field(default_factory=dict)
+
     def get(self, raw: str) -> dict[str, str] | None:
-        key = fold(raw)
+        key = self.memo.get(raw)
+        if key is None:
+            key = fold(raw)
+            if len(self.memo) < 100_000:
+                self.memo[raw] = key
         row = self.rows.get(key)
         if row is not None:
             self.used[key] += 1

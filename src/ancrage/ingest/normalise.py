@@ -140,6 +140,8 @@ class Normaliser:
     def __post_init__(self) -> None:
         _ensure_patterns()
         self._max_months: int = settings("plausibility")["duration"]["max_months"]
+        today = self.today
+        self._date = V.memo(lambda raw: V.date(raw, today=today))
 
     # -- helpers -----------------------------------------------------------------------------
     def _quarantine(
@@ -388,9 +390,6 @@ class Normaliser:
         self.subcontracting, self.repairs, self.quarantine = [], [], []
         return out
 
-    def _date(self, raw: object) -> tuple[Any, str | None]:
-        return V.date(raw, today=self.today)
-
     def _parties(
         self, ctx: _Fields, path: str, parties: Iterable[object]
     ) -> list[tuple[str | None, str, str | None, str | None]]:
@@ -504,10 +503,12 @@ class Normaliser:
         return found
 
 
+@V.memo
 def _procedure(raw: object) -> tuple[Any, str | None]:
     return V.label(raw, "procedures", "procedure")
 
 
+@V.memo
 def _nature(raw: object) -> tuple[Any, str | None]:
     return V.label(raw, "natures", "nature")
 

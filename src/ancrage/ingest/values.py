@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,33 @@ import ftfy
 from ancrage.ingest.lookups import fold, settings, table
 
 Fixed = tuple[Any, str | None]
+_MEMO_SIZE = 200_000
+
+
+def memo(fn: Callable[[Any], Fixed]) -> Callable[[Any], Fixed]:
+    """Cache a one-argument normaliser by (type, value): files repeat the same values a lot.
+
+    The type is part of the key because ``True == 1 == 1.0`` in Python but not in the data.
+    Unhashable values (lists, objects) are passed through uncached.
+    """
+    cache: dict[tuple[type, Any], Fixed] = {}
+
+    def wrapper(raw: Any) -> Fixed:
+        key = (type(raw), raw)
+        try:
+            return cache[key]
+        except KeyError:
+            result = fn(raw)
+            if len(cache) >= _MEMO_SIZE:
+                cache.clear()
+            cache[key] = result
+            return result
+        except TypeError:
+            return fn(raw)
+
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
 
 RULES: dict[str, str] = {
     "null_token": "valeur signifiant « absent » (NC, N/A, CDL…) remplacée par une valeur vide",
@@ -68,6 +96,7 @@ def _scalar(raw: object) -> bool:
     return raw is None or isinstance(raw, str | int | float | bool)
 
 
+@memo
 def text(raw: object) -> Fixed:
     """Free text: trimmed; null tokens removed; mojibake repaired when it can be."""
     if raw is None:
@@ -93,6 +122,7 @@ def _text(value: str) -> Fixed:
     return s, None
 
 
+@memo
 def identifier(raw: object) -> Fixed:
     """A record id (contract id, modification id): trimmed, inner spaces and dots removed."""
     if raw is None:
@@ -151,6 +181,7 @@ def _siret(value: str, id_type: str | None, numeric: bool) -> Fixed:
     return s, rule
 
 
+@lru_cache(maxsize=262144)
 def is_valid_siret(value: str | None) -> bool:
     """14 digits with a valid Luhn key (La Poste establishments excepted, as INSEE does)."""
     if value is None or len(value) != 14 or not value.isdigit():
@@ -172,6 +203,7 @@ def _luhn(value: str) -> bool:
     return total % 10 == 0
 
 
+@memo
 def cpv(raw: object) -> Fixed:
     """A CPV code as 8 digits: check digit removed, lost leading zero restored."""
     if raw is None:
@@ -248,6 +280,7 @@ def _date(value: str, today: dt.date) -> Fixed:
     return parsed, rule
 
 
+@memo
 def number(raw: object) -> Fixed:
     """A decimal number (amount, rate). Text such as ``"12 500,50 €"`` is parsed."""
     if raw is None:
@@ -284,6 +317,7 @@ def _number(value: str) -> Fixed:
         return None, "number_invalid_dropped"
 
 
+@memo
 def integer(raw: object) -> Fixed:
     """A whole number (months, offers). ``"12 mois"`` gives 12."""
     if isinstance(raw, str):
@@ -300,6 +334,7 @@ def integer(raw: object) -> Fixed:
     return int(value), rule
 
 
+@memo
 def boolean(raw: object) -> Fixed:
     if raw is None or isinstance(raw, bool):
         return raw, None
@@ -330,6 +365,7 @@ def label(raw: object, lookup: str, column: str) -> Fixed:
     return mapped, rule
 
 
+@memo
 def id_type(raw: object) -> Fixed:
     value, rule = text(raw)
     if value is None:

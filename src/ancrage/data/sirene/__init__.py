@@ -1,0 +1,1 @@
+"""Lookup tables for SIRENE enrichment (see docs/sirene.md)."""

@@ -1,0 +1,183 @@
+"""Commune points from La Poste's « Base officielle des codes postaux » (``laposte_hexasmal``).
+
+No registry package ships commune centroids (checked: ``@etalab/decoupage-administratif`` 6.0.0
+and ``codes-postaux`` 4.1.2 on npm have none), so the file is downloaded from La Poste at run
+time into ``Settings.reference_dir / "laposte"`` (:func:`ensure_postal_base`) or read from any
+path the user gives (:func:`read_postal_base`).
+
+Two layouts are accepted, both ``;``-separated: the split one (``latitude`` and ``longitude``
+columns) and La Poste's own export (one ``coordonnees_gps`` column holding ``"lat, lon"``).
+The point is La Poste's commune-level point (WGS84), one per INSEE code; when a code has
+several rows (one per postal code / lieu-dit), the distinct points are averaged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from ancrage.geo.errors import GeoDataError
+from ancrage.geo.text import fold
+from ancrage.settings import Settings
+
+POSTAL_BASE_URL = (
+    "https://datanova.laposte.fr/explore/dataset/laposte_hexasmal/download/"
+    "?format=csv&timezone=Europe/Berlin&lang=fr&use_labels_for_header=true&csv_separator=%3B"
+)
+POSTAL_BASE_FILE = "laposte_hexasmal.csv"
+ATTRIBUTION = "La Poste — Base officielle des codes postaux"
+
+Point = tuple[float, float]
+Fetch = Callable[[str], bytes]
+
+# Header names are folded with :func:`fold` before matching.
+_CODE_COLUMNS = ("code commune insee",)
+_LAT_COLUMNS = ("latitude",)
+_LON_COLUMNS = ("longitude",)
+_GPS_COLUMNS = ("coordonnees gps", "coordonnees")
+
+
+def _decode(raw: bytes, source: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):  # cp1252: older La Poste exports
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise GeoDataError(
+        "the postal code base is neither UTF-8 nor Windows-1252 text", file=source, hint=_HINT
+    )
+
+
+def _pick(header: Mapping[str, int], names: Iterable[str]) -> int | None:
+    for name in names:
+        if name in header:
+            return header[name]
+    return None
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_postal_base(raw: bytes, *, source: str = "<bytes>") -> dict[str, Point]:
+    """INSEE code → point; rows without a readable point are skipped."""
+    reader = csv.reader(io.StringIO(_decode(raw, source), newline=""), delimiter=";")
+    try:
+        first = next(reader, None)
+    except csv.Error as exc:
+        raise GeoDataError(
+            f"the postal code base is not a readable CSV ({exc})", file=source, hint=_HINT
+        ) from exc
+    if first is None:
+        raise GeoDataError("the postal code base is empty", file=source, hint=_HINT)
+    header = {fold(name): i for i, name in enumerate(first)}
+    code_col = _pick(header, _CODE_COLUMNS)
+    lat_col, lon_col = _pick(header, _LAT_COLUMNS), _pick(header, _LON_COLUMNS)
+    gps_col = _pick(header, _GPS_COLUMNS)
+    if code_col is None or ((lat_col is None or lon_col is None) and gps_col is None):
+        raise GeoDataError(
+            "the postal code base has no Code_commune_INSEE and latitude/longitude "
+            "(or coordonnees_gps) columns",
+            file=source,
+            hint=_HINT,
+        )
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise GeoDataError(
+            f"the postal code base is not a readable CSV ({exc})", file=source, hint=_HINT
+        ) from exc
+    points: dict[str, set[Point]] = defaultdict(set)
+    for row in rows:
+        if len(row) <= code_col:
+            continue
+        code = row[code_col].strip()
+        lat: float | None = None
+        lon: float | None = None
+        if lat_col is not None and lon_col is not None and len(row) > max(lat_col, lon_col):
+            lat, lon = _number(row[lat_col]), _number(row[lon_col])
+        if (lat is None or lon is None) and gps_col is not None and len(row) > gps_col:
+            parts = row[gps_col].split(",")
+            if len(parts) == 2:
+                lat, lon = _number(parts[0]), _number(parts[1])
+        if len(code) != 5 or lat is None or lon is None:
+            continue
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            points[code].add((lat, lon))
+    return {code: mean_point(pts) for code, pts in points.items()}
+
+
+def mean_point(points: Iterable[Point]) -> Point:
+    pts = sorted(points)
+    return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+
+
+def read_postal_base(path: Path) -> dict[str, Point]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise GeoDataError(
+            f"cannot read the postal code base ({exc.strerror})", file=path, hint=_HINT
+        ) from exc
+    return parse_postal_base(raw, source=str(path))
+
+
+def _urllib_fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=120) as response:
+        data: bytes = response.read()
+    return data
+
+
+def ensure_postal_base(
+    directory: Path, *, url: str = POSTAL_BASE_URL, fetch: Fetch | None = None
+) -> Path:
+    """The cached postal code base in ``directory``, downloaded once if missing."""
+    target = directory / POSTAL_BASE_FILE
+    if target.is_file():
+        return target
+    try:
+        raw = (fetch or _urllib_fetch)(url)
+    except OSError as exc:
+        raise GeoDataError(
+            f"cannot download the postal code base ({exc})",
+            file=url,
+            hint=f"Download it by hand and save it as {target}.",
+        ) from exc
+    parse_postal_base(raw, source=url)  # refuse to cache something unusable
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(raw)
+    partial.replace(target)
+    return target
+
+
+def postal_base_for(
+    settings: Settings, *, directory: Path | None = None, fetch: Fetch | None = None
+) -> Path:
+    """The postal code base for these settings: read from ``directory`` when given (a
+    user-managed copy, never downloaded into), else cached under
+    ``settings.reference_dir / "laposte"`` and downloaded once."""
+    if directory is not None:
+        target = directory / POSTAL_BASE_FILE
+        if not target.is_file():
+            raise GeoDataError(
+                f"no {POSTAL_BASE_FILE} in the postal code base directory",
+                file=directory,
+                hint=_HINT,
+            )
+        return target
+    return ensure_postal_base(settings.reference_dir / "laposte", fetch=fetch)
+
+
+_HINT = (
+    "Give La Poste's « Base officielle des codes postaux » CSV (laposte_hexasmal, ';'-separated)."
+)

@@ -1,0 +1,190 @@
+"""The territory argument every command understands.
+
+``commune:86194``, ``epci:200069854``, ``dep:86``, ``reg:75``, a bare code (``86194``,
+``200069854``, ``2A``), or a French name (``Poitiers``, ``Vienne``, ``Grand Est``,
+``CU du Grand Poitiers``; accents, case, hyphens and apostrophes do not matter).
+
+A name shared by territories of different kinds means the largest one (``Vienne`` is the
+département, not the commune of Isère; ``Bretagne`` the région): use a prefixed code for the
+other. A name shared by territories of the same kind (``Saint-Denis``) is an error that lists
+the candidates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from ancrage.geo.errors import TerritoryError
+from ancrage.geo.geography import MILLESIME, Geography
+from ancrage.geo.model import TerritoryKind
+from ancrage.geo.text import fold
+
+KINDS: tuple[TerritoryKind, ...] = ("reg", "dep", "epci", "commune")  # largest first
+_PREFIXES: dict[str, TerritoryKind] = {
+    "commune": "commune",
+    "com": "commune",
+    "epci": "epci",
+    "dep": "dep",
+    "departement": "dep",
+    "reg": "reg",
+    "region": "reg",
+}
+_PREFIXED = re.compile(r"^\s*([^\W\d_]+)\s*:\s*(.*?)\s*$")
+MAX_CANDIDATES = 8
+_SYNTAX = "Use commune:CODE, epci:SIREN, dep:CODE, reg:CODE or an exact French name."
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A commune, EPCI, département or région, with its current member communes."""
+
+    kind: TerritoryKind
+    code: str
+    nom: str
+    members: frozenset[str] = field(repr=False)
+    geography: Geography = field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+    def communes(self) -> frozenset[str]:
+        """INSEE codes of the current communes in the territory."""
+        return self.members
+
+    def contains(self, commune_code: str) -> bool:
+        """Whether a commune is inside; old codes, déléguées and arrondissements are mapped to
+        their current commune first. An unknown code is not inside."""
+        found = self.geography.lookup_commune(commune_code)
+        return found is not None and found[0].code in self.members
+
+
+@cache
+def default_geography() -> Geography:
+    """The shipped COG, loaded on first use."""
+    return Geography()
+
+
+def _describe(geo: Geography, kind: TerritoryKind, code: str) -> str:
+    if kind == "commune":
+        commune = geo.communes[code]
+        return f"{commune.nom}, {geo.departements[commune.departement].nom}"
+    if kind == "epci":
+        return geo.epcis[code].nom
+    if kind == "dep":
+        return geo.departements[code].nom
+    return geo.regions[code].nom
+
+
+def _population(geo: Geography, kind: TerritoryKind, code: str) -> int:
+    if kind == "commune":
+        return geo.communes[code].population or 0
+    return 0
+
+
+def build(geo: Geography, kind: TerritoryKind, code: str) -> Territory:
+    """The territory of a known ``kind:code`` (code already normalised and checked)."""
+    if kind == "commune":
+        return Territory(kind, code, geo.communes[code].nom, frozenset({code}), geo)
+    if kind == "epci":
+        epci = geo.epcis[code]
+        return Territory(kind, code, epci.nom, frozenset(epci.membres), geo)
+    if kind == "dep":
+        members = frozenset(c.code for c in geo.communes.values() if c.departement == code)
+        return Territory(kind, code, geo.departements[code].nom, members, geo)
+    members = frozenset(c.code for c in geo.communes.values() if c.region == code)
+    return Territory(kind, code, geo.regions[code].nom, members, geo)
+
+
+def _by_code(geo: Geography, kind: TerritoryKind, code: str) -> str | None:
+    """The normalised code if ``kind:code`` exists, else ``None``."""
+    code = code.replace(" ", "").upper()
+    if kind == "commune":
+        found = geo.lookup_commune(code)
+        return found[0].code if found else None
+    if kind == "epci":
+        return code if code in geo.epcis else None
+    if len(code) == 1 and code.isdigit():
+        code = "0" + code
+    table = geo.departements if kind == "dep" else geo.regions
+    return code if code in table else None
+
+
+_UNKNOWN_HINTS: dict[TerritoryKind, str] = {
+    "commune": "Use a 5-character INSEE code such as 86194 (not a postal code), or a name.",
+    "epci": "Use the 9-digit SIREN of an EPCI à fiscalité propre such as 200069854, or a name.",
+    "dep": "Use a département code such as 86, 2A or 971, or a name.",
+    "reg": "Use a région code such as 75 or 84 (INSEE, not the old 22 régions), or a name.",
+}
+_KIND_WORDS: dict[TerritoryKind, str] = {
+    "commune": "commune",
+    "epci": "EPCI",
+    "dep": "département",
+    "reg": "région",
+}
+
+
+def _ambiguous(
+    geo: Geography, text: str, candidates: list[tuple[TerritoryKind, str]]
+) -> TerritoryError:
+    rank = {kind: i for i, kind in enumerate(KINDS)}
+    ordered = sorted(candidates, key=lambda kc: (rank[kc[0]], -_population(geo, *kc), kc[1]))
+    shown = [f"{k}:{c} ({_describe(geo, k, c)})" for k, c in ordered[:MAX_CANDIDATES]]
+    more = len(ordered) - MAX_CANDIDATES
+    if more > 0:
+        shown.append(f"… and {more} more")
+    return TerritoryError(
+        f'"{text}" is ambiguous: {", ".join(shown)}', hint="Use one of these codes."
+    )
+
+
+def parse_territory(text: str, geography: Geography | None = None) -> Territory:
+    """Parse a territory argument; raise :class:`TerritoryError` if it names nothing or
+    several territories of the same kind."""
+    geo = geography if geography is not None else default_geography()
+    raw = text.strip()
+    if not raw:
+        raise TerritoryError("empty territory", hint=_SYNTAX)
+    prefixed = _PREFIXED.match(raw)
+    if prefixed:
+        word = fold(prefixed.group(1))
+        kind = _PREFIXES.get(word)
+        if kind is None:
+            raise TerritoryError(
+                f'unknown territory kind "{prefixed.group(1)}" in "{raw}"', hint=_SYNTAX
+            )
+        code = _by_code(geo, kind, prefixed.group(2))
+        if code is None:
+            raise TerritoryError(
+                f'unknown {_KIND_WORDS[kind]} code "{prefixed.group(2)}" (COG {MILLESIME})',
+                hint=_UNKNOWN_HINTS[kind],
+            )
+        return build(geo, kind, code)
+
+    compact = raw.replace(" ", "").upper()
+    if compact.isdigit() or (len(compact) <= 5 and compact[:2] in ("2A", "2B")):
+        by_code = [(k, c) for k in KINDS if (c := _by_code(geo, k, compact)) is not None]
+        if len(by_code) == 1:
+            return build(geo, *by_code[0])
+        if by_code:
+            raise _ambiguous(geo, raw, by_code)
+        raise TerritoryError(f'unknown territory code "{raw}" (COG {MILLESIME})', hint=_SYNTAX)
+
+    found = geo.names.get(fold(raw), [])
+    for kind in KINDS:
+        same_kind = [(k, c) for k, c in found if k == kind]
+        if len(same_kind) == 1:
+            return build(geo, kind, same_kind[0][1])
+        if same_kind:
+            raise _ambiguous(geo, raw, same_kind)
+    key = fold(raw)
+    near = [n for n in geo.names if n[:1] == key[:1] and abs(len(n) - len(key)) <= 3]
+    close = difflib.get_close_matches(key, near, n=3, cutoff=0.85)
+    suggestions = [f"{k}:{c} ({_describe(geo, k, c)})" for key in close for k, c in geo.names[key]]
+    hint = (
+        f"Did you mean {', '.join(suggestions[:MAX_CANDIDATES])}? {_SYNTAX}" if close else _SYNTAX
+    )
+    raise TerritoryError(f'no territory named "{raw}"', hint=hint)

@@ -1,0 +1,1 @@
+"""Calls for tenders (BOAMP, TED eForms) read into one canonical notice model."""

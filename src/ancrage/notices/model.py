@@ -1,0 +1,160 @@
+"""The canonical notice model: one shape for BOAMP (JSON, XML) and TED eForms notices.
+
+Plain typed dataclasses. Values are cleaned (CPV without check digit, aware datetimes, numbers),
+but every field keeps to what the source says: ``None`` means "not given", never "no".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+NoticeKind = Literal["contract_notice", "prior_information", "award", "corrigendum", "cancellation"]
+PurchaseType = Literal["travaux", "fournitures", "services"]
+CriterionType = Literal["price", "quality", "cost"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Something read in free text by a rule of ``text_rules.toml``, with its sentence."""
+
+    fact: str  # e.g. "certification:Qualibat", "site_visit:mandatory"
+    sentence: str
+    source_field: str  # where the sentence was found, e.g. "capaciteTech"
+
+
+@dataclass
+class Buyer:
+    name: str | None = None
+    siret: str | None = None  # 14 digits, only when the source gives a SIRET
+    national_id: str | None = None  # any other national id, as given
+    city: str | None = None
+    postal_code: str | None = None
+    departement: str | None = None
+    nuts: str | None = None
+    country: str | None = None
+
+
+@dataclass
+class Place:
+    nuts: list[str] = field(default_factory=list)
+    departements: list[str] = field(default_factory=list)
+    commune: str | None = None
+    text: str | None = None  # the place as written
+
+
+@dataclass
+class Money:
+    amount: Decimal
+    currency: str | None
+
+
+@dataclass
+class Duration:
+    value: Decimal
+    unit: Literal["day", "month", "year"]
+    text: str | None = None
+
+
+@dataclass
+class AwardCriterion:
+    type: CriterionType | None
+    name: str | None
+    description: str | None = None
+    weight: Decimal | None = None
+    weight_as_given: str | None = None  # "50", "40 %", "30 points"...
+    order: int | None = None  # rank when criteria are given by priority
+
+
+@dataclass
+class Consideration:
+    """An environmental or social requirement, with the field it came from."""
+
+    kind: Literal["environmental", "social", "strategic", "execution"]  # execution: not classified
+    code: str | None  # e.g. eForms "env-imp", "clean-vehicles"; BOAMP "ENVIRONNEMENTAUX"
+    text: str | None
+    source_field: str  # e.g. "BT-774-Lot", "gestion.INDEXATION.CRITERES_SOCIAUX_ENV"
+
+
+@dataclass
+class Reservation:
+    code: str  # eForms reserved-procurement code ("sheltered-workshop", "sheltered-program"...)
+    label: str | None
+    source_field: str
+
+
+@dataclass
+class AwardResult:
+    lot_id: str | None
+    winners: list[str] = field(default_factory=list)
+    amount: Money | None = None
+    result: str | None = None  # eForms BT-142: selec-w, clos-nw, open-nw; BOAMP: "infructueux"…
+
+
+@dataclass
+class Lot:
+    number: str | None
+    title: str | None = None
+    description: str | None = None
+    cpv_main: str | None = None
+    cpv_additional: list[str] = field(default_factory=list)
+    value: Money | None = None
+    place: Place | None = None
+    award_criteria: list[AwardCriterion] = field(default_factory=list)
+    duration: Duration | None = None
+    deadline: datetime | None = None
+    sme_suitable: bool | None = None
+    variants_allowed: bool | None = None
+    reserved: list[Reservation] = field(default_factory=list)
+    considerations: list[Consideration] = field(default_factory=list)
+    documents_url: str | None = None
+    submission_url: str | None = None
+
+
+@dataclass
+class Notice:
+    id: str  # "<source>:<source_id>", built from the raw id, never re-computed
+    source: str  # "boamp", "ted"
+    source_id: str  # BOAMP idweb; TED publication number or notice UUID-version
+    kind: NoticeKind
+    source_format: str  # e.g. "boamp-ods-v2.1/FNSimple", "boamp-xml-v230", "ted-eforms-xml"
+    url: str | None = None
+    buyer: Buyer = field(default_factory=Buyer)
+    title: str | None = None
+    description: str | None = None
+    procedure: str | None = None  # as coded by the source (OUVERT, open, PROCEDURE_ADAPTE…)
+    purchase_type: PurchaseType | None = None
+    cpv_main: str | None = None
+    cpv_additional: list[str] = field(default_factory=list)
+    place: Place = field(default_factory=Place)
+    estimated_value: Money | None = None
+    publication_date: date | None = None
+    deadline: datetime | None = None  # always timezone-aware
+    duration: Duration | None = None
+    lots: list[Lot] = field(default_factory=list)
+    award_criteria: list[AwardCriterion] = field(default_factory=list)
+    reserved: list[Reservation] = field(default_factory=list)
+    considerations: list[Consideration] = field(default_factory=list)
+    sme_suitable: bool | None = None
+    variants_allowed: bool | None = None
+    site_visit: bool | None = None  # True: a visit is planned (see facts for "mandatory")
+    qualifications_text: list[str] = field(default_factory=list)
+    qualification_labels: list[str] = field(default_factory=list)  # detected: "Qualibat"...
+    documents_url: str | None = None
+    buyer_profile_url: str | None = None
+    submission_url: str | None = None
+    changes_notice: str | None = None  # id (canonical) of the notice this one changes/awards
+    procedure_id: str | None = None  # eForms BT-04: shared by a CN, its changes and its award
+    trade_descriptors: list[tuple[str, str]] = field(default_factory=list)  # BOAMP (code, label)
+    status: str | None = None  # BOAMP etat INITIAL/RECTIFICATIF/AVIS_ANNULE; "closed" after award
+    awards: list[AwardResult] = field(default_factory=list)
+    award_notice: str | None = None  # id of the award notice that closed this one
+    change_history: list[str] = field(default_factory=list)  # ids of applied changes
+    facts_from_text: list[Fact] = field(default_factory=list)
+
+
+def make_id(source: str, source_id: str) -> str:
+    """Stable id from the raw source id (never from cleaned values)."""
+    return f"{source}:{source_id.strip()}"

@@ -1,0 +1,1 @@
+"""Reference nomenclatures: CPV 2008, NAF rév. 2, purchase segments, NAF ↔ CPV correspondence."""

@@ -1,0 +1,240 @@
+"""Enrichment from the INSEE stock files ``StockEtablissement`` + ``StockUniteLegale``.
+
+The real files are large (~42 M establishments, ~29 M legal units). DuckDB streams them: only the
+columns below are read (projection pushdown on Parquet; CSV is parsed as text) and only the wanted
+rows are kept, by a semi-join against the small table of wanted SIRETs (hash table built on the
+wanted side, the stock is the probe side). Personal-name columns are never selected.
+
+Value rules are the SQL mirror of :mod:`ancrage.sirene.model` (tests check both paths agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ancrage.sirene.errors import SireneError
+from ancrage.sirene.model import ARROW_SCHEMA, CATEGORIES
+from ancrage.sirene.tables import headcount_bands
+
+DOWNLOAD_HINT = (
+    "Download StockEtablissement and StockUniteLegale (Parquet or CSV) from data.gouv.fr, "
+    "dataset « Base Sirene des entreprises et de leurs établissements (SIREN, SIRET) »"
+)
+
+ESTABLISHMENT_COLUMNS = (
+    "siret",
+    "codeCommuneEtablissement",
+    "codePostalEtablissement",
+    "activitePrincipaleEtablissement",
+    "etablissementSiege",
+    "etatAdministratifEtablissement",
+    "activitePrincipaleRegistreMetiersEtablissement",
+    "codePaysEtrangerEtablissement",
+)
+LEGAL_UNIT_COLUMNS = (
+    "siren",
+    "denominationUniteLegale",
+    "categorieJuridiqueUniteLegale",
+    "categorieEntreprise",
+    "anneeCategorieEntreprise",
+    "trancheEffectifsUniteLegale",
+    "anneeEffectifsUniteLegale",
+    "economieSocialeSolidaireUniteLegale",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StockFiles:
+    """Where the two stock files are (Parquet ``.parquet`` or CSV ``.csv``/``.csv.gz``)."""
+
+    establishments: Path
+    legal_units: Path
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    """DuckDB resources for a lookup (the machine may be shared)."""
+
+    memory_limit: str = "2GB"
+    threads: int = 2
+    temp_directory: Path | None = None
+
+
+def _text(col: str) -> str:
+    return f"NULLIF(TRIM(CAST({col} AS VARCHAR)), '')"
+
+
+def _year(col: str) -> str:
+    t = _text(col)
+    return f"CASE WHEN regexp_full_match({t}, '\\d{{4}}') THEN CAST({t} AS INTEGER) END"
+
+
+def _flag(col: str, true: str, false: str) -> str:
+    t = _text(col)
+    return f"CASE {t} WHEN '{true}' THEN TRUE WHEN '{false}' THEN FALSE END"
+
+
+def _select_sql(et_source: str, ul_source: str) -> str:
+    naf = _text("e.activitePrincipaleEtablissement")
+    cj = _text("u.categorieJuridiqueUniteLegale")
+    band = _text("u.trancheEffectifsUniteLegale")
+    band2 = f"CASE WHEN regexp_full_match({band}, '\\d') THEN '0' || {band} ELSE {band} END"
+    bands = ", ".join(f"'{c}'" for c in headcount_bands())
+    cats = ", ".join(f"'{c}'" for c in CATEGORIES)
+    cat = _text("u.categorieEntreprise")
+    et_cols = ", ".join(ESTABLISHMENT_COLUMNS[1:])
+    ul_cols = ", ".join(LEGAL_UNIT_COLUMNS[1:])
+    return f"""
+    WITH wanted AS (SELECT DISTINCT siret, left(siret, 9) AS siren FROM wanted_sirets),
+    e AS (
+        SELECT lpad(CAST(siret AS VARCHAR), 14, '0') AS siret, {et_cols}
+        FROM {et_source}
+        WHERE lpad(CAST(siret AS VARCHAR), 14, '0') IN (SELECT siret FROM wanted)
+    ),
+    u AS (
+        SELECT lpad(CAST(siren AS VARCHAR), 9, '0') AS siren, {ul_cols}
+        FROM {ul_source}
+        WHERE lpad(CAST(siren AS VARCHAR), 9, '0') IN (SELECT siren FROM wanted)
+    )
+    SELECT
+        e.siret AS siret,
+        left(e.siret, 9) AS siren,
+        {_text("e.codeCommuneEtablissement")} AS commune,
+        {_text("e.codePostalEtablissement")} AS postal_code,
+        CASE WHEN regexp_full_match({naf}, '\\d{{4}}[A-Z]')
+             THEN {naf}[1:2] || '.' || {naf}[3:] ELSE {naf} END AS naf,
+        {_flag("lower(CAST(e.etablissementSiege AS VARCHAR))", "true", "false")} AS head_office,
+        {_flag("e.etatAdministratifEtablissement", "A", "F")} AS active,
+        {_text("e.activitePrincipaleRegistreMetiersEtablissement")} AS nafa,
+        {_text("e.codePaysEtrangerEtablissement")} AS foreign_country,
+        {_text("u.denominationUniteLegale")} AS denomination,
+        CASE WHEN regexp_full_match({cj}, '\\d+') THEN lpad({cj}, 4, '0') ELSE {cj} END
+            AS legal_category,
+        CASE WHEN {cat} IN ({cats}) THEN {cat} END AS category,
+        {_year("u.anneeCategorieEntreprise")} AS category_year,
+        CASE WHEN {band2} IN ({bands}) THEN {band2} END AS headcount_band,
+        {_year("u.anneeEffectifsUniteLegale")} AS headcount_year,
+        {_flag("u.economieSocialeSolidaireUniteLegale", "O", "N")} AS ess
+    FROM e LEFT JOIN u ON u.siren = left(e.siret, 9)
+    ORDER BY e.siret
+    """
+
+
+def _source(path: Path) -> str:
+    name = path.name.lower()
+    quoted = "'" + str(path).replace("'", "''") + "'"
+    if name.endswith(".parquet"):
+        return f"read_parquet({quoted})"
+    if name.endswith((".csv", ".csv.gz")):
+        return f"read_csv({quoted}, header = true, delim = ',', quote = '\"', all_varchar = true)"
+    raise SireneError(
+        "unknown SIRENE stock file format (expected .parquet, .csv or .csv.gz)",
+        file=path,
+        hint=DOWNLOAD_HINT + ", unzipped.",
+    )
+
+
+def _check_columns(
+    con: duckdb.DuckDBPyConnection, path: Path, source: str, needed: tuple[str, ...]
+) -> None:
+    try:
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    except duckdb.Error as exc:
+        raise SireneError(
+            f"cannot read the SIRENE stock file ({str(exc).splitlines()[0]})",
+            file=path,
+            hint=DOWNLOAD_HINT + ".",
+        ) from exc
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise SireneError(
+            f"not a SIRENE stock file: column {missing[0]} is missing",
+            file=path,
+            hint=DOWNLOAD_HINT + " (current layout, UTF-8).",
+        )
+
+
+def wanted_sirets(wanted: Iterable[str] | pa.Array | pa.ChunkedArray | pa.Table) -> pa.Table:
+    """The wanted SIRETs as a one-column Arrow table; a value that is not 14 digits is an error."""
+    if isinstance(wanted, pa.Table):
+        if "siret" not in wanted.column_names:
+            raise SireneError(
+                "the table of wanted SIRETs has no column siret",
+                hint="Pass a table with a string column named siret.",
+            )
+        column = wanted.column("siret")
+    elif isinstance(wanted, pa.Array | pa.ChunkedArray):
+        column = wanted
+    else:
+        values = list(wanted)
+        for value in values:
+            if not isinstance(value, str):
+                raise SireneError(
+                    "not a SIRET (14 digits expected)",
+                    field="siret",
+                    value=value,
+                    hint=f"Got {value!r}; pass SIRETs as text (a number loses its leading 0).",
+                )
+        column = pa.array(values, type=pa.string())
+    column = pc.utf8_trim_whitespace(pc.cast(column, pa.string())).drop_null()
+    bad = pc.invert(pc.match_substring_regex(column, r"^\d{14}$"))
+    if pc.any(bad).as_py():
+        value = pc.filter(column, bad)[0].as_py()
+        raise SireneError(
+            "not a SIRET (14 digits expected)",
+            field="siret",
+            value=value,
+            hint=f"Got {value!r}; classify identifiers with ancrage.sirene.ids.parse_party_id "
+            "and pass only SIRETs.",
+        )
+    return pa.table({"siret": column})
+
+
+def lookup_stock(
+    wanted: Iterable[str] | pa.Array | pa.ChunkedArray | pa.Table,
+    files: StockFiles,
+    limits: EngineLimits | None = None,
+) -> pa.Table:
+    """Establishment + legal-unit facts for the wanted SIRETs found in the stock files.
+
+    Returns an Arrow table with :data:`ancrage.sirene.model.ARROW_SCHEMA`, one row per distinct
+    wanted SIRET present in ``StockEtablissement`` (absent SIRETs have no row), sorted by SIRET.
+    """
+    limits = limits or EngineLimits()
+    for path in (files.establishments, files.legal_units):
+        if not path.is_file():
+            raise SireneError("SIRENE stock file not found", file=path, hint=DOWNLOAD_HINT + ".")
+    et_source = _source(files.establishments)
+    ul_source = _source(files.legal_units)
+    wanted_table = wanted_sirets(wanted)
+    con = duckdb.connect(
+        config={
+            "threads": limits.threads,
+            "memory_limit": limits.memory_limit,
+            "preserve_insertion_order": False,
+        }
+    )
+    try:
+        con.execute("SET enable_progress_bar = false")
+        if limits.temp_directory is not None:
+            con.execute("SET temp_directory = ?", [str(limits.temp_directory)])
+        _check_columns(con, files.establishments, et_source, ESTABLISHMENT_COLUMNS)
+        _check_columns(con, files.legal_units, ul_source, LEGAL_UNIT_COLUMNS)
+        con.register("wanted_sirets", wanted_table)
+        try:
+            result = con.sql(_select_sql(et_source, ul_source)).to_arrow_table()
+        except duckdb.Error as exc:
+            raise SireneError(
+                f"cannot read the SIRENE stock files ({str(exc).splitlines()[0]})",
+                file=files.establishments,
+                hint=DOWNLOAD_HINT + ".",
+            ) from exc
+    finally:
+        con.close()
+    return result.cast(ARROW_SCHEMA)

@@ -1,0 +1,304 @@
+"""Stream the records of a big JSON file in bounded memory.
+
+The file is decoded as UTF-8 in chunks (4 MiB by default). The reader walks the top-level object
+by hand, descends only into the keys leading to the record arrays it was asked for (``marches``,
+``marches.marche``...), skips every other value, and parses one record at a time with the C
+decoder of :mod:`json` (``raw_decode``). When a chunk boundary cuts a value, the next chunk is
+appended and the value is parsed again; the consumed text is dropped at each refill, so memory
+stays around two chunks plus the largest record.
+
+Errors a user can cause (empty file, truncated file, not UTF-8, XML or HTML given as JSON, JSON
+without the expected structure) raise :class:`ancrage.errors.InputFileError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from ancrage.errors import InputFileError
+from ancrage.sources.base import ReadContext
+
+CHUNK_SIZE = 4 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+_WS = re.compile(r"[ \t\n\r]*")
+# Messages of json.JSONDecodeError that a chunk boundary can cause anywhere inside a value.
+_CUT_MESSAGES = ("Unterminated string", "Invalid \\uXXXX escape", "Invalid \\escape")
+# Other errors are caused by a cut only when reported within the last few characters.
+_CUT_TAIL = 16
+_TRUNCATED_HINT = (
+    "Le fichier a sans doute été coupé pendant le téléchargement ; téléchargez-le à nouveau."
+)
+
+UTF8_HINT = "Réencodez-le en UTF-8, par exemple : iconv -f latin1 -t utf-8 IN > OUT."
+EMPTY_HINT = "Téléchargez-le à nouveau depuis sa source."
+
+KeyPath = tuple[str, ...]
+
+
+def _type_name(char: str) -> str:
+    return {
+        "{": "un objet",
+        "[": "un tableau",
+        '"': "une chaîne",
+        "t": "un booléen",
+        "f": "un booléen",
+        "n": "null",
+    }.get(char, "un nombre")
+
+
+class _Text:
+    """A window of decoded text over the file, refilled chunk by chunk."""
+
+    def __init__(self, fh: BinaryIO, path: Path, ctx: ReadContext, chunk_size: int) -> None:
+        self.fh = fh
+        self.path = path
+        self.ctx = ctx
+        self.chunk_size = chunk_size
+        self.text = ""
+        self.pos = 0
+        self.base_bytes = 0  # byte offset in the file of text[0]
+        self.bytes_read = 0
+        self.eof = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.decode = json.JSONDecoder(strict=False).raw_decode
+        head = fh.read(len(_BOM))
+        if head == _BOM:
+            self.base_bytes = self.bytes_read = len(_BOM)
+        else:
+            self._feed(head, final=False)
+
+    # -- low level -------------------------------------------------------------------------
+
+    def _feed(self, data: bytes, *, final: bool) -> None:
+        pending = len(self.decoder.getstate()[0])
+        try:
+            self.text += self.decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            offset = self.bytes_read - pending + exc.start
+            bad = exc.object[exc.start : exc.start + 1].hex()
+            raise InputFileError(
+                f"pas en UTF-8 : octet invalide 0x{bad} à la position {offset}",
+                file=self.path,
+                hint=UTF8_HINT,
+            ) from None
+        self.bytes_read += len(data)
+
+    def refill(self) -> bool:
+        """Append the next chunk, dropping the consumed text. False at the end of the file."""
+        if self.eof:
+            return False
+        if self.pos:
+            self.base_bytes += len(self.text[: self.pos].encode("utf-8"))
+            self.text = self.text[self.pos :]
+            self.pos = 0
+        # grow the read when a single value spans more than a chunk
+        size = max(self.chunk_size, len(self.text))
+        data = self.fh.read(size)
+        if not data:
+            self.eof = True
+            self._feed(b"", final=True)
+        else:
+            self._feed(data, final=False)
+        self.ctx.progress(self.bytes_read)
+        return True
+
+    def byte_offset(self, index: int) -> int:
+        return self.base_bytes + len(self.text[:index].encode("utf-8"))
+
+    def peek(self) -> str:
+        """Skip whitespace; the next character, or ``""`` at the end of the file."""
+        while True:
+            self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.refill():
+                return ""
+
+    # -- values ----------------------------------------------------------------------------
+
+    def value(self, where: str) -> object:
+        """Parse the JSON value at the current position (after :meth:`peek`)."""
+        while True:
+            try:
+                obj, end = self.decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith(_CUT_MESSAGES) or exc.pos >= len(self.text) - _CUT_TAIL
+                if cut and self.refill():
+                    continue
+                if cut:
+                    raise self.truncated(f"dans {where}") from None
+                raise self.invalid(exc.pos, where, exc.msg) from None
+            # a number may continue in the next chunk: a value is always followed by something
+            if end >= len(self.text) and self.refill():
+                continue
+            self.pos = end
+            return obj
+
+    def truncated(self, phrase: str) -> InputFileError:
+        return InputFileError(
+            f"JSON tronqué : le fichier s'arrête {phrase} (octet {self.bytes_read})",
+            file=self.path,
+            hint=_TRUNCATED_HINT,
+        )
+
+    def invalid(self, index: int, where: str, detail: str) -> InputFileError:
+        return InputFileError(
+            f"JSON invalide à l'octet {self.byte_offset(index)} ({where}) : {detail}",
+            file=self.path,
+            hint="Le fichier est abîmé : téléchargez-le à nouveau ou signalez-le à son éditeur.",
+        )
+
+    def expect_after(self, where: str, closing: str) -> str:
+        """The separator after a value in ``where``: ``","`` or ``closing``."""
+        char = self.peek()
+        if char == "," or char == closing:
+            self.pos += 1
+            return char
+        if not char:
+            raise self.truncated(f"après {where}")
+        raise self.invalid(self.pos, where, f"Expecting ',' or '{closing}'")
+
+
+class JsonRecords:
+    """The records of the arrays found at ``targets`` (key path → ref prefix) in a JSON file.
+
+    Iterating yields ``(ref, value)`` with ``ref`` like ``marches.marche[3]``. ``structure_hint``
+    tells the user which layout was expected when the file does not have it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        ctx: ReadContext,
+        targets: Mapping[KeyPath, str],
+        *,
+        structure_hint: str,
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
+        self.path = path
+        self.ctx = ctx
+        self.targets = dict(targets)
+        self.branches = {key[:i] for key in targets for i in range(1, len(key))}
+        self.structure_hint = structure_hint
+        self.chunk_size = chunk_size
+        self.counters: dict[KeyPath, int] = {}
+        self.seen_root_keys: set[str] = set()
+
+    def __iter__(self) -> Iterator[tuple[str, object]]:
+        with self.path.open("rb") as fh:
+            text = _Text(fh, self.path, self.ctx, self.chunk_size)
+            first = text.peek()
+            if not first:
+                raise InputFileError("fichier vide", file=self.path, hint=EMPTY_HINT)
+            if first != "{":
+                raise self._not_an_object(text, first)
+            yield from self._object(text, ())
+            if text.peek():
+                raise text.invalid(text.pos, "après la fin du JSON", "Extra data")
+        missing = {key[0] for key in self.targets} - self.seen_root_keys
+        if missing:
+            raise self.structure_error(f"pas de clé « {sorted(missing)[0]} » au premier niveau")
+        self.ctx.progress(text.bytes_read)
+
+    def structure_error(self, what: str) -> InputFileError:
+        return InputFileError(
+            f"structure JSON inattendue : {what}", file=self.path, hint=self.structure_hint
+        )
+
+    def _not_an_object(self, text: _Text, first: str) -> InputFileError:
+        while len(text.text) - text.pos < 512 and text.refill():
+            pass
+        if first == "<":
+            head = text.text[text.pos : text.pos + 512].lower()
+            kind = "HTML" if "<html" in head or "<!doctype html" in head else "XML"
+            hint = (
+                "Le téléchargement a sans doute renvoyé une page web : vérifiez l'adresse."
+                if kind == "HTML"
+                else "Lisez un fichier XML avec le format decp-2024-xml."
+            )
+            message = f"ressemble à du {kind}, pas à du JSON"
+            return InputFileError(message, file=self.path, hint=hint)
+        if first == "[":
+            return self.structure_error("le premier niveau est un tableau, un objet était attendu")
+        if first in '"tfn-0123456789':
+            what = f"le premier niveau est {_type_name(first)}, un objet était attendu"
+            return self.structure_error(what)
+        shown = text.text[text.pos : text.pos + 20].split("\n")[0]
+        return InputFileError(
+            f"pas du JSON : le fichier commence par {shown!r}",
+            file=self.path,
+            hint="Vérifiez que c'est un fichier DECP au format JSON.",
+        )
+
+    def _object(self, text: _Text, path: KeyPath) -> Iterator[tuple[str, object]]:
+        """Walk the object at the current position (its ``{`` not consumed yet)."""
+        where = f"l'objet {'.'.join(path)}" if path else "l'objet racine"
+        text.pos += 1
+        if text.peek() == "}":
+            text.pos += 1
+            return
+        while True:
+            char = text.peek()
+            if char != '"':
+                if not char:
+                    raise text.truncated(f"dans {where}")
+                raise text.invalid(text.pos, where, "Expecting property name")
+            key = text.value(where)
+            assert isinstance(key, str)
+            char = text.peek()
+            if char != ":":
+                if not char:
+                    raise text.truncated(f"dans {where}")
+                raise text.invalid(text.pos, where, "Expecting ':' delimiter")
+            text.pos += 1
+            child = (*path, key)
+            if not path:
+                self.seen_root_keys.add(key)
+            char = text.peek()
+            if not char:
+                raise text.truncated(f"dans {where}")
+            if child in self.targets:
+                yield from self._array(text, child, char)
+            elif child in self.branches:
+                if char == "{":
+                    yield from self._object(text, child)
+                elif char == "n":
+                    text.value(where)
+                else:
+                    what = f"« {'.'.join(child)} » est {_type_name(char)}, un objet était attendu"
+                    raise self.structure_error(what)
+            else:
+                text.value(f"la valeur de « {'.'.join(child)} »")
+            if text.expect_after(f"la valeur de « {'.'.join(child)} »", "}") == "}":
+                return
+
+    def _array(self, text: _Text, path: KeyPath, char: str) -> Iterator[tuple[str, object]]:
+        prefix = self.targets[path]
+        if char == "n":  # "marche": null, read as no records
+            text.value(prefix)
+            return
+        if char != "[":
+            what = f"« {'.'.join(path)} » est {_type_name(char)}, un tableau était attendu"
+            raise self.structure_error(what)
+        text.pos += 1
+        if text.peek() == "]":
+            text.pos += 1
+            return
+        index = self.counters.get(path, 0)
+        try:
+            while True:
+                ref = f"{prefix}[{index}]"
+                if not text.peek():
+                    raise text.truncated(f"avant l'enregistrement {ref}")
+                where = f"l'enregistrement {ref}"
+                yield ref, text.value(where)
+                index += 1
+                if text.expect_after(where, "]") == "]":
+                    return
+        finally:
+            self.counters[path] = index

@@ -1,0 +1,60 @@
+"""Fixtures for the notice readers: the real samples and the eForms SDK table, read in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from ancrage.notices import boamp_json, boamp_xml, ted
+from ancrage.notices.context import NoticeReadContext
+from ancrage.notices.model import Notice
+
+ReadAll = Callable[[ModuleType, Path], list[Notice]]
+
+
+@pytest.fixture(scope="session")
+def notices_dir(shared_data: Path) -> Path:
+    return shared_data / "notices"
+
+
+@pytest.fixture(scope="session")
+def eforms_dir(shared_data: Path) -> Path:
+    return shared_data / "nomenclatures" / "eforms"
+
+
+@pytest.fixture(scope="session")
+def read_all(eforms_dir: Path) -> ReadAll:
+    def read(module: ModuleType, path: Path) -> list[Notice]:
+        ctx = NoticeReadContext(path=path, eforms_dir=eforms_dir)
+        notices = list(module.read(path, ctx))
+        assert ctx.rejections == [], ctx.rejections
+        return notices
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def ted_notice(notices_dir: Path, read_all: ReadAll) -> Callable[[str], Notice]:
+    def get(relative: str) -> Notice:
+        (notice,) = read_all(ted, notices_dir / "ted_eforms" / relative)
+        return notice
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def boamp_xml_notice(notices_dir: Path, read_all: ReadAll) -> Callable[[str], Notice]:
+    def get(name: str) -> Notice:
+        (notice,) = read_all(boamp_xml, notices_dir / "boamp" / "dila_xml_v230" / name)
+        return notice
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def ods_notices(notices_dir: Path, read_all: ReadAll) -> dict[str, Notice]:
+    path = notices_dir / "boamp" / "ods_api_v2_1" / "boamp-where-date_2026-01-21_fnsimple.json"
+    return {n.source_id: n for n in read_all(boamp_json, path)}

@@ -1,0 +1,247 @@
+"""The streaming JSON record reader: layouts, chunk boundaries, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ancrage.errors import InputFileError
+from ancrage.sources.base import ReadContext
+from ancrage.sources.jsonstream import JsonRecords
+
+V2019 = {("marches",): "marches"}
+V2024 = {("marches", "marche"): "marches.marche", ("marches", "contrat-concession"): "marches.cc"}
+
+
+def read(path: Path, targets: dict[tuple[str, ...], str] = V2019, chunk: int = 4 << 20) -> list:
+    return list(
+        JsonRecords(path, ReadContext(path), targets, structure_hint="H.", chunk_size=chunk)
+    )
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "f.json") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def error(path: Path, targets: dict[tuple[str, ...], str] = V2019, chunk: int = 4 << 20) -> str:
+    with pytest.raises(InputFileError) as info:
+        read(path, targets, chunk)
+    return info.value.one_line()
+
+
+def test_big_file_same_records_as_json_load(tmp_path: Path, shared_data: Path) -> None:
+    """A file bigger than the chunk size, read with the default 4 MiB chunks."""
+    records = json.loads((shared_data / "decp/v1_2019/data.gouv.fr_aife.json").read_text())[
+        "marches"
+    ]
+    records = records * 2  # ~8 MB pretty-printed
+    path = write(tmp_path, json.dumps({"marches": records}, indent=2, ensure_ascii=False))
+    assert path.stat().st_size > 4 << 20
+    got = read(path)
+    assert [value for _, value in got] == json.loads(path.read_text())["marches"]
+    assert got[-1][0] == f"marches[{len(records) - 1}]"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1000])
+def test_any_chunk_boundary(tmp_path: Path, chunk: int) -> None:
+    doc = {
+        "autre": {"x": [1, 2.5e10, '\\u00e9\u00e9"}]'], "y": None},
+        "marches": [
+            {"id": 'é\u00e9\\"', "montant": 123456789012345678901234567890, "ok": True},
+            12345678,
+            "chaîne",
+            {"nested": [{"a": [{}], "b": -0.5e-3}]},
+            None,
+        ],
+        "fin": 1.25,
+    }
+    path = write(tmp_path, json.dumps(doc, ensure_ascii=False))
+    assert [v for _, v in read(path, chunk=chunk)] == doc["marches"]
+
+
+def test_layouts(tmp_path: Path) -> None:
+    text = (
+        '\ufeff \n{ "x" : {"marches": [1]}, "marches" :\n{\t"autre": [1, 2], '
+        '"contrat-concession" : [ {"a": 1} ] , "marche":[{"b":2},{"b":3}]}, "z": null}\n\n'
+    )
+    path = write(tmp_path, text)
+    assert read(path, V2024) == [
+        ("marches.cc[0]", {"a": 1}),
+        ("marches.marche[0]", {"b": 2}),
+        ("marches.marche[1]", {"b": 3}),
+    ]
+
+
+def test_empty_list_null_and_key_twice(tmp_path: Path) -> None:
+    assert read(write(tmp_path, '{"marches": []}')) == []
+    assert read(write(tmp_path, '{"marches": {"marche": null}}'), V2024) == []
+    twice = write(tmp_path, '{"marches": [{"a": 1}], "marches": [{"a": 2}]}')
+    assert read(twice) == [("marches[0]", {"a": 1}), ("marches[1]", {"a": 2})]
+
+
+def test_progress_reports_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path, json.dumps({"marches": [{"a": "x" * 100}] * 50}))
+    seen: list[int] = []
+    ctx = ReadContext(path, on_progress=seen.append)
+    assert len(list(JsonRecords(path, ctx, V2019, structure_hint="", chunk_size=1000))) == 50
+    assert seen == sorted(seen)
+    assert seen[-1] == path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "fichier vide. Téléchargez-le à nouveau depuis sa source."),
+        (b"\xef\xbb\xbf \n ", "fichier vide. Téléchargez-le à nouveau depuis sa source."),
+        (
+            b'{"marches": [{"a": 1}, {"b": "x',
+            "JSON tronqué : le fichier s'arrête dans l'enregistrement marches[1] (octet 31). "
+            "Le fichier a sans doute été coupé pendant le téléchargement ; "
+            "téléchargez-le à nouveau.",
+        ),
+        (
+            b'{"marches": [{"a": 1}',
+            "JSON tronqué : le fichier s'arrête après l'enregistrement marches[0] (octet 21). "
+            "Le fichier a sans doute été coupé pendant le téléchargement ; "
+            "téléchargez-le à nouveau.",
+        ),
+        (
+            '{"marches": [{"objet": "Réfection"}]}'.encode("latin-1"),
+            "pas en UTF-8 : octet invalide 0xe9 à la position 25. "
+            "Réencodez-le en UTF-8, par exemple : iconv -f latin1 -t utf-8 IN > OUT.",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<marches><marche/></marches>',
+            "ressemble à du XML, pas à du JSON. Lisez un fichier XML avec le format decp-2024-xml.",
+        ),
+        (
+            b"<!DOCTYPE html><html><body>404</body></html>",
+            "ressemble à du HTML, pas à du JSON. "
+            "Le téléchargement a sans doute renvoyé une page web : vérifiez l'adresse.",
+        ),
+        (
+            b"id;montant\n1;2\n",
+            "pas du JSON : le fichier commence par 'id;montant'. "
+            "Vérifiez que c'est un fichier DECP au format JSON.",
+        ),
+        (
+            b'[{"a": 1}]',
+            "structure JSON inattendue : le premier niveau est un tableau, "
+            "un objet était attendu. H.",
+        ),
+        (
+            b'{"records": []}',
+            "structure JSON inattendue : pas de clé « marches » au premier niveau. H.",
+        ),
+        (
+            b'{"marches": {"marche": []}}',
+            "structure JSON inattendue : « marches » est un objet, un tableau était attendu. H.",
+        ),
+        (
+            b'{"marches": [{"a": 1} {"b": 2}]}',
+            "JSON invalide à l'octet 22 (l'enregistrement marches[0]) : Expecting ',' or ']'. "
+            "Le fichier est abîmé : téléchargez-le à nouveau ou signalez-le à son éditeur.",
+        ),
+        (
+            b'{"marches": [{"a": 1}]} trailing',
+            "JSON invalide à l'octet 24 (après la fin du JSON) : Extra data. "
+            "Le fichier est abîmé : téléchargez-le à nouveau ou signalez-le à son éditeur.",
+        ),
+    ],
+)
+def test_error_messages(tmp_path: Path, content: bytes, message: str) -> None:
+    path = write(tmp_path, content)
+    assert error(path) == f"{path}: {message}"
+
+
+def test_structure_error_2024(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"marches": [{"a": 1}]}')
+    assert error(path, V2024) == (
+        f"{path}: structure JSON inattendue : « marches » est un tableau, "
+        "un objet était attendu. H."
+    )
+
+
+def test_latin1_offset_in_a_later_chunk(tmp_path: Path) -> None:
+    body = b'{"marches": [' + b'{"a": "abc"},' * 100 + '{"objet": "é"}]}'.encode("latin-1")
+    path = write(tmp_path, body)
+    offset = body.index(b"\xe9")
+    for chunk in (5, 64, 1 << 20):
+        assert f"octet invalide 0xe9 à la position {offset}." in error(path, chunk=chunk)
+
+
+def test_truncation_names_the_record(tmp_path: Path) -> None:
+    full = json.dumps({"marches": [{"id": i, "objet": "x" * 50} for i in range(20)]}).encode()
+    cut = full[: full.index(b'"id": 7') + 10]
+    message = error(write(tmp_path, cut), chunk=16)
+    assert f"dans l'enregistrement marches[7] (octet {len(cut)})" in message
+
+
+# --- hypothesis: never anything but records or an InputFileError --------------------------------
+
+VALID = json.dumps(
+    {"x": [1, {"y": "z"}], "marches": [{"id": "é1", "m": [1.5, None, True]}, 7, {"id": 2}]},
+    ensure_ascii=False,
+).encode()
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+def _outcome(path: Path, chunk: int) -> list | str:
+    try:
+        return read(path, V2019, chunk)
+    except InputFileError as exc:
+        assert exc.one_line().startswith(f"{path}: ")
+        assert "\n" not in exc.message
+        return exc.message
+
+
+@settings(
+    deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=200), chunk=st.integers(1, 64))
+def test_random_bytes(tmp_path: Path, data: bytes, chunk: int) -> None:
+    _outcome(write(tmp_path, data), chunk)
+
+
+@settings(
+    deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cut=st.integers(0, len(VALID) - 1), chunk=st.integers(1, 64))
+def test_every_truncation_is_an_error(tmp_path: Path, cut: int, chunk: int) -> None:
+    outcome = _outcome(write(tmp_path, VALID[:cut]), chunk)
+    assert isinstance(outcome, str)
+
+
+@settings(
+    deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(json_values, max_size=4), chunk=st.integers(1, 64))
+def test_random_values_as_records(tmp_path: Path, values: list, chunk: int) -> None:
+    path = write(tmp_path, json.dumps({"marches": values}, ensure_ascii=False))
+    assert [v for _, v in read(path, V2019, chunk)] == values
+
+
+@settings(
+    deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=json_values, chunk=st.integers(1, 64))
+def test_random_value_as_document(tmp_path: Path, value: object, chunk: int) -> None:
+    path = write(tmp_path, json.dumps(value, ensure_ascii=False))
+    outcome = _outcome(path, chunk)
+    if isinstance(value, dict) and isinstance(value.get("marches"), list):
+        assert [v for _, v in outcome] == value["marches"]
+    elif not (isinstance(value, dict) and value.get("marches", 0) is None):
+        assert isinstance(outcome, str)
