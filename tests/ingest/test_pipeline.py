@@ -219,7 +219,7 @@ def test_concession_without_id_gets_stable_content_id(
 def test_reloading_changes_nothing(
     loaded: tuple[Settings, dict[str, FileReport]], shared_data: Path, tmp_path: Path
 ) -> None:
-    settings, reports = loaded
+    settings, _ = loaded
     before = rows(settings, "SELECT count(*) AS n, sum(amount) AS a FROM contracts")
     # the same content under another name is recognised too
     copy = tmp_path / "copie.json"

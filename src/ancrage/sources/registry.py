@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from ancrage.sources.base import Source
 # Adding a format: write sources/<module>.py exposing SOURCE, and add its name here.
 SOURCE_MODULES = ("decp2019", "decp2024", "decp2024_xml", "decp_tabular")
 HEAD_BYTES = 65536
+# the first element of an XML document, after its prolog (<?xml ...?>, comments, doctype)
+_FIRST_ELEMENT = re.compile(rb"<([A-Za-z_][\w:.-]*)")
 
 
 @cache
@@ -65,8 +68,12 @@ def _unknown(head: bytes, path: Path) -> InputFileError:
         "tabulaire (CSV ou Parquet)."
     )
     if start.startswith(b"<"):
-        tag = start.split(b">", 1)[0][1:60].decode("utf-8", "replace")
-        what = "page HTML" if tag.lower().startswith(("!doctype html", "html")) else "fichier XML"
+        body = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        doctype_html = body[:15].lower().startswith(b"<!doctype html")
+        m = _FIRST_ELEMENT.search(body)
+        tag = m.group(1).decode("utf-8", "replace") if m else "?"
+        html = doctype_html or tag.lower() == "html"
+        what = "page HTML" if html else "fichier XML"
         return InputFileError(
             f"{what} qui n'est pas au format DECP (élément <{tag}>)", file=path, hint=hint
         )

@@ -68,6 +68,7 @@ class Warehouse:
         self.parts_dir = self.root / "parts"
         self.tables_dir = self.root / "tables"
         self.staging_dir = self.root / "staging"
+        self.enriched_dir = self.root / "enriched"
 
     def exists(self) -> bool:
         return self.db_path.exists()
@@ -90,7 +91,17 @@ class Warehouse:
                 hint="Attendez la fin du chargement en cours, puis relancez.",
             ) from exc
         self._check_views(con, read_only=read_only)
+        self.attach_enriched(con)
         return con
+
+    def attach_enriched(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Derived tables (``enriched/<name>.parquet``, written by enrichment) as temp views."""
+        if self.enriched_dir.is_dir():
+            for path in sorted(self.enriched_dir.glob("*.parquet")):
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {path.stem} AS"
+                    f" SELECT * FROM read_parquet({_sql_str(str(path))})"
+                )
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -113,6 +124,7 @@ class Warehouse:
                 if self.generation(con) is None or self.stale(con):
                     self.materialise(con)
                 self.sweep(con)
+                self.attach_enriched(con)
                 yield con
             finally:
                 con.close()
