@@ -33,6 +33,10 @@ class AncrageError(Exception):
         self.value = value
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Picklable with its details (errors cross process boundaries in parallel loads)."""
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
     def one_line(self) -> str:
         """The error as the CLI prints it: ``file: record: message (hint)``."""
         parts: list[str] = []
@@ -47,6 +51,13 @@ class AncrageError(Exception):
 
     def __str__(self) -> str:
         return self.one_line()
+
+
+def _rebuild(cls: type[AncrageError], message: str, state: dict[str, object]) -> AncrageError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class InputFileError(AncrageError):

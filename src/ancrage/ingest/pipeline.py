@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing as mp
 import shutil
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import MutableMapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -91,6 +95,28 @@ def is_synthetic(path: Path) -> bool:
     return any(marker in head for marker in SYNTHETIC_MARKERS)
 
 
+@dataclass(frozen=True)
+class _Job:
+    """A file to stage: picklable, so staging can run in a worker process."""
+
+    path: Path
+    source_name: str
+    sha256: str
+    stage: Path
+    today: dt.date
+
+    @property
+    def file_id(self) -> str:
+        return self.sha256[:20]
+
+
+@dataclass(frozen=True)
+class _Staged:
+    staged: dict[str, Path]
+    read: int
+    quarantined: int
+
+
 def load_paths(
     settings: Settings,
     paths: Sequence[Path],
@@ -98,20 +124,41 @@ def load_paths(
     progress: LoadProgress | None = None,
     source_format: str | None = None,
     today: dt.date | None = None,
+    workers: int = 1,
 ) -> LoadResult:
-    """Load files one after the other; a bad file is reported and the others still load."""
+    """Load files; a bad file is reported and the others still load.
+
+    With ``workers > 1``, files are read and normalised in parallel processes (one file per
+    process); each file is still committed atomically, in the order given.
+    """
     result = LoadResult()
     warehouse = Warehouse(settings)
+    day = today or dt.date.today()
     with warehouse.writing() as con:
-        committed = 0
-        for path in paths:
+        outcomes: list[FileReport | AncrageError | _Job] = []
+        for path in map(Path, paths):
             try:
-                report = _load_one(
-                    warehouse, con, Path(path), progress, source_format, today or dt.date.today()
+                outcomes.append(_prepare(warehouse, con, path, source_format, day))
+            except AncrageError as exc:
+                outcomes.append(exc)
+        jobs = [o for o in outcomes if isinstance(o, _Job)]
+        staged = _run_jobs(jobs, progress, workers)
+        committed = 0
+        for outcome in outcomes:
+            try:
+                if isinstance(outcome, AncrageError):
+                    raise outcome
+                report = (
+                    _commit(warehouse, con, outcome, staged[outcome])
+                    if isinstance(outcome, _Job)
+                    else outcome
                 )
             except AncrageError as exc:
                 result.errors.append(exc)
                 continue
+            finally:
+                if isinstance(outcome, _Job):
+                    shutil.rmtree(outcome.stage, ignore_errors=True)
             result.reports.append(report)
             committed += not report.already_loaded
         if committed:
@@ -119,57 +166,131 @@ def load_paths(
     return result
 
 
-def _load_one(
+def _already_loaded(path: Path, source_name: str, known: dict[str, Any]) -> FileReport:
+    return FileReport(
+        file=str(path),
+        detected_format=source_name,
+        read=known["read"],
+        loaded=0,
+        repaired=0,
+        quarantined=known["quarantined"],
+        duplicates=known["read"] - known["quarantined"],
+        already_loaded=True,
+    )
+
+
+def _prepare(
     warehouse: Warehouse,
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    progress: LoadProgress | None,
     source_format: str | None,
     today: dt.date,
-) -> FileReport:
+) -> FileReport | _Job:
     source = by_name(source_format) if source_format else detect(path)
     sha = file_digest(path)
     known = warehouse.find_file(con, sha)
     if known is not None:
-        return FileReport(
-            file=str(path),
-            detected_format=source.name,
-            read=known["read"],
-            loaded=0,
-            repaired=0,
-            quarantined=known["quarantined"],
-            duplicates=known["read"] - known["quarantined"],
-            already_loaded=True,
-        )
-    file_id = sha[:20]
-    stage = warehouse.staging_dir / file_id
-    shutil.rmtree(stage, ignore_errors=True)
+        return _already_loaded(path, source.name, known)
+    stage = warehouse.staging_dir / f"{sha[:20]}-{uuid.uuid4().hex[:8]}"
     stage.mkdir(parents=True)
-    try:
-        staged, read, norm = _stage(source, path, file_id, stage, progress, today)
-        report, parts = _finalise(warehouse, con, path, source, staged, read, norm)
-        warehouse.commit_file(
-            con,
-            {
-                "file_id": file_id,
-                "sha256": sha,
-                "path": str(path.resolve()),
-                "name": path.name,
-                "size_bytes": path.stat().st_size,
-                "detected_format": source.name,
-                "synthetic": is_synthetic(path),
-                "loaded_at": dt.datetime.now(),
-                "read": report.read,
-                "loaded": report.loaded,
-                "repaired": report.repaired,
-                "quarantined": report.quarantined,
-                "duplicates": report.duplicates,
-            },
-            parts,
-        )
-        return report
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    return _Job(path, source.name, sha, stage, today)
+
+
+def _run_jobs(
+    jobs: list[_Job], progress: LoadProgress | None, workers: int
+) -> dict[_Job, _Staged | AncrageError]:
+    out: dict[_Job, _Staged | AncrageError] = {}
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            try:
+                out[job] = _stage_job(job, progress)
+            except AncrageError as exc:
+                out[job] = exc
+        return out
+    total = sum(job.path.stat().st_size for job in jobs)
+    if progress:
+        progress.start_file(f"{len(jobs)} fichiers ({workers} processus)", total)
+    with mp.Manager() as manager:
+        done = manager.dict()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(_stage_job_in_worker, job, done): job for job in jobs}
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                if progress:
+                    progress.advance(sum(done.values()))
+                for future in finished:
+                    job = futures[future]
+                    try:
+                        out[job] = future.result()
+                    except AncrageError as exc:
+                        out[job] = exc
+                    done[str(job.path)] = job.path.stat().st_size
+    if progress:
+        progress.end_file()
+    return out
+
+
+class _SharedProgress:
+    """Progress of one file in a worker, written to a shared dict at most 4 times a second."""
+
+    def __init__(self, done: MutableMapping[str, int], key: str) -> None:
+        self.done, self.key, self.last = done, key, 0.0
+
+    def start_file(self, name: str, total_bytes: int) -> None:
+        pass
+
+    def advance(self, bytes_done: int) -> None:
+        now = time.monotonic()
+        if now - self.last > 0.25:
+            self.done[self.key] = bytes_done
+            self.last = now
+
+    def end_file(self) -> None:
+        pass
+
+
+def _stage_job_in_worker(job: _Job, done: MutableMapping[str, int]) -> _Staged:
+    return _stage_job(job, _SharedProgress(done, str(job.path)))
+
+
+def _stage_job(job: _Job, progress: LoadProgress | None) -> _Staged:
+    staged, read, norm = _stage(
+        by_name(job.source_name), job.path, job.file_id, job.stage, progress, job.today
+    )
+    return _Staged(staged, read, norm.quarantined_records)
+
+
+def _commit(
+    warehouse: Warehouse, con: duckdb.DuckDBPyConnection, job: _Job, staged: _Staged | AncrageError
+) -> FileReport:
+    if isinstance(staged, AncrageError):
+        raise staged
+    known = warehouse.find_file(con, job.sha256)  # the same file twice in one call
+    if known is not None:
+        return _already_loaded(job.path, job.source_name, known)
+    source = by_name(job.source_name)
+    report, parts = _finalise(warehouse, con, job.path, source, staged)
+    warehouse.commit_file(
+        con,
+        {
+            "file_id": job.file_id,
+            "sha256": job.sha256,
+            "path": str(job.path.resolve()),
+            "name": job.path.name,
+            "size_bytes": job.path.stat().st_size,
+            "detected_format": source.name,
+            "synthetic": is_synthetic(job.path),
+            "loaded_at": dt.datetime.now(),
+            "read": report.read,
+            "loaded": report.loaded,
+            "repaired": report.repaired,
+            "quarantined": report.quarantined,
+            "duplicates": report.duplicates,
+        },
+        parts,
+    )
+    return report
 
 
 def _stage(
@@ -227,11 +348,10 @@ def _finalise(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     source: Source,
-    staged: dict[str, Path],
-    read: int,
-    norm: Normaliser,
+    result: _Staged,
 ) -> tuple[FileReport, dict[str, Path]]:
     """De-duplicate within the file and against the warehouse; write the file's parts."""
+    staged, read = result.staged, result.read
     src = {t: f"read_parquet({_sql_str(str(p))})" for t, p in staged.items()}
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _keep AS
@@ -259,7 +379,7 @@ def _finalise(
     ).fetchone()
     assert row is not None
     staged_n, kept, known, repaired = (int(v) for v in row)
-    quarantined = norm.quarantined_records
+    quarantined = result.quarantined
     duplicates = (staged_n - kept) + known
     report = FileReport(
         file=str(path),

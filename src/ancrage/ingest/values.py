@@ -48,6 +48,7 @@ def memo(fn: Callable[[Any], Fixed]) -> Callable[[Any], Fixed]:
     wrapper.__doc__ = fn.__doc__
     return wrapper
 
+
 RULES: dict[str, str] = {
     "null_token": "valeur signifiant « absent » (NC, N/A, CDL…) remplacée par une valeur vide",
     "wrong_type_dropped": "valeur d'un type inattendu (liste, objet…) ignorée",
@@ -88,8 +89,13 @@ _NUMBER_TEXT = re.compile(r"^[+-]?[\d\s\u00a0\u202f]*[.,]?\d*\s*(€|eur|euros?|
 _MIN_YEAR = 1990
 
 
+_NULL_TOKEN_MAX_LEN = 20  # every token of null_tokens.csv is shorter: skip folding long text
+
+
 def is_null_token(text: str) -> bool:
-    return not text or table("null_tokens").get(text) is not None
+    if not text:
+        return True
+    return len(text) <= _NULL_TOKEN_MAX_LEN and table("null_tokens").get(text) is not None
 
 
 def _scalar(raw: object) -> bool:

@@ -1,0 +1,83 @@
+"""Ingestion benchmark: generate a realistic synthetic DECP dataset, load it, print figures.
+
+    python benchmarks/ingest.py --contracts 500000 --workers 2
+
+Generates FICTITIOUS data with Ancrage's own generator (2019 and 2024 JSON formats, with dirty
+values in realistic proportions), then loads it into a fresh warehouse and prints throughput
+(records/s) and peak memory (resident set size of this process and of its workers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ancrage.ingest.pipeline import load_paths
+from ancrage.settings import Settings
+from ancrage.synth.decp import generate_decp
+
+
+def peak_mib() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--contracts", type=int, default=500_000)
+    parser.add_argument("--files-per-format", type=int, default=2)
+    parser.add_argument("--formats", default="decp-2019,decp-2024")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--data", type=Path, help="reuse/keep the generated files here")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="ancrage-bench-"))
+    data = args.data or work / "data"
+    formats = tuple(args.formats.split(","))
+    files = sorted(data.glob("synth_*")) if data.is_dir() else []
+    if not files:
+        t0 = time.perf_counter()
+        files = generate_decp(
+            data,
+            contracts=args.contracts,
+            seed=42,
+            formats=formats,
+            files_per_format=args.files_per_format,
+        )
+        print(
+            f"generated {args.contracts:,} fictitious contracts in {len(files)} files "
+            f"({sum(f.stat().st_size for f in files) / 2**20:,.0f} MiB) "
+            f"in {time.perf_counter() - t0:,.1f} s"
+        )
+    size = sum(f.stat().st_size for f in files)
+    settings = Settings.resolve(work / "home")
+    t0 = time.perf_counter()
+    result = load_paths(settings, files, workers=args.workers)
+    elapsed = time.perf_counter() - t0
+    if result.errors:
+        raise SystemExit("\n".join(e.one_line() for e in result.errors))
+    read = sum(r.read for r in result.reports)
+    own, children = peak_mib()
+    print(
+        f"loaded {read:,} records ({size / 2**20:,.0f} MiB) in {elapsed:,.1f} s "
+        f"with {args.workers} worker(s)"
+    )
+    print(f"throughput: {read / elapsed:,.0f} records/s ({size / 2**20 / elapsed:,.1f} MiB/s)")
+    print(f"peak memory: main process {own:,.0f} MiB, largest worker {children:,.0f} MiB")
+    for r in result.reports:
+        print(
+            f"  {Path(r.file).name}: read {r.read:,} loaded {r.loaded:,} repaired "
+            f"{r.repaired:,} quarantined {r.quarantined:,} duplicates {r.duplicates:,}"
+        )
+    shutil.rmtree(work / "home", ignore_errors=True)
+    if not args.data:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
