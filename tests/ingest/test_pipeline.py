@@ -277,3 +277,41 @@ def test_warehouse_is_plain_parquet(loaded: tuple[Settings, dict[str, FileReport
         con.close()
     n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()
     assert n is not None and n[0] > 10_000
+
+
+def test_odd_shapes_are_accounted_for(tmp_path: Path) -> None:
+    """A number among the records is quarantined; a field of the wrong shape is dropped and
+    logged, and its record still loads."""
+    import json
+
+    doc = {
+        "marches": [
+            42,
+            {
+                "id": "2024-01",
+                "_type": "Marché",
+                "acheteur": {"id": "21860194400013"},
+                "lieuExecution": "Poitiers",
+                "titulaires": [7, {"typeIdentifiant": "SIRET", "id": "41473937500023"}],
+                "montant": "12 500,50 €",
+                "dateNotification": "2024-03-01",
+            },
+            {"id": "2024-02", "_type": "Marché", "montant": 1000},
+        ]
+    }
+    path = tmp_path / "formes.json"
+    path.write_text(json.dumps(doc))
+    settings = Settings.resolve(tmp_path / "home")
+    [report] = load_paths(settings, [path], today=TODAY).reports
+    assert (report.read, report.loaded, report.quarantined, report.duplicates) == (3, 1, 2, 0)
+    assert report.repaired == 1
+    quarantine = rows(settings, "SELECT source_record, field, reason FROM quarantine")
+    assert sorted((q["source_record"], q["field"] or "") for q in quarantine) == [
+        ("marches[0]", ""),
+        ("marches[2]", "buyer.id"),
+    ]
+    [c] = rows(settings, "SELECT * FROM contracts")
+    assert c["amount"] == 12500.5 and c["n_suppliers"] == 1
+    rules = {(r["field"], r["rule"]) for r in rows(settings, "SELECT field, rule FROM repairs")}
+    assert ("amount", "number_text_parsed") in rules
+    assert any(rule == "wrong_type_dropped" for _, rule in rules)

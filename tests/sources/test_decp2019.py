@@ -226,6 +226,13 @@ def test_odd_shapes() -> None:
     ]
 
 
+def test_buyer_given_twice_keeps_the_second_raw() -> None:
+    contract, _ = mapped({"acheteur": {"id": "1"}, "autoriteConcedante": {"id": "2", "x": 1}})
+    assert contract is not None
+    assert contract["buyer"] == {"id_type": None, "id": "1", "name": None}
+    assert contract["extra"] == {"autoriteConcedante": {"id": "2", "x": 1}}
+
+
 def test_non_object_items_are_rejected(tmp_path: Path) -> None:
     path = tmp_path / "f.json"
     path.write_text('{"marches": [{"id": "a"}, 3, "x", null, [], {"id": "b"}]}')
@@ -242,6 +249,8 @@ def test_non_object_items_are_rejected(tmp_path: Path) -> None:
 def test_sniff() -> None:
     assert SOURCE.sniff(b'\xef\xbb\xbf {"marches" : [', Path("a"))
     assert not SOURCE.sniff(b'{"marches": {"marche": []}}', Path("a"))
+    assert not SOURCE.sniff(b'{"marches": {"marche": [{"marches": [1]}]}}', Path("a"))
+    assert not SOURCE.sniff(b'[{"marches": []}]', Path("a"))
     assert not SOURCE.sniff(b"<marches>", Path("a"))
 
 

@@ -299,3 +299,27 @@ def test_random_field_values_never_crash(shared_data: Path, changes: dict[str, o
     assert all(isinstance(s, dict) for s in contract["suppliers"])
     assert all(isinstance(s, dict) for s in contract["subcontracts"])
     assert all(r.field is not None for r in ctx.rejections)
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    marches=st.lists(json_values, max_size=4),
+    concessions=st.lists(json_values, max_size=4),
+)
+def test_random_records(
+    tmp_path_factory: pytest.TempPathFactory, marches: list[object], concessions: list[object]
+) -> None:
+    path = tmp_path_factory.mktemp("r") / "f.json"
+    document = {"marches": {"contrat-concession": concessions, "marche": marches}}
+    path.write_text(json.dumps(document))
+    records, ctx = read_all(path)
+    record_rejections = [r for r in ctx.rejections if r.field is None]
+    assert len(records) + len(record_rejections) == len(marches) + len(concessions)
+    expected = [isinstance(v, dict) for v in concessions] + [isinstance(v, dict) for v in marches]
+    assert [r["kind"] for r in records] == [
+        kind
+        for kind, ok in zip(
+            ["concession"] * len(concessions) + ["marche"] * len(marches), expected, strict=True
+        )
+        if ok
+    ]

@@ -270,6 +270,20 @@ def test_error_messages(tmp_path: Path, content: bytes, message: str) -> None:
     assert error(path) == f"{path}: {message}"
 
 
+def test_latin1_without_declaration(tmp_path: Path) -> None:
+    path = tmp_path / "f.xml"
+    path.write_bytes(
+        "<marches><marche><objet>Réfection</objet></marche></marches>".encode("latin-1")
+    )
+    assert error(path) == (
+        f"{path}: XML mal formé à la ligne 1 : Invalid bytes in character encoding, line 1, "
+        "column 26. Réencodez-le en UTF-8, par exemple : iconv -f latin1 -t utf-8 IN > OUT."
+    )
+    declared = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<marches><marche><objet>Réfection'
+    path.write_bytes((declared + "</objet></marche></marches>").encode("latin-1"))
+    assert read_all(path)[0][0]["object"] == "Réfection"
+
+
 def test_entities_are_not_expanded(tmp_path: Path) -> None:
     path = tmp_path / "f.xml"
     path.write_text(

@@ -223,6 +223,7 @@ def test_random_bytes(tmp_path: Path, data: bytes, chunk: int) -> None:
 def test_every_truncation_is_an_error(tmp_path: Path, cut: int, chunk: int) -> None:
     outcome = _outcome(write(tmp_path, VALID[:cut]), chunk)
     assert isinstance(outcome, str)
+    assert outcome.startswith("JSON tronqué : le fichier s'arrête " if cut else "fichier vide")
 
 
 @settings(
@@ -245,3 +246,21 @@ def test_random_value_as_document(tmp_path: Path, value: object, chunk: int) -> 
         assert [v for _, v in outcome] == value["marches"]
     elif not (isinstance(value, dict) and value.get("marches", 0) is None):
         assert isinstance(outcome, str)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 4 << 20])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"marches": [{"a": 1, "b": x}]}', "JSON invalide à l'octet 27"),
+        (b'{"marches": [{"a": 1, "b" 2}]}', "JSON invalide à l'octet 26"),
+        (b'{"marches": [{"a": 1, "b": tru', "JSON tronqué : le fichier s'arrête dans"),
+        (b'{"marches": [{"a": 1, "b": "x', "JSON tronqué : le fichier s'arrête dans"),
+        (b'{"marches": [{"a": 1, "b": 1.', "JSON tronqué : le fichier s'arrête dans"),
+    ],
+)
+def test_invalid_is_not_reported_as_truncated(
+    tmp_path: Path, body: bytes, message: str, chunk: int
+) -> None:
+    """The same diagnosis whatever the chunk size: an error near the end is not a cut."""
+    assert error(write(tmp_path, body), chunk=chunk).split(": ", 1)[1].startswith(message)

@@ -333,9 +333,25 @@ def _stage(
 
 def _flush(norm: Normaliser, ctx: ReadContext, writers: dict[str, pq.ParquetWriter]) -> int:
     """Write buffered rows to the staging files; return the number of rejections moved."""
-    rejected = len(ctx.rejections)
+    rejected = 0
     for rej in ctx.rejections:
-        norm.reject(rej.ref, rej.record_id, rej.field, rej.raw_value, rej.reason)
+        if rej.field is None:  # the whole item is not a record: quarantined, counted as read
+            norm.reject(rej.ref, rej.record_id, rej.field, rej.raw_value, rej.reason)
+            rejected += 1
+        else:  # one field of a record that was still read: the value was dropped
+            norm.repairs.append(
+                {
+                    "file_id": norm.file_id,
+                    "source_file": norm.source_file,
+                    "source_record": rej.ref,
+                    "contract_id": None,
+                    "field": rej.field,
+                    "raw_value": rej.raw_value,
+                    "new_value": None,
+                    "rule": "wrong_type_dropped",
+                    RECORD_POS: None,
+                }
+            )
     ctx.rejections.clear()
     for table, rows in norm.drain().items():
         if rows:
@@ -394,7 +410,12 @@ def _finalise(
     for table in TABLES:
         out = staged[table].with_name(f"final-{table}.parquet")
         cols = ", ".join(f"t.{c}" for c in TABLES[table].names)
-        where = "" if table == "quarantine" else "SEMI JOIN _keep k ON t.record_pos = k.record_pos"
+        where = {
+            "quarantine": "",
+            # field-level problems reported by the reader are not tied to a kept record
+            "repairs": "WHERE t.record_pos IS NULL"
+            " OR t.record_pos IN (SELECT record_pos FROM _keep)",
+        }.get(table, "SEMI JOIN _keep k ON t.record_pos = k.record_pos")
         con.execute(
             f"COPY (SELECT {cols} FROM {src[table]} t {where}) TO {_sql_str(str(out))}"
             " (FORMAT parquet, COMPRESSION zstd)"

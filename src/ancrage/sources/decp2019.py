@@ -239,11 +239,14 @@ class RecordMapper:
         record = self.record
         for key in _BUYER_KEYS:
             if key in record:
-                party = self.party(record.pop(key), key)
-                if party is not None and "buyer" not in out:
+                raw = record.pop(key)
+                if "buyer" in out:  # both acheteur and autoriteConcedante: keep the second raw
+                    if raw is not None:
+                        self.extra[key] = raw
+                    continue
+                party = self.party(raw, key)
+                if party is not None:
                     out["buyer"] = party
-                elif party is not None:
-                    self.extra[key] = party
         flat = record.pop("acheteur.id", None)  # flat key found in the wild
         if flat is not None and "buyer" not in out:
             out["buyer"] = {"id_type": None, "id": flat, "name": None}
@@ -325,7 +328,15 @@ def map_2019(value: object, ref: str, ctx: ReadContext) -> RawContract | None:
     return mapper.finish(out)
 
 
-_MARCHES_ARRAY = re.compile(rb'"marches"\s*:\s*\[')
+_MARCHES_KEY = re.compile(rb'"marches"\s*:\s*([\[{])')
+
+
+def marches_bracket(head: bytes) -> bytes | None:
+    """``[`` or ``{``: what the first ``"marches"`` key of a JSON head holds, if any."""
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return None
+    found = _MARCHES_KEY.search(head)
+    return None if found is None else found.group(1)
 
 
 class Decp2019Source:
@@ -335,9 +346,7 @@ class Decp2019Source:
     label = "DECP format 2019 (JSON, arrêté du 22 mars 2019)"
 
     def sniff(self, head: bytes, path: Path) -> bool:  # noqa: ARG002
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and bool(
-            _MARCHES_ARRAY.search(head)
-        )
+        return marches_bracket(head) == b"["
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[RawContract]:
         records = JsonRecords(

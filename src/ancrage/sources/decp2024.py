@@ -9,7 +9,6 @@ into the same dict shape as the JSON.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final, cast
@@ -22,7 +21,13 @@ from ancrage.sources.base import (
     RawSubcontractChange,
     ReadContext,
 )
-from ancrage.sources.decp2019 import SCALARS_2019, RecordMapper, ScalarTable, new_contract
+from ancrage.sources.decp2019 import (
+    SCALARS_2019,
+    RecordMapper,
+    ScalarTable,
+    marches_bracket,
+    new_contract,
+)
 from ancrage.sources.jsonstream import JsonRecords
 
 SCALARS_2024: Final = ScalarTable(
@@ -135,9 +140,6 @@ def map_2024(value: object, ref: str, kind: Kind, ctx: ReadContext) -> RawContra
     return mapper.finish(out)
 
 
-_MARCHES_OBJECT = re.compile(rb'"marches"\s*:\s*\{')
-
-
 class Decp2024Source:
     """DECP format 2024 (JSON)."""
 
@@ -145,9 +147,7 @@ class Decp2024Source:
     label = "DECP format 2024 (JSON, arrêté du 22 décembre 2022)"
 
     def sniff(self, head: bytes, path: Path) -> bool:  # noqa: ARG002
-        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and bool(
-            _MARCHES_OBJECT.search(head)
-        )
+        return marches_bracket(head) == b"{"
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[RawContract]:
         targets: dict[tuple[str, ...], str] = {

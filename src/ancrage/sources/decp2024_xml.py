@@ -18,7 +18,7 @@ from lxml import etree
 from ancrage.errors import InputFileError
 from ancrage.sources.base import Kind, RawContract, ReadContext
 from ancrage.sources.decp2024 import map_2024
-from ancrage.sources.jsonstream import EMPTY_HINT
+from ancrage.sources.jsonstream import EMPTY_HINT, UTF8_HINT
 
 # elements holding a JSON array of one-key objects: <titulaires><titulaire>... -> [{"titulaire":…}]
 LIST_WRAPPERS: Final = frozenset(
@@ -111,7 +111,7 @@ def _check_head(path: Path) -> None:
             file=path,
             hint="Lisez un fichier JSON avec le format decp-2019 ou decp-2024.",
         )
-    if head[:1] != b"<":
+    if head[:1] != b"<" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 BOM
         shown = head[:20].decode("utf-8", "replace").split("\n")[0]
         raise InputFileError(
             f"pas du XML : le fichier commence par {shown!r}",
@@ -170,10 +170,13 @@ class Decp2024XmlSource:
                     while element.getprevious() is not None:
                         del element.getparent()[0]
             except etree.XMLSyntaxError as exc:
+                detail = " ".join(str(exc.msg).split())
                 raise InputFileError(
-                    f"XML mal formé à la ligne {exc.lineno} : {' '.join(str(exc.msg).split())}",
+                    f"XML mal formé à la ligne {exc.lineno} : {detail}",
                     file=path,
-                    hint="Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
+                    hint=UTF8_HINT
+                    if "encoding" in detail
+                    else "Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
                 ) from None
 
     @staticmethod

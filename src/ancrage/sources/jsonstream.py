@@ -28,8 +28,11 @@ _BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"[ \t\n\r]*")
 # Messages of json.JSONDecodeError that a chunk boundary can cause anywhere inside a value.
 _CUT_MESSAGES = ("Unterminated string", "Invalid \\uXXXX escape", "Invalid \\escape")
-# Other errors are caused by a cut only when reported within the last few characters.
-_CUT_TAIL = 16
+# Other errors are caused by a cut only when nothing but a token prefix follows them (``tru``).
+_TOKEN_TAIL = re.compile(r"[-+.\w]*\s*\Z")
+# A number followed by number characters up to the end of the buffer may go on ("1" of "1.5").
+_NUMBER_TAIL = re.compile(r"[-+.\w]*\Z")
+_NUMBERS = (int, float)
 _TRUNCATED_HINT = (
     "Le fichier a sans doute été coupé pendant le téléchargement ; téléchargez-le à nouveau."
 )
@@ -80,6 +83,13 @@ class _Text:
             self.text += self.decoder.decode(data, final)
         except UnicodeDecodeError as exc:
             offset = self.bytes_read - pending + exc.start
+            if final and exc.reason == "unexpected end of data":
+                raise InputFileError(
+                    "JSON tronqué : le fichier s'arrête au milieu d'un caractère "
+                    f"(octet {offset + len(exc.object) - exc.start})",
+                    file=self.path,
+                    hint=_TRUNCATED_HINT,
+                ) from None
             bad = exc.object[exc.start : exc.start + 1].hex()
             raise InputFileError(
                 f"pas en UTF-8 : octet invalide 0x{bad} à la position {offset}",
@@ -127,14 +137,19 @@ class _Text:
             try:
                 obj, end = self.decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
-                cut = exc.msg.startswith(_CUT_MESSAGES) or exc.pos >= len(self.text) - _CUT_TAIL
+                cut = exc.msg.startswith(_CUT_MESSAGES) or bool(
+                    _TOKEN_TAIL.match(self.text, exc.pos)
+                )
                 if cut and self.refill():
                     continue
                 if cut:
                     raise self.truncated(f"dans {where}") from None
                 raise self.invalid(exc.pos, where, exc.msg) from None
             # a number may continue in the next chunk: a value is always followed by something
-            if end >= len(self.text) and self.refill():
+            if (
+                end >= len(self.text)
+                or (type(obj) in _NUMBERS and _NUMBER_TAIL.match(self.text, end))
+            ) and self.refill():
                 continue
             self.pos = end
             return obj
@@ -161,6 +176,11 @@ class _Text:
             return char
         if not char:
             raise self.truncated(f"après {where}")
+        # "1." or "1e-" at the very end of the file: a number cut short
+        while _TOKEN_TAIL.match(self.text, self.pos) and self.refill():
+            pass
+        if self.eof and _TOKEN_TAIL.match(self.text, self.pos):
+            raise self.truncated(f"dans {where}")
         raise self.invalid(self.pos, where, f"Expecting ',' or '{closing}'")
 
 
@@ -190,6 +210,8 @@ class JsonRecords:
         self.seen_root_keys: set[str] = set()
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
+        self.counters.clear()
+        self.seen_root_keys.clear()
         with self.path.open("rb") as fh:
             text = _Text(fh, self.path, self.ctx, self.chunk_size)
             first = text.peek()

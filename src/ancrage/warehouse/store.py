@@ -220,11 +220,18 @@ class Warehouse:
             ) TO {_sql_str(str(out / "contracts.parquet"))} (FORMAT parquet, COMPRESSION zstd)"""
         )
         for table in ("contract_suppliers", "modifications", "subcontracting", "repairs"):
+            # repairs without a contract (a field the reader could not read) are kept as well
+            orphans = (
+                f"UNION ALL SELECT * FROM read_parquet({parts(table)}) WHERE contract_id IS NULL"
+                if table == "repairs"
+                else ""
+            )
             con.execute(
                 f"""COPY (
                     SELECT t.* FROM read_parquet({parts(table)}) t
                     SEMI JOIN _winners w
                         ON t.contract_id = w.contract_id AND t.file_id = w.file_id
+                    {orphans}
                 ) TO {_sql_str(str(out / f"{table}.parquet"))}
                 (FORMAT parquet, COMPRESSION zstd)"""
             )
