@@ -1,0 +1,189 @@
+"""Load notice files (BOAMP JSON, BOAMP XML, TED eForms XML) into the notice store.
+
+The format of each file is found by the readers' ``sniff``. Each file is loaded in one SQLite
+transaction (all or nothing); a file already loaded (same sha256) is not read again, and a notice
+already stored with the same content is counted as a duplicate, so re-loading changes nothing.
+Per file, ``read = loaded + quarantined + duplicates``; every rejection is recorded in the
+``quarantine`` table with its file, record and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ancrage.errors import AncrageError, InputFileError
+from ancrage.ingest.pipeline import LoadProgress
+from ancrage.notices import boamp_json, boamp_xml, ted
+from ancrage.notices.context import NoticeReadContext
+from ancrage.notices.store import NoticeStore, put_notice
+from ancrage.settings import Settings
+
+READERS: tuple[ModuleType, ...] = (ted, boamp_xml, boamp_json)
+HEAD_BYTES = 65536
+SUFFIXES = (".json", ".xml")
+
+
+@dataclass
+class NoticeFileReport:
+    file: str
+    detected_format: str | None
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    already_loaded: bool = False
+    error: AncrageError | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the keys of ``ancrage notice load --format json``."""
+        return {
+            "file": self.file,
+            "detected_format": self.detected_format,
+            "read": self.read,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "duplicates": self.duplicates,
+            "already_loaded": self.already_loaded,
+            "error": self.error.one_line() if self.error else None,
+        }
+
+
+def expand(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; a directory stands for its ``.json`` and ``.xml`` files, recursively."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+        else:
+            out.append(path)
+    return out
+
+
+def detect(path: Path) -> ModuleType:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except FileNotFoundError as exc:
+        raise InputFileError("fichier introuvable", file=path, hint="Vérifiez le chemin.") from exc
+    except OSError as exc:
+        raise InputFileError(
+            f"fichier illisible ({exc.strerror})", file=path, hint="Vérifiez les droits."
+        ) from exc
+    for reader in READERS:
+        if reader.sniff(head, path):
+            return reader
+    raise InputFileError(
+        "format d'avis non reconnu",
+        file=path,
+        hint="Formats lus : BOAMP JSON (Opendatasoft, API DILA), BOAMP XML (Boamp_v230), "
+        "TED eForms XML.",
+    )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_notices(
+    settings: Settings,
+    paths: Sequence[Path],
+    progress: LoadProgress | None = None,
+    *,
+    eforms_dir: Path | None = None,
+) -> list[NoticeFileReport]:
+    """Load files one after the other; a file that fails is reported, the others still load.
+
+    ``eforms_dir`` holds the eForms SDK field table (default ``<reference>/eforms``)."""
+    table_dir = eforms_dir if eforms_dir is not None else settings.reference_dir / "eforms"
+    reports: list[NoticeFileReport] = []
+    with NoticeStore(settings).writing() as con:
+        for path in expand(paths):
+            report = NoticeFileReport(file=str(path), detected_format=None)
+            try:
+                reader = detect(path)
+                report.detected_format = reader.name
+                _load_one(con, reader, path, table_dir, report, progress)
+            except AncrageError as exc:
+                report.read = report.loaded = report.quarantined = report.duplicates = 0
+                report.error = exc
+            reports.append(report)
+    return reports
+
+
+def _load_one(
+    con: Any,
+    reader: ModuleType,
+    path: Path,
+    eforms_dir: Path,
+    report: NoticeFileReport,
+    progress: LoadProgress | None,
+) -> None:
+    sha = _sha256(path)
+    known = con.execute("SELECT read, quarantined FROM files WHERE sha256 = ?", (sha,)).fetchone()
+    if known is not None:
+        report.read, report.quarantined = known
+        report.duplicates = report.read - report.quarantined
+        report.already_loaded = True
+        return
+    ctx = NoticeReadContext(
+        path=path, on_progress=progress.advance if progress else None, eforms_dir=eforms_dir
+    )
+    if progress:
+        progress.start_file(path.name, path.stat().st_size)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        for index, notice in enumerate(reader.read(path, ctx)):
+            report.read += 1
+            if put_notice(con, notice, file=str(path), record=str(index)):
+                report.loaded += 1
+            else:
+                report.duplicates += 1
+        report.read += len(ctx.rejections)
+        report.quarantined = len(ctx.rejections)
+        con.executemany(
+            """INSERT INTO quarantine (file, record, record_id, field, raw_value, reason,
+            loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [
+                (str(path), r.ref, r.record_id, r.field, r.raw_value, r.reason, now)
+                for r in ctx.rejections
+            ],
+        )
+        con.execute(
+            """INSERT INTO files (sha256, path, format, read, loaded, quarantined, duplicates,
+            loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                sha,
+                str(path.resolve()),
+                reader.name,
+                report.read,
+                report.loaded,
+                report.quarantined,
+                report.duplicates,
+                now,
+            ),
+        )
+        con.execute("COMMIT")
+    except AncrageError:
+        con.execute("ROLLBACK")
+        raise
+    except Exception as exc:  # a reader bug must not become a traceback nor a half load
+        con.execute("ROLLBACK")
+        raise InputFileError(
+            f"erreur inattendue en lisant le fichier ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="Rien n'a été chargé. Signalez le problème avec ce fichier.",
+        ) from exc
+    finally:
+        if progress:
+            progress.end_file()

@@ -1,0 +1,436 @@
+"""The notice store: SQLite at ``<home>/notices/notices.sqlite`` (embedded, zero set-up).
+
+Each notice is kept as a JSON document (orjson) with indexed columns for the filters (status,
+deadline in UTC, CPV codes, départements, buyer), its lots, and a full-text row
+(:mod:`ancrage.notices.search`). ``base`` is the notice as read; ``doc`` is the notice after the
+corrigenda, cancellations and award notices that refer to it (``NULL`` base: same as doc).
+The schema is created on first write and versioned with ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields, is_dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+import orjson
+
+from ancrage.errors import AncrageError
+from ancrage.notices.merge import NoticeMergeError, apply_change
+from ancrage.notices.model import Notice
+from ancrage.notices.search import fts_row
+from ancrage.settings import Settings
+
+SCHEMA_VERSION = 1
+CHANGE_KINDS = ("corrigendum", "cancellation", "award")
+Status = Literal["open", "closed", "cancelled"]
+
+_SCHEMA = """
+CREATE TABLE notices (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed', 'cancelled')),
+    publication_date TEXT,
+    deadline_utc TEXT,
+    estimated_value REAL,
+    currency TEXT,
+    buyer_siret TEXT,
+    buyer_name TEXT,
+    cpv_main TEXT,
+    changes_notice TEXT,
+    procedure_id TEXT,
+    base_sha TEXT NOT NULL,
+    base BLOB,
+    doc BLOB NOT NULL,
+    file TEXT,
+    record TEXT
+);
+CREATE INDEX notices_deadline ON notices (deadline_utc);
+CREATE INDEX notices_status_deadline ON notices (status, deadline_utc);
+CREATE INDEX notices_publication ON notices (publication_date);
+CREATE INDEX notices_siret ON notices (buyer_siret);
+CREATE INDEX notices_changes ON notices (changes_notice);
+CREATE INDEX notices_procedure ON notices (procedure_id);
+CREATE TABLE notice_cpv (
+    cpv TEXT NOT NULL, notice_rowid INTEGER NOT NULL, PRIMARY KEY (cpv, notice_rowid)
+) WITHOUT ROWID;
+CREATE INDEX notice_cpv_notice ON notice_cpv (notice_rowid);
+CREATE TABLE notice_dep (
+    dep TEXT NOT NULL, notice_rowid INTEGER NOT NULL, origin TEXT NOT NULL,
+    PRIMARY KEY (dep, notice_rowid)
+) WITHOUT ROWID;
+CREATE INDEX notice_dep_notice ON notice_dep (notice_rowid);
+CREATE TABLE lots (
+    notice_rowid INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    number TEXT,
+    title TEXT,
+    cpv_main TEXT,
+    estimated_value REAL,
+    deadline_utc TEXT,
+    PRIMARY KEY (notice_rowid, position)
+) WITHOUT ROWID;
+CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    record TEXT NOT NULL,
+    record_id TEXT,
+    field TEXT,
+    raw_value TEXT,
+    reason TEXT NOT NULL,
+    loaded_at TEXT NOT NULL
+);
+CREATE TABLE files (
+    sha256 TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    read INTEGER NOT NULL,
+    loaded INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    loaded_at TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE notice_fts USING fts5(
+    title, body, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+
+class NoticeStoreError(AncrageError):
+    """The notice store is missing, from a newer version, or does not hold a notice."""
+
+    exit_code = 3
+
+
+class NoticeNotFoundError(NoticeStoreError):
+    """No notice with this id."""
+
+
+def store_path(settings: Settings) -> Path:
+    return settings.home / "notices" / "notices.sqlite"
+
+
+# ---------------------------------------------------------------- JSON documents
+
+
+def _default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dump_notice(notice: Notice) -> bytes:
+    """The notice as a JSON document (keys sorted, so equal notices give equal bytes)."""
+    return orjson.dumps(notice, default=_default, option=orjson.OPT_SORT_KEYS)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin in (Union, types.UnionType):
+        (inner,) = [a for a in args if a is not type(None)]
+        return _decode(inner, value)
+    if origin is list:
+        return [_decode(args[0], v) for v in value]
+    if origin is tuple:
+        return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))
+    if origin is Literal:
+        return value
+    if isinstance(tp, type) and is_dataclass(tp):
+        hints = _hints(tp)
+        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp)})
+    if tp is Decimal:
+        return Decimal(value)
+    if tp is datetime:
+        return datetime.fromisoformat(value)
+    if tp is date:
+        return date.fromisoformat(value)
+    return value
+
+
+def load_notice(doc: bytes) -> Notice:
+    """A notice back from its JSON document."""
+    notice = _decode(Notice, orjson.loads(doc))
+    assert isinstance(notice, Notice)
+    return notice
+
+
+# ---------------------------------------------------------------- derived columns
+
+
+def status_of(notice: Notice) -> Status:
+    raw = (notice.status or "").lower()
+    if notice.kind == "cancellation" or raw in ("cancelled", "avis_annule"):
+        return "cancelled"
+    if notice.kind == "award" or raw == "closed":
+        return "closed"
+    return "open"
+
+
+def utc_text(value: datetime | None) -> str | None:
+    """Sortable UTC text, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return None if value is None else value.astimezone(UTC).isoformat()[:19] + "Z"
+
+
+def cpv_codes(notice: Notice) -> set[str]:
+    codes = {notice.cpv_main, *notice.cpv_additional}
+    for lot in notice.lots:
+        codes.update([lot.cpv_main, *lot.cpv_additional])
+    return {c for c in codes if c}
+
+
+def departements(notice: Notice) -> dict[str, str]:
+    """Département → origin: the place of performance (notice, lots); the buyer's only when the
+    notice gives no place at all."""
+    deps = dict.fromkeys(notice.place.departements, "place")
+    for lot in notice.lots:
+        if lot.place is not None:
+            deps.update({d: "place" for d in lot.place.departements if d not in deps})
+    if not deps and notice.buyer.departement:
+        deps[notice.buyer.departement] = "buyer"
+    return deps
+
+
+def _amount(notice: Notice) -> tuple[float | None, str | None]:
+    value = notice.estimated_value
+    return (None, None) if value is None else (float(value.amount), value.currency)
+
+
+# ---------------------------------------------------------------- the store
+
+
+class NoticeStore:
+    """Open with :meth:`writing` (creates the schema) or :meth:`reading`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.path = store_path(settings)
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, isolation_level=None)
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = NORMAL")
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache
+        con.execute("PRAGMA temp_store = MEMORY")
+        return con
+
+    def _check_version(self, con: sqlite3.Connection) -> int:
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise NoticeStoreError(
+                f"la base des avis est au format {version}, plus récent que celui d'Ancrage "
+                f"({SCHEMA_VERSION})",
+                file=self.path,
+                hint="Mettez Ancrage à jour.",
+            )
+        return version
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        self.settings.ensure()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        try:
+            if self._check_version(con) == 0:
+                con.execute("BEGIN")
+                con.executescript(_SCHEMA)  # executescript commits
+                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        if not self.path.is_file():
+            raise NoticeStoreError(
+                "aucun avis chargé",
+                file=self.path,
+                hint="Chargez des avis avec « ancrage notice load FICHIER… ».",
+            )
+        con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+        try:
+            if self._check_version(con) == 0:
+                raise NoticeStoreError(
+                    "la base des avis est vide",
+                    file=self.path,
+                    hint="Chargez des avis avec « ancrage notice load FICHIER… ».",
+                )
+            yield con
+        finally:
+            con.close()
+
+    def get(self, notice_id: str) -> Notice:
+        """The notice as it stands (changes applied)."""
+        with self.reading() as con:
+            row = con.execute("SELECT doc FROM notices WHERE id = ?", (notice_id,)).fetchone()
+        if row is None:
+            raise NoticeNotFoundError(
+                f"aucun avis « {notice_id} » dans la base des avis",
+                hint="Les identifiants ont la forme source:numéro (ex. boamp:26-7113) ; "
+                "cherchez-les avec « ancrage notice search ».",
+            )
+        return load_notice(row[0])
+
+
+def put_notice(
+    con: sqlite3.Connection, notice: Notice, *, file: str | None = None, record: str | None = None
+) -> bool:
+    """Insert or update one notice (inside the caller's transaction); apply the changes that
+    refer to it, or apply it to the notices it changes. False when the same notice (same
+    content) is already stored: nothing is written."""
+    base = dump_notice(notice)
+    sha = hashlib.sha256(base).hexdigest()
+    row = con.execute("SELECT rowid, base_sha FROM notices WHERE id = ?", (notice.id,)).fetchone()
+    if row is not None and row[1] == sha:
+        return False
+    rowid = None if row is None else int(row[0])
+    if notice.kind in CHANGE_KINDS:
+        _write(con, rowid, notice, notice, base, sha, file, record)
+        for target_id in _targets(con, notice):
+            _refresh(con, target_id)
+    else:
+        current = _with_changes(con, notice)
+        _write(con, rowid, current, notice, base, sha, file, record)
+    return True
+
+
+def _targets(con: sqlite3.Connection, change: Notice) -> list[str]:
+    found = con.execute(
+        f"""SELECT id FROM notices WHERE rowid IN (
+            SELECT rowid FROM notices WHERE id = ?
+            UNION SELECT rowid FROM notices WHERE procedure_id = ? AND source = ?)
+        AND kind NOT IN {CHANGE_KINDS} ORDER BY id""",
+        (change.changes_notice, change.procedure_id, change.source),
+    ).fetchall()
+    return [r[0] for r in found]
+
+
+def _with_changes(con: sqlite3.Connection, notice: Notice) -> Notice:
+    """The notice after every stored change that refers to it, by publication date."""
+    rows = con.execute(
+        f"""SELECT doc FROM notices WHERE rowid IN (
+            SELECT rowid FROM notices WHERE changes_notice = ?
+            UNION SELECT rowid FROM notices WHERE procedure_id = ? AND source = ?)
+        AND kind IN {CHANGE_KINDS} AND id != ?
+        ORDER BY publication_date NULLS FIRST, id""",
+        (notice.id, notice.procedure_id, notice.source, notice.id),
+    ).fetchall()
+    current = notice
+    for (doc,) in rows:
+        try:
+            current = apply_change(current, load_notice(doc))
+        except NoticeMergeError:
+            continue
+    return current
+
+
+def _refresh(con: sqlite3.Connection, notice_id: str) -> None:
+    row = con.execute(
+        "SELECT rowid, coalesce(base, doc), base_sha, file, record FROM notices WHERE id = ?",
+        (notice_id,),
+    ).fetchone()
+    rowid, base_doc, sha, file, record = row
+    base = load_notice(base_doc)
+    _write(con, rowid, _with_changes(con, base), base, base_doc, sha, file, record)
+
+
+def _write(
+    con: sqlite3.Connection,
+    rowid: int | None,
+    current: Notice,
+    base: Notice,
+    base_doc: bytes,
+    sha: str,
+    file: str | None,
+    record: str | None,
+) -> None:
+    doc = dump_notice(current) if current is not base else base_doc
+    amount, currency = _amount(current)
+    values = (
+        current.id,
+        current.source,
+        current.source_id,
+        current.kind,
+        status_of(current),
+        current.publication_date.isoformat() if current.publication_date else None,
+        utc_text(current.deadline),
+        amount,
+        currency,
+        current.buyer.siret,
+        current.buyer.name,
+        current.cpv_main,
+        base.changes_notice,
+        base.procedure_id,
+        sha,
+        None if doc == base_doc else base_doc,
+        doc,
+        file,
+        record,
+    )
+    if rowid is None:
+        cur = con.execute(
+            """INSERT INTO notices (id, source, source_id, kind, status, publication_date,
+            deadline_utc, estimated_value, currency, buyer_siret, buyer_name, cpv_main,
+            changes_notice, procedure_id, base_sha, base, doc, file, record)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            values,
+        )
+        rowid = cur.lastrowid
+    else:
+        con.execute(
+            """UPDATE notices SET id = ?, source = ?, source_id = ?, kind = ?, status = ?,
+            publication_date = ?, deadline_utc = ?, estimated_value = ?, currency = ?,
+            buyer_siret = ?, buyer_name = ?, cpv_main = ?, changes_notice = ?, procedure_id = ?,
+            base_sha = ?, base = ?, doc = ?, file = ?, record = ? WHERE rowid = ?""",
+            (*values, rowid),
+        )
+        for table in ("notice_cpv", "notice_dep", "lots"):
+            con.execute(f"DELETE FROM {table} WHERE notice_rowid = ?", (rowid,))
+        con.execute("DELETE FROM notice_fts WHERE rowid = ?", (rowid,))
+    con.executemany(
+        "INSERT INTO notice_cpv (cpv, notice_rowid) VALUES (?, ?)",
+        [(c, rowid) for c in sorted(cpv_codes(current))],
+    )
+    con.executemany(
+        "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, ?)",
+        [(d, rowid, o) for d, o in sorted(departements(current).items())],
+    )
+    con.executemany(
+        """INSERT INTO lots (notice_rowid, position, number, title, cpv_main, estimated_value,
+        deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                rowid,
+                i,
+                lot.number,
+                lot.title,
+                lot.cpv_main,
+                float(lot.value.amount) if lot.value else None,
+                utc_text(lot.deadline),
+            )
+            for i, lot in enumerate(current.lots)
+        ],
+    )
+    title, body = fts_row(current)
+    con.execute(
+        "INSERT INTO notice_fts (rowid, title, body) VALUES (?, ?, ?)", (rowid, title, body)
+    )

@@ -1,0 +1,75 @@
+"""ancrage notice load / show / search through typer's CliRunner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from typer.testing import CliRunner
+
+from ancrage.cli.app import app
+
+runner = CliRunner()
+
+
+def test_load_show_search(tmp_path: Path, notices_dir: Path, eforms_dir: Path) -> None:
+    home = str(tmp_path / "home")
+    ods = notices_dir / "boamp" / "ods_api_v2_1" / "boamp-where-date_2026-01-21_fnsimple.json"
+    result = runner.invoke(
+        app,
+        [
+            "notice",
+            "load",
+            str(ods),
+            "--home",
+            home,
+            "--format",
+            "json",
+            "--eforms-dir",
+            str(eforms_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    (report,) = orjson.loads(result.stdout)
+    assert (report["read"], report["loaded"], report["quarantined"], report["duplicates"]) == (
+        5,
+        5,
+        0,
+        0,
+    )
+    result = runner.invoke(
+        app, ["notice", "search", "menuiseries", "--home", home, "--format", "json", "--cpv", "45"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [h["id"] for h in orjson.loads(result.stdout)] == ["boamp:26-7319", "boamp:26-7113"]
+    out_file = tmp_path / "fiche.html"
+    result = runner.invoke(
+        app,
+        [
+            "notice",
+            "show",
+            "boamp:26-7113",
+            "--home",
+            home,
+            "--format",
+            "html",
+            "--out",
+            str(out_file),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "SGAMI EST" in out_file.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["notice", "show", "boamp:26-7113", "--home", home])
+    assert "RGE QUALIBAT" in result.stdout
+
+
+def test_unknown_notice_id(tmp_path: Path, notices_dir: Path) -> None:
+    home = str(tmp_path / "home")
+    xml = notices_dir / "boamp" / "dila_xml_v230" / "test-pub-2.xml"
+    assert runner.invoke(app, ["notice", "load", str(xml), "--home", home]).exit_code == 0
+    result = runner.invoke(app, ["notice", "show", "boamp:99-1", "--home", home])
+    assert result.exit_code != 0
+    assert str(result.exception) == (
+        "aucun avis « boamp:99-1 » dans la base des avis. Les identifiants ont la forme "
+        "source:numéro (ex. boamp:26-7113) ; cherchez-les avec « ancrage notice search »."
+    )

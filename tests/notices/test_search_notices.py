@@ -1,0 +1,80 @@
+"""Full-text search over the real samples: French stemming, accents, filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from ancrage.notices.ingest import load_notices
+from ancrage.notices.search import NoticeSearchError, analyse, search
+from ancrage.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory, notices_dir: Path, eforms_dir: Path) -> Settings:
+    settings = Settings.resolve(tmp_path_factory.mktemp("home"))
+    load_notices(settings, [notices_dir], eforms_dir=eforms_dir)
+    return settings
+
+
+def _ids(settings: Settings, query: str, **kw: object) -> list[str]:
+    return [h.id for h in search(settings, query, **kw)]  # type: ignore[arg-type]
+
+
+def test_analyser_folds_and_stems() -> None:
+    assert analyse("Menuiseries") == analyse("menuiserie")
+    assert analyse("électricité") == analyse("ELECTRICITE")
+    assert analyse("peintures") == analyse("peinture")
+
+
+@pytest.mark.parametrize("query", ["menuiserie", "menuiseries", "MENUISERIE"])
+def test_plural_and_case(home: Settings, query: str) -> None:
+    assert _ids(home, query) == ["boamp:26-7319", "boamp:26-7113"]
+
+
+def test_accents(home: Settings) -> None:
+    assert _ids(home, "electricite") == _ids(home, "électricité") != []
+    assert _ids(home, "peintures") == ["boamp:26-7113", "boamp:26-7298", "boamp:26-7319"]
+
+
+def test_snippet_shows_the_original_words(home: Settings) -> None:
+    (hit, *_) = search(home, "menuiseries")
+    assert hit.snippet == "Lot 5 : [Menuiserie]"
+    assert hit.score > 0
+
+
+def test_cpv_prefix(home: Settings) -> None:
+    ids = _ids(home, "travaux", cpv="45")
+    assert "boamp:26-7298" in ids
+    assert all(
+        h.cpv_main is None or h.cpv_main.startswith("45") for h in search(home, "travaux", cpv="45")
+    )
+    assert len(_ids(home, "travaux")) > len(ids)
+    assert _ids(home, "menuiserie", cpv="79") == []
+
+
+def test_territory(home: Settings) -> None:
+    assert _ids(home, "travaux", territory="dep:59") == ["boamp:26-7298"]
+    assert _ids(home, "menuiserie", territory="dep:86") == []
+
+
+def test_open_and_deadline_filters(home: Settings) -> None:
+    now = datetime(2026, 2, 15, tzinfo=UTC)
+    assert _ids(home, "peinture", open_only=True, now=now) == ["boamp:26-7113", "boamp:26-7298"]
+    assert _ids(home, "peinture", deadline_after=date(2026, 2, 17)) == ["boamp:26-7113"]
+    # closed by its award notice: never "open"
+    assert "ted:da4d46e9-490b-41ff-a2ae-8166d356a619-01" not in _ids(
+        home, "espaces verts", open_only=True, now=datetime(2019, 1, 1, tzinfo=UTC)
+    )
+    assert "ted:da4d46e9-490b-41ff-a2ae-8166d356a619-01" in _ids(home, "espaces verts")
+
+
+def test_bad_cpv(home: Settings) -> None:
+    with pytest.raises(NoticeSearchError) as err:
+        search(home, "x", cpv="4a")
+    assert err.value.one_line() == (
+        "code CPV « 4a » invalide. Donnez 1 à 8 chiffres, début d'un code CPV "
+        "(ex. --cpv 45 pour les travaux)."
+    )
