@@ -210,3 +210,13 @@ def test_normalisers_never_crash(raw: Any) -> None:
     assert value is None or isinstance(value, str)
     cpv, _ = V.cpv(raw)
     assert cpv is None or (len(cpv) == 8 and cpv.isdigit())
+
+
+def test_none_maps_to_none_without_repair() -> None:
+    """The normaliser skips absent values on this contract (a fast path)."""
+    from ancrage.ingest.normalise import _nature, _procedure
+
+    for fn in (V.text, V.number, V.integer, V.boolean, V.identifier, V.id_type, V.cpv):
+        assert fn(None) == (None, None)
+    assert _nature(None) == _procedure(None) == (None, None)
+    assert V.date(None, today=TODAY) == (None, None)

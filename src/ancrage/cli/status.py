@@ -15,6 +15,7 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
+from ancrage.cli.enrich import enrichment_rows
 from ancrage.warehouse.status import warehouse_status
 
 
@@ -69,3 +70,6 @@ def status(
             ],
         )
     )
+    if data.get("enrichment"):
+        rows = enrichment_rows(data["enrichment"])
+        console.print(rich_table("Enrichissement", ["", "nombre", "part"], rows))

@@ -173,7 +173,8 @@ class Normaliser:
         kind = raw.get("kind", "marche")
         raw_id = raw.get("id")
         rid, _ = V.identifier(raw_id)
-        buyer: RawParty = raw.get("buyer") or {}
+        buyer_obj = raw.get("buyer")
+        buyer: RawParty = buyer_obj if isinstance(buyer_obj, dict) else {}
         buyer_raw = buyer.get("id")
         buyer_id, buyer_rule = V.siret(buyer_raw, "SIRET")
         derived_id = False
@@ -216,7 +217,8 @@ class Normaliser:
         initial = self._parties(ctx, "suppliers", raw.get("suppliers") or [])
         amount, duration, current = amount0, duration0, initial
         origin = "initial"
-        for seq, mod in enumerate(raw.get("modifications") or []):
+        mods = _as_list(raw.get("modifications"))
+        for seq, mod in enumerate(mods):
             if not isinstance(mod, dict):
                 ctx.log(f"modifications[{seq}]", mod, None, "wrong_type_dropped")
                 continue
@@ -250,7 +252,7 @@ class Normaliser:
             if m_suppliers:
                 current, origin = m_suppliers, "modification"
 
-        n_mods = len(raw.get("modifications") or [])
+        n_mods = len(mods)
         flag = amount_flag(amount, duration)
         share = amount / len(current) if amount is not None and current else None
         for rank, (id_type, sid, name, dep) in enumerate(current):
@@ -421,7 +423,7 @@ class Normaliser:
 
     def _subcontracts(self, ctx: _Fields, cid: str, raw: RawContract) -> int:
         changes: dict[str, list[Any]] = {}
-        for i, ch in enumerate(raw.get("subcontract_changes") or []):
+        for i, ch in enumerate(_as_list(raw.get("subcontract_changes"))):
             if not isinstance(ch, dict):
                 ctx.log(f"subcontract_changes[{i}]", ch, None, "wrong_type_dropped")
                 continue
@@ -433,7 +435,7 @@ class Normaliser:
             if key is not None:
                 changes.setdefault(key, []).append((amount, months))
         n = 0
-        for seq, act in enumerate(raw.get("subcontracts") or []):
+        for seq, act in enumerate(_as_list(raw.get("subcontracts"))):
             path = f"subcontracts[{seq}]"
             if not isinstance(act, dict):
                 ctx.log(path, act, None, "wrong_type_dropped")
@@ -503,6 +505,13 @@ class Normaliser:
         return found
 
 
+def _as_list(value: object) -> list[Any]:
+    """A list field as a list (a lone object counts as a list of one; anything else is empty)."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict) else []
+
+
 @V.memo
 def _procedure(raw: object) -> tuple[Any, str | None]:
     return V.label(raw, "procedures", "procedure")
@@ -536,6 +545,8 @@ class _Fields:
         )
 
     def fix(self, field_name: str, raw: object, fn: Callable[[Any], tuple[Any, str | None]]) -> Any:
+        if raw is None:  # every normaliser maps None to None without a repair
+            return None
         value, rule = fn(raw)
         if rule is not None:
             self.log(field_name, raw, value, rule)

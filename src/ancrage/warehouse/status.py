@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ancrage.enrich.status import enrichment_status
 from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse
 
@@ -23,6 +24,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "synthetic": False,
         "files": [],
         "totals": {},
+        "enrichment": None,
     }
     if not warehouse.exists():
         return {**empty, "by_source_year": []}
@@ -63,6 +65,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
                 FROM contracts GROUP BY ALL ORDER BY source_format, year NULLS LAST"""
             )
         )
+        enrichment = enrichment_status(con)
     finally:
         con.close()
     return {
@@ -71,6 +74,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "files": files,
         "totals": totals,
         "by_source_year": by_year,
+        "enrichment": enrichment,
     }
 
 

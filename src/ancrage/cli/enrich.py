@@ -1,0 +1,161 @@
+"""ancrage enrich: who is each supplier, where, how big, what was bought."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ancrage.cli.common import HomeOption, TableFormat, err, out, print_json, rich_table, settings
+from ancrage.enrich import enrich as run_enrich
+
+RING_LABELS_FR = {
+    "commune": "même commune",
+    "epci": "même EPCI",
+    "departement": "même département",
+    "region": "même région",
+    "france": "reste de la France",
+    "abroad": "étranger",
+    "unknown": "inconnu",
+}
+
+
+class RichEnrichProgress:
+    """One rich progress bar per step, on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        console = err()
+        self.enabled = console.is_terminal
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> RichEnrichProgress:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+    def start_step(self, name: str, total: int | None) -> None:
+        if self.enabled:
+            self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, done: int) -> None:
+        if self.enabled and self.task is not None:
+            self.progress.update(self.task, completed=done)
+
+    def end_step(self) -> None:
+        if self.enabled and self.task is not None:
+            task = self.progress.tasks[-1]
+            self.progress.update(self.task, total=task.total or 1, completed=task.total or 1)
+            self.task = None
+
+
+def enrichment_rows(cov: dict[str, Any]) -> list[list[Any]]:
+    """The « Enrichissement » table (shared with ``ancrage status``)."""
+
+    def pct(share: float | None) -> str:
+        return "—" if share is None else f"{share * 100:.1f} %"
+
+    return [
+        ["lignes contrat × titulaire", cov["supplier_rows"], ""],
+        [
+            "titulaires situés (cercle connu)",
+            cov["supplier_rows_located"],
+            pct(cov["supplier_rows_located_share"]),
+        ],
+        [
+            "titulaires dont la taille est connue",
+            cov["supplier_rows_sized"],
+            pct(cov["supplier_rows_sized_share"]),
+        ],
+        ["contrats", cov["contracts"], ""],
+        ["acheteurs situés", cov["buyers_located"], pct(cov["buyers_located_share"])],
+    ]
+
+
+def enrich(
+    home: HomeOption = None,
+    stock: Annotated[
+        Path | None,
+        typer.Option(
+            "--sirene-stock",
+            help="Dossier des fichiers stock SIRENE (StockEtablissement*.parquet|csv et "
+            "StockUniteLegale*).",
+            show_default=False,
+        ),
+    ] = None,
+    api: Annotated[
+        bool,
+        typer.Option(
+            "--api/--no-api",
+            help="Interroger l'API Recherche d'entreprises pour les SIRET encore inconnus "
+            "(réponses mises en cache).",
+        ),
+    ] = False,
+    postal_base: Annotated[
+        Path | None,
+        typer.Option(
+            "--laposte",
+            help="Base officielle des codes postaux de La Poste (fichier ou dossier), pour les "
+            "distances.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Enrichit l'entrepôt : qui est chaque titulaire, où, quelle taille, quel achat.
+
+    Écrit les tables establishments, contracts_enriched et contract_suppliers_enriched
+    (interrogeables comme vues). Sans fichier stock ni API, les acheteurs sont situés par le
+    SIREN des communes et EPCI (COG) et par les départements donnés par les sources.
+    """
+    with RichEnrichProgress() as progress:
+        report = run_enrich(
+            settings(home),
+            stock_dir=stock,
+            use_api=api,
+            postal_base_dir=postal_base,
+            progress=progress,
+        )
+    if output is TableFormat.json:
+        print_json(report.as_json())
+        return
+    cov = report.coverage
+    console = out()
+    console.print(
+        rich_table(
+            "Enrichissement",
+            ["", "nombre", "part"],
+            [
+                ["SIRET vus", report.sirets, ""],
+                ["SIRET cherchés dans le stock SIRENE", report.looked_up_stock, ""],
+                ["SIRET cherchés par l'API", report.looked_up_api, ""],
+                ["SIRET connus de SIRENE", report.facts_known, ""],
+                *enrichment_rows(cov),
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Cercles de proximité (titulaire / acheteur)",
+            ["cercle", "lignes"],
+            [[RING_LABELS_FR[ring], n] for ring, n in cov["rings"].items()],
+        )
+    )
+    if not report.distances:
+        console.print(
+            "Distances non calculées : donnez la base des codes postaux de La Poste (--laposte)."
+        )

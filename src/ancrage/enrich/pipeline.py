@@ -1,0 +1,414 @@
+"""``enrich``: who is each supplier, where, how big, what was bought.
+
+Reads the canonical tables, looks the SIRETs up (SIRENE stock, then the API, with a persistent
+cache), places everybody on the COG and writes three tables into ``warehouse/enriched/``
+(exposed as views by :meth:`Warehouse.attach_enriched`): ``establishments``,
+``contracts_enriched``, ``contract_suppliers_enriched``. Joins run in DuckDB; Python only sees
+distinct values (places, CPV codes, size keys, place pairs). Deterministic output: running it
+twice writes identical files. See ``docs/enrichment.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from ancrage.enrich import lookups
+from ancrage.enrich.facts import FactsCache, SiretLookup, lookup_from_api, lookup_from_stock
+from ancrage.enrich.geotables import (
+    commune_table,
+    departement_table,
+    epci_departement_pairs,
+    siren_table,
+)
+from ancrage.enrich.status import coverage
+from ancrage.geo import Geography
+from ancrage.geo.centroids import POSTAL_BASE_FILE
+from ancrage.settings import Settings
+from ancrage.warehouse.store import Warehouse, _sql_str
+
+ENRICHED_TABLES = ("establishments", "contracts_enriched", "contract_suppliers_enriched")
+
+
+class EnrichProgress(Protocol):
+    """What enrichment tells about its progress (the CLI shows rich progress bars)."""
+
+    def start_step(self, name: str, total: int | None) -> None: ...
+
+    def advance(self, done: int) -> None: ...
+
+    def end_step(self) -> None: ...
+
+
+class _NoProgress:
+    def start_step(self, name: str, total: int | None) -> None:
+        pass
+
+    def advance(self, done: int) -> None:
+        pass
+
+    def end_step(self) -> None:
+        pass
+
+
+@dataclass
+class EnrichReport:
+    """Counts and coverage of one run (also what ``ancrage status`` shows)."""
+
+    sirets: int = 0
+    looked_up_stock: int = 0
+    looked_up_api: int = 0
+    facts_known: int = 0
+    distances: bool = False
+    coverage: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sirets": self.sirets,
+            "looked_up_stock": self.looked_up_stock,
+            "looked_up_api": self.looked_up_api,
+            "facts_known": self.facts_known,
+            "distances": self.distances,
+            "coverage": self.coverage,
+            "files": self.files,
+        }
+
+
+def _postal_base(settings: Settings, given: Path | None) -> Path | None:
+    """La Poste's file: the one given (file or folder), else the cached copy, else none."""
+    if given is not None:
+        return given / POSTAL_BASE_FILE if given.is_dir() else given
+    cached = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
+    return cached if cached.is_file() else None
+
+
+# A département code as the sources write it (1, 01, 2a) → COG code, when the COG knows it.
+def _dep(expr: str) -> str:
+    t = f"upper(trim({expr}))"
+    return f"CASE WHEN regexp_full_match({t}, '\\d') THEN '0' || {t} ELSE {t} END"
+
+
+_SEEN_SQL = f"""
+CREATE OR REPLACE TEMP TABLE seen AS
+WITH ids AS (
+    SELECT buyer_siret AS siret, {_dep("buyer_department")} AS dep FROM contracts
+    WHERE buyer_siret IS NOT NULL
+    UNION ALL
+    SELECT supplier_siret, {_dep("department")} FROM contract_suppliers
+    WHERE supplier_siret IS NOT NULL
+    UNION ALL
+    SELECT subcontractor_siret, NULL FROM subcontracting WHERE subcontractor_siret IS NOT NULL
+), counted AS (
+    SELECT i.siret, g.departement AS dep, count(*) AS n
+    FROM ids i LEFT JOIN geo_deps g ON g.departement = i.dep
+    GROUP BY ALL
+)
+SELECT siret,
+       first(dep ORDER BY (dep IS NULL), n DESC, dep) AS decp_departement
+FROM counted GROUP BY siret
+"""
+
+_ESTABLISHMENTS_SQL = """
+CREATE OR REPLACE TEMP TABLE establishments AS
+WITH placed AS (
+    SELECT s.siret, left(s.siret, 9) AS siren, s.decp_departement, f.*  EXCLUDE (siret, siren),
+           gc.commune AS sirene_commune,
+           gs.kind AS cog_kind, gs.commune AS cog_commune, gs.epci AS cog_epci,
+           gs.departement AS cog_departement, gs.region AS cog_region
+    FROM seen s
+    LEFT JOIN facts f ON f.siret = s.siret
+    LEFT JOIN geo_communes gc ON gc.code = f.commune
+    LEFT JOIN geo_sirens gs ON gs.siren = left(s.siret, 9) AND gc.commune IS NULL
+), located AS (
+    SELECT p.*, coalesce(p.sirene_commune, p.cog_commune) AS final_commune FROM placed p
+)
+SELECT
+    l.siret, l.siren,
+    l.final_commune AS commune,
+    l.postal_code,
+    CASE WHEN l.final_commune IS NOT NULL THEN g.epci ELSE l.cog_epci END AS epci,
+    coalesce(g.departement, l.cog_departement, l.decp_departement) AS departement,
+    coalesce(g.region, l.cog_region, dr.region) AS region,
+    CASE WHEN l.foreign_country IS NOT NULL AND l.final_commune IS NULL
+         THEN l.foreign_country ELSE 'FR' END AS country,
+    l.naf,
+    l.head_office AS is_head_office,
+    l.active,
+    CASE WHEN l.source IS NOT NULL THEN l.nafa IS NOT NULL END AS artisan,
+    l.nafa AS artisan_nafa,
+    l.category, l.category_year, l.headcount_band, l.headcount_year,
+    l.ess,
+    l.legal_category,
+    coalesce(bk.buyer_kind, l.cog_kind) AS buyer_kind,
+    sz.size_class, sz.size_year, sz.size_basis,
+    l.denomination,
+    g.lat, g.lon,
+    CASE WHEN l.source IS NOT NULL THEN l.source
+         WHEN l.cog_kind IS NOT NULL THEN 'cog'
+         WHEN l.decp_departement IS NOT NULL THEN 'decp' END AS source,
+    CASE WHEN l.sirene_commune IS NOT NULL THEN 'sirene_commune'
+         WHEN l.cog_kind = 'commune' THEN 'cog_commune_siren'
+         WHEN l.cog_kind = 'epci' THEN 'cog_epci_siren'
+         WHEN l.decp_departement IS NOT NULL THEN 'decp_departement'
+         WHEN l.foreign_country IS NOT NULL THEN 'sirene_country' END AS located_by
+FROM located l
+LEFT JOIN geo_communes g ON g.code = l.final_commune
+LEFT JOIN geo_deps dr ON dr.departement = l.decp_departement
+LEFT JOIN buyer_kinds bk ON bk.legal_category = l.legal_category
+LEFT JOIN sizes sz
+    ON sz.category IS NOT DISTINCT FROM l.category
+    AND sz.category_year IS NOT DISTINCT FROM l.category_year
+    AND sz.headcount_band IS NOT DISTINCT FROM l.headcount_band
+    AND sz.headcount_year IS NOT DISTINCT FROM l.headcount_year
+"""
+
+_CONTRACTS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE contracts_enriched AS
+SELECT
+    c.contract_id,
+    c.buyer_siret,
+    b.commune AS buyer_commune,
+    b.epci AS buyer_epci,
+    coalesce(b.departement, cd.departement) AS buyer_departement,
+    coalesce(b.region, cd.region) AS buyer_region,
+    CASE WHEN b.siret IS NOT NULL THEN b.country
+         WHEN cd.departement IS NOT NULL THEN 'FR' END AS buyer_country,
+    b.buyer_kind,
+    coalesce(b.commune, b.epci, b.departement, b.region, cd.departement) IS NOT NULL
+        AS buyer_located,
+    k.cpv_division, k.cpv_group, k.cpv_class, k.purchase_type, k.segment_id, k.segment_label,
+    coalesce(p.place_level, 'unknown') AS place_level,
+    p.place_commune, p.place_departement, p.place_region,
+    ab.amount_band
+FROM contracts c
+LEFT JOIN establishments b ON b.siret = c.buyer_siret
+LEFT JOIN geo_deps cd ON cd.departement = {_dep("c.buyer_department")}
+LEFT JOIN cpvs k ON k.cpv = c.cpv
+LEFT JOIN places p
+    ON p.place_code IS NOT DISTINCT FROM c.place_code
+    AND p.place_type IS NOT DISTINCT FROM c.place_type
+    AND p.place_name IS NOT DISTINCT FROM c.place_name
+LEFT JOIN amount_bands ab
+    ON c.amount_flag IS NULL AND c.amount >= ab.min_eur
+    AND (ab.max_eur IS NULL OR c.amount < ab.max_eur)
+"""
+
+_SUPPLIER_ROWS_SQL = f"""
+CREATE OR REPLACE TEMP VIEW supplier_rows AS
+SELECT
+    cs.contract_id, cs.rank, cs.id_type, cs.supplier_id, cs.supplier_siret, cs.amount_share,
+    s.commune AS s_commune,
+    s.epci AS s_epci,
+    coalesce(s.departement, rd.departement) AS s_departement,
+    coalesce(s.region, rd.region) AS s_region,
+    coalesce(s.country, CASE WHEN rd.departement IS NOT NULL THEN 'FR' END, pt.id_country)
+        AS s_country,
+    s.lat AS s_lat, s.lon AS s_lon,
+    s.size_class, s.size_year, s.artisan, s.ess, s.naf,
+    coalesce(s.located_by,
+             CASE WHEN rd.departement IS NOT NULL THEN 'decp_departement'
+                  WHEN pt.id_country IS NOT NULL THEN 'id_country' END) AS located_by,
+    s.source AS source,
+    b.buyer_commune AS b_commune, b.buyer_epci AS b_epci,
+    b.buyer_departement AS b_departement, b.buyer_region AS b_region,
+    b.buyer_country AS b_country
+FROM contract_suppliers cs
+LEFT JOIN establishments s ON s.siret = cs.supplier_siret
+LEFT JOIN geo_deps rd ON cs.supplier_siret IS NULL AND rd.departement = {_dep("cs.department")}
+LEFT JOIN parties pt
+    ON cs.supplier_siret IS NULL
+    AND pt.id_type IS NOT DISTINCT FROM cs.id_type
+    AND pt.supplier_id IS NOT DISTINCT FROM cs.supplier_id
+LEFT JOIN contracts_enriched b ON b.contract_id = cs.contract_id
+"""
+
+_PAIR_JOIN = " AND ".join(f"r.{c} IS NOT DISTINCT FROM x.{c}" for c in lookups.PAIR_COLUMNS)
+
+_SUPPLIERS_SQL = f"""
+CREATE OR REPLACE TEMP VIEW contract_suppliers_enriched AS
+SELECT
+    x.contract_id, x.rank, x.id_type, x.supplier_id, x.supplier_siret, x.amount_share,
+    x.s_commune AS supplier_commune, x.s_epci AS supplier_epci,
+    x.s_departement AS supplier_departement, x.s_region AS supplier_region,
+    x.s_country AS supplier_country,
+    coalesce(r.locality_ring, 'unknown') AS locality_ring,
+    r.distance_km,
+    x.size_class, x.size_year, x.artisan, x.ess, x.naf, x.located_by, x.source
+FROM supplier_rows x
+LEFT JOIN rings r ON {_PAIR_JOIN}
+"""
+
+_ORDER = {
+    "establishments": "siret",
+    "contracts_enriched": "contract_id",
+    "contract_suppliers_enriched": "contract_id, rank, supplier_id",
+}
+
+
+def _distinct(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[Any, ...]]:
+    return con.execute(sql).fetchall()
+
+
+def enrich(
+    settings: Settings,
+    *,
+    stock_dir: Path | None = None,
+    use_api: bool = False,
+    api_client: SiretLookup | None = None,
+    postal_base_dir: Path | None = None,
+    progress: EnrichProgress | None = None,
+    memory_limit: str = "2GB",
+    threads: int = 2,
+) -> EnrichReport:
+    """Enrich the warehouse; idempotent (same inputs and cache → identical files)."""
+    progress = progress or _NoProgress()
+    warehouse = Warehouse(settings)
+    warehouse.connect().close()  # a clear error when the warehouse is empty
+    report = EnrichReport()
+    postal = _postal_base(settings, postal_base_dir)
+    geo = Geography(postal_base=postal)
+    with warehouse.writing() as wcon:
+        paths = {
+            t: warehouse.table_path(wcon, t)
+            for t in ("contracts", "contract_suppliers", "subcontracting")
+        }
+        con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            for table, path in paths.items():
+                con.execute(
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_sql_str(str(path))})"
+                )
+            _run(con, settings, warehouse, geo, report, progress, stock_dir, use_api, api_client)
+        finally:
+            con.close()
+    return report
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    warehouse: Warehouse,
+    geo: Geography,
+    report: EnrichReport,
+    progress: EnrichProgress,
+    stock_dir: Path | None,
+    use_api: bool,
+    api_client: SiretLookup | None,
+) -> None:
+    progress.start_step("Géographie (COG)", None)
+    communes = commune_table(geo)
+    con.register("geo_communes", communes)
+    con.register("geo_sirens", siren_table(geo))
+    con.register("geo_deps", departement_table(geo))
+    report.distances = geo.postal_base is not None
+    progress.end_step()
+
+    con.execute(_SEEN_SQL)
+    wanted = con.sql("SELECT siret FROM seen ORDER BY siret").to_arrow_table()["siret"]
+    wanted = wanted.combine_chunks()
+    report.sirets = len(wanted)
+
+    cache = FactsCache(settings)
+    if stock_dir is not None:
+        progress.start_step("SIRENE : fichiers stock", None)
+        report.looked_up_stock = lookup_from_stock(cache, wanted, stock_dir)
+        cache.save()
+        progress.end_step()
+    if use_api:
+        client = api_client
+        own: Any = None
+        if client is None:
+            from ancrage.sirene.api import RechercheEntreprisesClient
+
+            own = client = RechercheEntreprisesClient(settings.cache_dir / "sirene")
+        try:
+            progress.start_step("SIRENE : API Recherche d'entreprises", None)
+            report.looked_up_api = lookup_from_api(
+                cache, wanted, client, tick=lambda done, _total: progress.advance(done)
+            )
+        finally:
+            cache.save()
+            progress.end_step()
+            if own is not None:
+                own.close()
+    con.register("facts", cache.facts)
+    report.facts_known = con.execute(
+        "SELECT count(*) FROM facts SEMI JOIN seen USING (siret)"
+    ).fetchall()[0][0]
+
+    sizes = _distinct(
+        con,
+        "SELECT DISTINCT category, category_year, headcount_band, headcount_year FROM facts",
+    )
+    con.register("sizes", lookups.size_table(sizes))
+    kinds = _distinct(
+        con, "SELECT DISTINCT legal_category FROM facts WHERE legal_category IS NOT NULL"
+    )
+    con.register("buyer_kinds", lookups.buyer_kind_table([k[0] for k in kinds]))
+    con.execute(_ESTABLISHMENTS_SQL)
+
+    cpvs = _distinct(con, "SELECT DISTINCT cpv FROM contracts WHERE cpv IS NOT NULL")
+    con.register("cpvs", lookups.cpv_table([c[0] for c in cpvs]))
+    places = _distinct(
+        con,
+        "SELECT DISTINCT place_code, place_type, place_name FROM contracts"
+        " WHERE coalesce(place_code, place_name) IS NOT NULL",
+    )
+    progress.start_step("Lieux d'exécution", len(places))
+    con.register("places", lookups.place_table(geo, places, progress.advance))
+    progress.end_step()
+    con.register("amount_bands", lookups.amount_band_table())
+    con.execute(_CONTRACTS_SQL)
+
+    parties = _distinct(
+        con,
+        "SELECT DISTINCT id_type, supplier_id FROM contract_suppliers WHERE supplier_siret IS NULL",
+    )
+    con.register("parties", lookups.party_table(parties))
+    con.execute(_SUPPLIER_ROWS_SQL)
+    cols = ", ".join(lookups.PAIR_COLUMNS)
+    pairs = _distinct(con, f"SELECT DISTINCT {cols} FROM supplier_rows")
+    points = {
+        code: (lat, lon)
+        for code, lat, lon in zip(
+            communes["commune"].to_pylist(),
+            communes["lat"].to_pylist(),
+            communes["lon"].to_pylist(),
+            strict=True,
+        )
+        if lat is not None and lon is not None
+    }
+    progress.start_step("Cercles de proximité", len(pairs))
+    rings = lookups.ring_table(pairs, points, epci_departement_pairs(geo), progress.advance)
+    con.register("rings", rings)
+    progress.end_step()
+    con.execute(_SUPPLIERS_SQL)
+
+    progress.start_step("Écriture des tables enrichies", len(ENRICHED_TABLES))
+    out_dir = warehouse.enriched_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for i, table in enumerate(ENRICHED_TABLES, 1):
+        target = out_dir / f"{table}.parquet"
+        tmp = out_dir / f".{table}.parquet.tmp"
+        con.execute(
+            f"COPY (SELECT * FROM {table} ORDER BY {_ORDER[table]})"
+            f" TO {_sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        tmp.replace(target)
+        report.files[table] = str(target)
+        progress.advance(i)
+    progress.end_step()
+    con.execute("DROP VIEW contract_suppliers_enriched")
+    con.execute("DROP VIEW supplier_rows")
+    for table in ENRICHED_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
+            f"{_sql_str(str(out_dir / f'{table}.parquet'))})"
+        )
+    report.coverage = coverage(con)

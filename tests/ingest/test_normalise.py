@@ -1,0 +1,109 @@
+"""Hypothesis: whatever shape a record has, the normaliser loads, repairs or quarantines it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ancrage.ingest.normalise import Normaliser, amount_flag
+from ancrage.sources.base import RawContract
+
+json_scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+)
+json_value = st.recursive(
+    json_scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+party = st.fixed_dictionaries(
+    {}, optional={"id_type": json_value, "id": json_value, "name": json_value}
+)
+FIELDS = [
+    "id",
+    "object",
+    "cpv",
+    "nature",
+    "procedure",
+    "techniques",
+    "place_code",
+    "place_type",
+    "duration_months",
+    "notification_date",
+    "publication_date",
+    "amount",
+    "offers_received",
+    "innovative",
+    "advance",
+    "advance_rate",
+    "origin_eu",
+    "social",
+    "environmental",
+    "subcontracting_declared",
+]
+record = st.fixed_dictionaries(
+    {"ref": st.just("marches[0]"), "kind": st.sampled_from(["marche", "concession"])},
+    optional={
+        **dict.fromkeys(FIELDS, json_value),
+        "buyer": st.one_of(party, json_value),
+        "suppliers": st.one_of(st.lists(st.one_of(party, json_value), max_size=3), json_value),
+        "modifications": st.one_of(
+            st.lists(
+                st.one_of(
+                    st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "amount": json_value,
+                            "duration_months": json_value,
+                            "suppliers": st.lists(party, max_size=2),
+                        },
+                    ),
+                    json_value,
+                ),
+                max_size=2,
+            ),
+            json_value,
+        ),
+        "subcontracts": st.lists(
+            st.one_of(st.dictionaries(st.text(max_size=8), json_value, max_size=4), json_value),
+            max_size=2,
+        ),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(record)
+def test_any_record_is_loaded_or_quarantined(raw: dict[str, Any]) -> None:
+    norm = Normaliser("file", "decp-2019", "f.json", today=dt.date(2026, 11, 23))
+    loaded = norm.add(0, RawContract(**raw))  # type: ignore[typeddict-item]
+    rows = norm.drain()
+    assert loaded == (len(rows["contracts"]) == 1)
+    assert loaded != (len(rows["quarantine"]) == 1)
+    for c in rows["contracts"]:
+        assert c["cpv"] is None or (len(c["cpv"]) == 8 and c["cpv"].isdigit())
+        assert c["amount"] is None or isinstance(c["amount"], float)
+        assert c["amount_flag"] is None or c["amount"] is None or c["amount_flag"] != "missing"
+        assert all(isinstance(f, str) for f in c["flags"])
+    for r in rows["repairs"]:
+        assert r["rule"] and r["field"]
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+    st.one_of(st.none(), st.integers(0, 2000)),
+)
+def test_amount_flag_never_crashes(amount: float, duration: int | None) -> None:
+    flag = amount_flag(amount, duration)
+    assert flag is None or isinstance(flag, str)
+    if amount <= 0:
+        assert flag == "non_positive"
