@@ -28,10 +28,11 @@ CASES: list[tuple[Place, Place, str]] = [
     (P(departement="73", region="84"), P("74282", "200066793", "74", "84"), "region"),
     (P(departement="86", region="75"), P(departement="74", region="84"), "france"),
     (P(region="75"), P(region="84"), "france"),
-    # a wider level that matches never decides
-    (P(departement="74", region="84"), P(departement="74", region="84"), "unknown"),
-    (P(region="84"), P(region="84"), "unknown"),
-    (P(departement="73", region="84"), P(region="84"), "unknown"),
+    # the finest level known on both sides and equal is the ring the data can prove
+    (P(departement="74", region="84"), P(departement="74", region="84"), "departement"),
+    (P(region="84"), P(region="84"), "region"),
+    (P(departement="73", region="84"), P(region="84"), "region"),
+    (P(departement="74", region="84"), P("74282", "200066793", "74", "84"), "departement"),
     # an EPCI spans these two départements: the same EPCI is not ruled out
     (P(departement="01", region="84"), P(departement="74", region="84"), "unknown"),
     # EPCI known and different in the same département
@@ -43,7 +44,7 @@ CASES: list[tuple[Place, Place, str]] = [
     (
         P(epci="200069110", departement="73", region="84"),
         P("73065", "200069110", "73", "84"),
-        "unknown",
+        "epci",
     ),
 ]
 

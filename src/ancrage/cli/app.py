@@ -8,7 +8,18 @@ import sys
 import typer
 
 from ancrage import __version__
-from ancrage.cli import demo, load, quarantine, status
+from ancrage.cli import (
+    demo,
+    diagnose,
+    enrich,
+    export,
+    load,
+    notice,
+    quarantine,
+    report,
+    spend,
+    status,
+)
 from ancrage.cli.common import err
 from ancrage.errors import AncrageError
 
@@ -25,6 +36,12 @@ app.command("load")(load.load)
 app.command("status")(status.status)
 app.command("quarantine")(quarantine.quarantine)
 app.command("demo")(demo.demo)
+app.command("diagnose")(diagnose.diagnose_cmd)
+app.command("report")(report.report)
+app.command("export")(export.export)
+app.command("enrich")(enrich.enrich)
+app.command("load-spend")(spend.load_spend_cmd)
+app.add_typer(notice.app, name="notice")
 
 
 def _version(value: bool) -> None:

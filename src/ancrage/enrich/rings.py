@@ -10,10 +10,14 @@ coarser level already rules the inner rings out. So when it answers ``unknown``:
   (:func:`~ancrage.enrich.geotables.epci_departement_pairs`) → ``region`` if the régions are
   equal, else ``france``;
 - both régions known and different → ``france``;
-- both EPCI known and different, départements known and equal → ``departement``.
+- both EPCI known and different, départements known and equal → ``departement``;
+- otherwise, when the finest level known on both sides (EPCI, département or région) matches →
+  ``epci``, ``departement`` or ``region``: the supplier is placed in the finest ring the data
+  can prove. It may in fact be in the same commune or EPCI; ``located_by`` says how precise
+  the location is. Without this, a source that gives only départements (the tabular extract)
+  would show no local spend at all.
 
-A wider level that *matches* never decides (the communes may still be equal): unknown stays
-unknown. Stored labels are short: ``commune``, ``epci``, ``departement``, ``region``,
+Stored labels are short: ``commune``, ``epci``, ``departement``, ``region``,
 ``france``, ``abroad``, ``unknown`` (:data:`RING_LABELS`).
 """
 
@@ -65,6 +69,14 @@ def ring_of(
         and s_dep == b_dep
     ):
         return Ring.SAME_DEPARTEMENT
+    # the finest level known on both sides and equal: the ring the data can prove
+    if s_epci is not None and s_epci == b_epci:
+        return Ring.SAME_EPCI
+    if s_dep is not None and b_dep is not None:
+        if s_dep == b_dep:
+            return Ring.SAME_DEPARTEMENT
+    elif s_reg is not None and s_reg == b_reg:
+        return Ring.SAME_REGION
     return ring
 
 

@@ -1,0 +1,316 @@
+"""ancrage diagnose: the territorial diagnostic of a scope, beside a reference scope."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from ancrage.cli.common import (
+    FICTITIOUS_BANNER,
+    HomeOption,
+    TableFormat,
+    out,
+    print_json,
+    rich_table,
+    settings,
+)
+from ancrage.diagnose import Scope, build_scope, diagnose
+
+RING_LABELS = {
+    "commune": "même commune",
+    "epci": "même EPCI",
+    "departement": "même département",
+    "region": "même région",
+    "france": "reste de la France",
+    "abroad": "étranger",
+    "unknown": "inconnu",
+}
+
+
+class KindOption(StrEnum):
+    marche = "marche"
+    concession = "concession"
+
+
+class PurchaseTypeOption(StrEnum):
+    travaux = "travaux"
+    fournitures = "fournitures"
+    services = "services"
+
+
+class FrameworksOption(StrEnum):
+    include = "include"
+    exclude = "exclude"
+    separate = "separate"
+
+
+Territory = Annotated[
+    str | None, typer.Option("--territory", help="Territoire : dep:74, reg:84, epci:…, nom.")
+]
+Buyers = Annotated[
+    str | None,
+    typer.Option("--buyers", help="SIRET ou SIREN d'acheteurs, séparés par des virgules."),
+]
+Years = Annotated[str | None, typer.Option("--years", help="Année ou période : 2024, 2022-2024.")]
+ExcludeCpv = Annotated[
+    str | None, typer.Option("--exclude-cpv", help="Préfixes CPV à exclure (33 = médical).")
+]
+KeepCpv = Annotated[str | None, typer.Option("--keep-cpv", help="Préfixes CPV à garder seuls.")]
+Kind = Annotated[KindOption | None, typer.Option("--kind", help="marche ou concession.")]
+PurchaseType = Annotated[
+    PurchaseTypeOption | None,
+    typer.Option("--purchase-type", help="travaux, fournitures ou services."),
+]
+Frameworks = Annotated[
+    FrameworksOption,
+    typer.Option("--frameworks", help="Accords-cadres : include, exclude ou separate."),
+]
+IncludeFlagged = Annotated[
+    bool, typer.Option("--include-flagged", help="Compter les montants signalés invraisemblables.")
+]
+Reference = Annotated[
+    str | None,
+    typer.Option(
+        "--reference", help="Référence affichée à côté : region, france ou un territoire."
+    ),
+]
+
+
+def scope_from_options(
+    territory: str | None,
+    buyers: str | None,
+    years: str | None,
+    exclude_cpv: str | None,
+    keep_cpv: str | None,
+    kind: KindOption | None,
+    purchase_type: PurchaseTypeOption | None,
+    frameworks: FrameworksOption,
+    include_flagged: bool,
+) -> Scope:
+    return build_scope(
+        territory=territory,
+        buyers=buyers,
+        years=years,
+        kind=kind.value if kind else None,
+        exclude_cpv=exclude_cpv,
+        keep_cpv=keep_cpv,
+        purchase_type=purchase_type.value if purchase_type else None,
+        frameworks=frameworks.value,
+        include_flagged=include_flagged,
+    )
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
+
+
+def _ref(data: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data.get("benchmark")
+    for key in path:
+        if node is None:
+            return None
+        node = node.get(key)
+    return node
+
+
+def diagnose_cmd(
+    territory: Territory = None,
+    buyers: Buyers = None,
+    years: Years = None,
+    exclude_cpv: ExcludeCpv = None,
+    keep_cpv: KeepCpv = None,
+    kind: Kind = None,
+    purchase_type: PurchaseType = None,
+    frameworks: Frameworks = FrameworksOption.include,
+    include_flagged: IncludeFlagged = False,
+    reference: Reference = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+    home: HomeOption = None,
+) -> None:
+    """Diagnostic territorial de la commande publique : volume, ancrage local, titulaires,
+    considérations, concurrence, fuites par segment, qualité des données."""
+    scope = scope_from_options(
+        territory,
+        buyers,
+        years,
+        exclude_cpv,
+        keep_cpv,
+        kind,
+        purchase_type,
+        frameworks,
+        include_flagged,
+    )
+    data = diagnose(settings(home), scope, reference=reference)
+    if output is TableFormat.json:
+        print_json(data)
+        return
+    show(data)
+
+
+def show(data: dict[str, Any]) -> None:
+    console = out()
+    if data["fictitious"]:
+        console.print(FICTITIOUS_BANNER)
+    console.print(f"[bold]Diagnostic : {data['scope']['label']}[/bold]")
+    bench = "benchmark" in data
+    ref_col = [f"référence ({data['benchmark']['scope']['label']})"] if bench else []
+    t = data["totals"]
+    rows = [
+        ["contrats", t["contracts"], *([_ref(data, ("totals", "contracts"))] if bench else [])],
+        [
+            "montant (€ HT)",
+            t["amount_eur"],
+            *([_ref(data, ("totals", "amount_eur"))] if bench else []),
+        ],
+        ["acheteurs", t["buyers"], *([_ref(data, ("totals", "buyers"))] if bench else [])],
+        ["titulaires", t["suppliers"], *([_ref(data, ("totals", "suppliers"))] if bench else [])],
+    ]
+    console.print(rich_table("Volume", ["", "périmètre", *ref_col], rows))
+    loc = data["locality"]
+    rows = [
+        [
+            label,
+            _pct(loc["by_amount"][ring]),
+            _pct(loc["by_count"][ring]),
+            *([_pct(_ref(data, ("locality", "by_amount", ring)))] if bench else []),
+        ]
+        for ring, label in RING_LABELS.items()
+    ]
+    console.print(
+        rich_table(
+            "Localisation des titulaires (cercles autour de l'acheteur)",
+            [
+                "cercle",
+                "part du montant",
+                "part des titulaires",
+                *[f"{c}, montant" for c in ref_col],
+            ],
+            rows,
+        )
+    )
+    size = data["supplier_size"]
+    console.print(
+        rich_table(
+            "Taille des titulaires",
+            ["taille", "part du montant", "part des titulaires"],
+            [
+                [
+                    k if k != "unknown" else "inconnue",
+                    _pct(size["by_amount"][k]),
+                    _pct(size["by_count"][k]),
+                ]
+                for k in size["by_amount"]
+            ],
+        )
+    )
+    cons = data["considerations"]
+    console.print(
+        rich_table(
+            "Considérations environnementales et sociales",
+            ["", "part des contrats", "part du montant", "cible 2025", "contrats déclarants"],
+            [
+                [
+                    "environnementales",
+                    _pct(cons["environmental"]["share_contracts"]),
+                    _pct(cons["environmental"]["share_amount"]),
+                    "100 %",
+                    cons["environmental"]["reported"],
+                ],
+                [
+                    "sociales",
+                    _pct(cons["social"]["share_contracts"]),
+                    _pct(cons["social"]["share_amount"]),
+                    "30 %",
+                    cons["social"]["reported"],
+                ],
+            ],
+        )
+    )
+    console.print(cons["environmental"]["note"])
+    comp = data["competition"]
+    console.print(
+        rich_table(
+            "Concurrence",
+            ["", "valeur"],
+            [
+                ["contrats renseignant les offres", comp["contracts_with_offers"]],
+                [
+                    "offres reçues (moyenne)",
+                    None
+                    if comp["mean_offers"] is None
+                    else f"{comp['mean_offers']:.1f}".replace(".", ","),
+                ],
+                ["part des contrats à offre unique", _pct(comp["single_offer_share"])],
+                [
+                    "part des 10 premiers titulaires (montant)",
+                    _pct(data["concentration"]["top10_share"]),
+                ],
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Segments d'achat",
+            [
+                "segment",
+                "contrats",
+                "montant (€ HT)",
+                "part locale",
+                "part qui sort",
+                "établissements locaux du métier",
+            ],
+            [
+                [
+                    s["label"],
+                    s["contracts"],
+                    s["amount_eur"],
+                    _pct(s["local_share"]),
+                    _pct(s["leaving_share"]),
+                    s["local_establishments"] if s["establishments_available"] else "indisponible",
+                ]
+                for s in data["segments"]
+            ],
+        )
+    )
+    if "frameworks" in data:
+        f = data["frameworks"]
+        console.print(
+            rich_table(
+                "Accords-cadres (comptés à part ; montant = plafond)",
+                ["", "valeur"],
+                [
+                    ["accords-cadres", f["totals"]["contracts"]],
+                    ["montant plafond (€ HT)", f["totals"]["amount_eur"]],
+                    [
+                        "part locale du montant (même département ou plus près)",
+                        _pct(
+                            sum(
+                                f["locality"]["by_amount"][r]
+                                for r in ("commune", "epci", "departement")
+                            )
+                        ),
+                    ],
+                ],
+            )
+        )
+    q = data["quality"]
+    console.print(
+        rich_table(
+            "Qualité des données",
+            ["", "nombre"],
+            [
+                ["contrats sans montant", q["missing_amounts"]],
+                ["montants signalés (exclus des totaux)", q["flagged_amounts"]],
+                ["acheteurs non localisés", q["buyers_unlocated"]],
+                ["titulaires de localisation inconnue", q["suppliers_unknown_location"]],
+                [
+                    "enregistrements en quarantaine (fichiers du périmètre)",
+                    q["quarantined_records"],
+                ],
+            ],
+        )
+    )

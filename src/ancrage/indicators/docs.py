@@ -1,0 +1,44 @@
+"""Generate ``docs/indicators.md`` from the registry (``python -m ancrage.indicators.docs``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ancrage.diagnose.scope import BREAKDOWNS
+from ancrage.indicators.registry import FAMILY_LABELS, registry
+
+
+def indicators_markdown() -> str:
+    lines = [
+        "# Indicateurs du diagnostic territorial",
+        "",
+        "<!-- GENERATED from src/ancrage/indicators by `python -m ancrage.indicators.docs`;"
+        " do not edit. -->",
+        "",
+        "Each indicator is one SQL query over the scoped relations (`sc` contracts, `ss` "
+        "contract × supplier rows, `sf` files, `sq` quarantine, `sub` subcontracting, `te` "
+        "establishments of the territory); see `ancrage.diagnose.scope`.",
+        "",
+    ]
+    family = ""
+    for ind in registry().values():
+        if ind.family != family:
+            family = ind.family
+            lines += [f"## {FAMILY_LABELS[family]}", ""]
+        lines += [f"### {ind.label} (`{ind.id}`)", "", ind.definition, "", f"- Unité : {ind.unit}"]
+        dims = ", ".join(f"{b} ({BREAKDOWNS[b]})" for b in ind.breakdowns) or "aucune"
+        lines.append(f"- Ventilations : {dims}")
+        lines.append(f"- Auto-tests : {len(ind.tests)}")
+        lines += [f"- Limite : {c}" for c in ind.caveats]
+        lines += ["", "```sql", ind.sql.strip(), "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/indicators.md")
+    target.write_text(indicators_markdown(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""The indicator registry: every indicator is declared once, in the module of its family.
+
+An indicator is a portable SQL query over the scoped relations ``sc``, ``ss``, ``sf``, ``sq``,
+``sub`` and ``te`` (defined by :meth:`ancrage.diagnose.scope.Scope.ctes`) and the reference table
+``naf_segment``. Placeholders, replaced by :func:`render`:
+
+- ``{dims}``: the breakdown column followed by a comma (``year, ``), or nothing;
+- ``{partition}``: ``PARTITION BY year``, or nothing (use as ``OVER ({partition})``);
+- ``{join}``: ``ON l.year IS NOT DISTINCT FROM r.year`` or ``ON TRUE``, to join two
+  aggregates aliased ``l`` and ``r`` on the breakdown;
+- ``{local_rings}``: SQL list of the locality rings inside the territory;
+- ``{establishments}``: ``TRUE`` when the ``establishments`` table is available.
+
+To add an indicator, append an :class:`Indicator` to ``INDICATORS`` in its family module (or add a
+family module to :data:`FAMILIES`), with self-tests; ``docs/indicators.md`` is regenerated with
+``python -m ancrage.indicators.docs``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from ancrage.errors import ConfigError
+
+FAMILIES = (
+    "volume",
+    "locality",
+    "suppliers",
+    "considerations",
+    "competition",
+    "concentration",
+    "practices",
+    "leakage",
+    "quality",
+)
+FAMILY_LABELS = {
+    "volume": "Volume",
+    "locality": "Ancrage territorial",
+    "suppliers": "Profil des titulaires",
+    "considerations": "Considérations environnementales et sociales",
+    "competition": "Concurrence",
+    "concentration": "Concentration",
+    "practices": "Innovation, avances et sous-traitance",
+    "leakage": "Fuites par segment",
+    "quality": "Qualité des données",
+}
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    """Rows of the scoped relations (missing columns are null) and the expected output rows
+    (only the keys given are compared; floats to 1e-9)."""
+
+    name: str
+    expect: list[dict[str, Any]]
+    sc: list[dict[str, Any]] = field(default_factory=list)
+    ss: list[dict[str, Any]] = field(default_factory=list)
+    sf: list[dict[str, Any]] = field(default_factory=list)
+    sq: list[dict[str, Any]] = field(default_factory=list)
+    sub: list[dict[str, Any]] = field(default_factory=list)
+    te: list[dict[str, Any]] = field(default_factory=list)
+    breakdown: str | None = None
+    local_rings: tuple[str, ...] = ("commune", "epci", "departement")
+    establishments: bool = False
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    family: str
+    label: str  # French
+    definition: str  # French
+    unit: str  # French
+    sql: str
+    breakdowns: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
+    tests: tuple[SelfTest, ...] = ()
+
+
+def render(
+    indicator: Indicator,
+    breakdown: str | None = None,
+    *,
+    local_rings: tuple[str, ...] = ("commune", "epci", "departement"),
+    establishments: bool = False,
+) -> str:
+    """The indicator's SQL with its placeholders filled."""
+    if breakdown is not None and breakdown not in indicator.breakdowns:
+        known = ", ".join(indicator.breakdowns) or "aucune"
+        raise ConfigError(
+            f'indicator "{indicator.id}" has no breakdown "{breakdown}"',
+            hint=f"Available breakdowns: {known}.",
+        )
+    values = {
+        "{dims}": f"{breakdown}, " if breakdown else "",
+        "{partition}": f"PARTITION BY {breakdown}" if breakdown else "",
+        "{join}": f"ON l.{breakdown} IS NOT DISTINCT FROM r.{breakdown}"
+        if breakdown
+        else "ON TRUE",
+        "{local_rings}": ", ".join(f"'{r}'" for r in local_rings) or "NULL",
+        "{establishments}": "TRUE" if establishments else "FALSE",
+    }
+    sql = indicator.sql
+    for key, value in values.items():
+        sql = sql.replace(key, value)
+    return sql
+
+
+@cache
+def registry() -> dict[str, Indicator]:
+    """All indicators by id, family by family."""
+    out: dict[str, Indicator] = {}
+    for family in FAMILIES:
+        module = importlib.import_module(f"ancrage.indicators.{family}")
+        for ind in module.INDICATORS:
+            if ind.id in out or ind.family != family:
+                raise ValueError(f"indicator {ind.id}: duplicate id or wrong family")
+            out[ind.id] = ind
+    return out
+
+
+def get(indicator_id: str) -> Indicator:
+    try:
+        return registry()[indicator_id]
+    except KeyError:
+        raise ConfigError(
+            f'unknown indicator "{indicator_id}"',
+            hint=f"Known indicators: {', '.join(registry())}.",
+        ) from None

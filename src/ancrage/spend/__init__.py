@@ -1,0 +1,1 @@
+"""A buyer's own accounting export (purchases below the DECP threshold): read, map, load."""

@@ -1,0 +1,112 @@
+"""ancrage diagnose / export through the CLI."""
+
+from __future__ import annotations
+
+import orjson
+from typer.testing import CliRunner
+
+from ancrage.cli.app import app
+
+runner = CliRunner()
+
+
+def test_diagnose_json(tabular_home) -> None:
+    res = runner.invoke(
+        app,
+        ["diagnose", "--territory", "dep:74", "--format", "json", "--home", str(tabular_home.home)],
+    )
+    assert res.exit_code == 0, res.output
+    data = orjson.loads(res.stdout)
+    assert data["totals"]["contracts"] == 179
+
+
+def test_diagnose_table(tabular_home) -> None:
+    res = runner.invoke(app, ["diagnose", "--years", "2024", "--home", str(tabular_home.home)])
+    assert res.exit_code == 0, res.output
+    assert "Localisation des titulaires" in res.stdout
+
+
+def test_bad_years(tabular_home) -> None:
+    res = runner.invoke(app, ["diagnose", "--years", "20x4", "--home", str(tabular_home.home)])
+    assert res.exit_code != 0
+    assert str(res.exception) == 'bad years "20x4". Use one year (2024) or a range (2022-2024).'
+
+
+def test_unknown_territory(tabular_home) -> None:
+    res = runner.invoke(
+        app, ["diagnose", "--territory", "dep:999", "--home", str(tabular_home.home)]
+    )
+    assert res.exit_code != 0
+    assert str(res.exception) == (
+        'unknown département code "999" (COG 2026). Use a département code such as 86, 2A or '
+        "971, or a name."
+    )
+
+
+def test_export_formats(tabular_home, tmp_path) -> None:
+    for fmt in ("csv", "parquet", "xlsx"):
+        out = tmp_path / fmt
+        res = runner.invoke(
+            app, ["export", "--format", fmt, "--out", str(out), "--home", str(tabular_home.home)]
+        )
+        assert res.exit_code == 0, res.output
+        assert any(out.iterdir())
+
+
+def test_fictitious_banner_and_separate_frameworks(tmp_path) -> None:
+    from ancrage.ingest.pipeline import load_paths
+    from ancrage.settings import Settings
+    from ancrage.synth.decp import generate_decp
+
+    home = Settings.resolve(tmp_path / "home")
+    assert not load_paths(home, generate_decp(tmp_path / "data", contracts=60, seed=1)).errors
+    res = runner.invoke(
+        app,
+        ["diagnose", "--frameworks", "separate", "--reference", "france", "--home", str(home.home)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "DONNÉES FICTIVES" in res.stdout
+    assert "Accords-cadres" in res.stdout
+
+
+def test_reference_region_needs_territory(tabular_home) -> None:
+    res = runner.invoke(
+        app, ["diagnose", "--reference", "region", "--home", str(tabular_home.home)]
+    )
+    assert res.exit_code != 0
+    assert str(res.exception) == (
+        "--reference region needs a --territory. Give a territory, or use --reference france "
+        "or a territory code."
+    )
+
+
+def test_bad_buyer(tabular_home) -> None:
+    res = runner.invoke(app, ["diagnose", "--buyers", "123", "--home", str(tabular_home.home)])
+    assert str(res.exception) == (
+        'bad buyer identifier "123". Use a SIRET (14 digits) or a SIREN (9 digits).'
+    )
+
+
+def test_export_contents(tabular_home, tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "--territory",
+            "dep:74",
+            "--reference",
+            "france",
+            "--format",
+            "parquet",
+            "--out",
+            str(tmp_path),
+            "--home",
+            str(tabular_home.home),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert pq.read_table(tmp_path / "volume.parquet").to_pylist()[0]["contracts"] == 179
+    assert pq.read_table(tmp_path / "ref__volume.parquet").to_pylist()[0]["contracts"] == 5180
+    assert (tmp_path / "competition__by_procedure.parquet").exists()
