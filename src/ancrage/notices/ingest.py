@@ -1,8 +1,9 @@
 """Load notice files (BOAMP JSON, BOAMP XML, TED eForms XML) into the notice store.
 
 The format of each file is found by the readers' ``sniff``. Each file is loaded in one SQLite
-transaction (all or nothing); a file already loaded (same sha256) is not read again, and a notice
-already stored with the same content is counted as a duplicate, so re-loading changes nothing.
+transaction (all or nothing), its notices written in batches (``NoticeWriter``); a file already
+loaded (same sha256) is not read again, and a notice already stored with the same content is
+counted as a duplicate, so re-loading changes nothing.
 Per file, ``read = loaded + quarantined + duplicates``; every rejection is recorded in the
 ``quarantine`` table with its file, record and reason.
 """
@@ -21,12 +22,13 @@ from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest.pipeline import LoadProgress
 from ancrage.notices import boamp_json, boamp_xml, ted
 from ancrage.notices.context import NoticeReadContext
-from ancrage.notices.store import NoticeStore, put_notice
+from ancrage.notices.store import NoticeStore, NoticeWriter, optimize_index
 from ancrage.settings import Settings
 
 READERS: tuple[ModuleType, ...] = (ted, boamp_xml, boamp_json)
 HEAD_BYTES = 65536
 SUFFIXES = (".json", ".xml")
+OPTIMIZE_AFTER = 10_000  # notices loaded by one call: then merge the full-text index
 
 
 @dataclass
@@ -117,6 +119,8 @@ def load_notices(
                 report.read = report.loaded = report.quarantined = report.duplicates = 0
                 report.error = exc
             reports.append(report)
+        if sum(r.loaded for r in reports) >= OPTIMIZE_AFTER:
+            optimize_index(con)
     return reports
 
 
@@ -143,12 +147,12 @@ def _load_one(
     now = datetime.now(UTC).isoformat(timespec="seconds")
     con.execute("BEGIN IMMEDIATE")
     try:
+        writer = NoticeWriter(con)
         for index, notice in enumerate(reader.read(path, ctx)):
             report.read += 1
-            if put_notice(con, notice, file=str(path), record=str(index)):
-                report.loaded += 1
-            else:
-                report.duplicates += 1
+            writer.add(notice, file=str(path), record=str(index))
+        writer.flush()
+        report.loaded, report.duplicates = writer.loaded, writer.duplicates
         report.read += len(ctx.rejections)
         report.quarantined = len(ctx.rejections)
         con.executemany(

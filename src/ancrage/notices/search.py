@@ -73,7 +73,7 @@ def words(text: str) -> list[str]:
 
 def analyse(text: str) -> str:
     """The stemmed copy of ``text`` that goes to the index."""
-    return " ".join(stem(w) for w in words(text))
+    return " ".join(map(stem, words(text)))
 
 
 @cache
@@ -171,6 +171,51 @@ def _fts_query(stems: list[str]) -> str:
     return " ".join(f'"{s}"' for s in stems)
 
 
+def _filters(
+    *,
+    cpv: str | None,
+    deps: list[str] | None,
+    open_only: bool,
+    deadline_after: date | None,
+    now: datetime,
+    correlated: bool,
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``n`` (the notices table). ``correlated``: CPV and territory checked
+    row by row through the ``notice_rowid`` indexes (for the few rows a text query matched)
+    rather than by listing every notice of the CPV or territory."""
+    where: list[str] = []
+    params: list[Any] = []
+    if cpv is not None:
+        if correlated:
+            where.append(
+                "EXISTS (SELECT 1 FROM notice_cpv c WHERE c.notice_rowid = n.rowid "
+                "AND c.cpv >= ? AND c.cpv < ?)"
+            )
+        else:
+            where.append(
+                "n.rowid IN (SELECT notice_rowid FROM notice_cpv WHERE cpv >= ? AND cpv < ?)"
+            )
+        params += [cpv, cpv + ":"]  # ":" sorts right after "9"
+    if deps is not None:
+        marks = ", ".join("?" * len(deps))
+        if correlated:
+            where.append(
+                "EXISTS (SELECT 1 FROM notice_dep d WHERE d.notice_rowid = n.rowid "
+                f"AND d.dep IN ({marks}))"
+            )
+        else:
+            where.append(f"n.rowid IN (SELECT notice_rowid FROM notice_dep WHERE dep IN ({marks}))")
+        params += deps
+    if open_only:
+        where.append("n.status = 'open' AND n.deadline_utc > ?")
+        params.append(now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if deadline_after is not None:
+        start = datetime.combine(deadline_after, time(0, 0), PARIS).astimezone(UTC)
+        where.append("n.deadline_utc >= ?")
+        params.append(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return where, params
+
+
 def build_query(
     stems: list[str],
     *,
@@ -181,36 +226,36 @@ def build_query(
     now: datetime,
     limit: int,
 ) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if stems:
-        source = "notice_fts JOIN notices n ON n.rowid = notice_fts.rowid"
-        score = f"-bm25(notice_fts, {TITLE_WEIGHT}, 1.0)"
-        where.append("notice_fts MATCH ?")
-        params.append(_fts_query(stems))
-        order = "score DESC, n.deadline_utc DESC"
-    else:
-        source, score, order = "notices n", "0.0", "n.deadline_utc DESC NULLS LAST, n.id"
-    if cpv is not None:
-        where.append("n.rowid IN (SELECT notice_rowid FROM notice_cpv WHERE cpv >= ? AND cpv < ?)")
-        params += [cpv, cpv + ":"]  # ":" sorts right after "9"
-    if deps is not None:
-        marks = ", ".join("?" * len(deps))
-        where.append(f"n.rowid IN (SELECT notice_rowid FROM notice_dep WHERE dep IN ({marks}))")
-        params += deps
-    if open_only:
-        where.append("n.status = 'open' AND n.deadline_utc > ?")
-        params.append(now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    if deadline_after is not None:
-        start = datetime.combine(deadline_after, time(0, 0), PARIS).astimezone(UTC)
-        where.append("n.deadline_utc >= ?")
-        params.append(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    sql = (
-        f"SELECT n.doc, n.status, {score} AS score FROM {source} {clause} ORDER BY {order} LIMIT ?"
+    """SQL and parameters giving ``(doc, status, score)`` rows, best first.
+
+    With words, the full-text index drives: each match is checked against the filters, scored
+    with bm25, and only the ``limit`` best are joined to their JSON document (sorting the
+    documents of every match was the slow part)."""
+    where, params = _filters(
+        cpv=cpv,
+        deps=deps,
+        open_only=open_only,
+        deadline_after=deadline_after,
+        now=now,
+        correlated=bool(stems),
     )
-    params.append(limit)
-    return sql, params
+    if not stems:
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        sql = (
+            f"SELECT n.doc, n.status, 0.0 AS score FROM notices n {clause} "
+            "ORDER BY n.deadline_utc DESC NULLS LAST, n.id LIMIT ?"
+        )
+        return sql, [*params, limit]
+    conditions = " AND ".join(["notice_fts MATCH ?", *where])
+    sql = f"""WITH best AS MATERIALIZED (
+        SELECT n.rowid AS rowid, -bm25(notice_fts, {TITLE_WEIGHT}, 1.0) AS score,
+            n.deadline_utc AS deadline
+        FROM notice_fts JOIN notices n ON n.rowid = notice_fts.rowid
+        WHERE {conditions}
+        ORDER BY score DESC, deadline DESC LIMIT ?)
+    SELECT n.doc, n.status, best.score FROM best JOIN notices n ON n.rowid = best.rowid
+    ORDER BY best.score DESC, best.deadline DESC"""
+    return sql, [_fts_query(stems), *params, limit]
 
 
 def search(
@@ -238,7 +283,13 @@ def search(
         )
     deps = territory_departements(territory) if territory is not None else None
     stems = query_stems(query)
-    if not stems and query.strip() and not any((cpv, deps, open_only, deadline_after)):
+    filtered = any((cpv, deps, open_only, deadline_after))
+    if not words(query) and query.strip() and not filtered:
+        raise NoticeSearchError(
+            f"la recherche « {query} » ne contient aucun mot",
+            hint="Donnez au moins un mot (ex. « menuiserie »), sans ponctuation seule.",
+        )
+    if not stems and query.strip() and not filtered:
         raise NoticeSearchError(
             f"la recherche « {query} » ne contient que des mots trop courants",
             hint="Ajoutez un mot significatif (ex. « menuiserie »).",

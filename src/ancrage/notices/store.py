@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
@@ -140,30 +140,60 @@ def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
-def _decode(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _optional(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    if decode is _identity:
+        return decode
+    return lambda value: None if value is None else decode(value)
+
+
+@cache
+def _decoder(tp: Any) -> Callable[[Any], Any]:
+    """A function turning the JSON value of type ``tp`` back into ``tp`` (``None`` stays
+    ``None``); built once per type, so reading a notice does not inspect its types again."""
     origin = get_origin(tp)
     args = get_args(tp)
     if origin in (Union, types.UnionType):
         (inner,) = [a for a in args if a is not type(None)]
-        return _decode(inner, value)
+        return _decoder(inner)
     if origin is list:
-        return [_decode(args[0], v) for v in value]
+        item = _decoder(args[0])
+        if item is _identity:
+            return _optional(list)
+        return _optional(lambda value: [item(v) for v in value])
     if origin is tuple:
-        return tuple(_decode(a, v) for a, v in zip(args, value, strict=True))
-    if origin is Literal:
-        return value
+        parts = [_decoder(a) for a in args]
+        return _optional(lambda value: tuple(d(v) for d, v in zip(parts, value, strict=True)))
     if isinstance(tp, type) and is_dataclass(tp):
         hints = _hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(tp)})
+        plain = [f.name for f in fields(tp) if _decoder(hints[f.name]) is _identity]
+        typed = [
+            (f.name, _decoder(hints[f.name]))
+            for f in fields(tp)
+            if _decoder(hints[f.name]) is not _identity
+        ]
+
+        def decode_dataclass(value: Any) -> Any:
+            kwargs = {name: value[name] for name in plain}
+            for name, decode in typed:
+                kwargs[name] = decode(value[name])
+            return tp(**kwargs)
+
+        return _optional(decode_dataclass)
     if tp is Decimal:
-        return Decimal(value)
+        return _optional(Decimal)
     if tp is datetime:
-        return datetime.fromisoformat(value)
+        return _optional(datetime.fromisoformat)
     if tp is date:
-        return date.fromisoformat(value)
-    return value
+        return _optional(date.fromisoformat)
+    return _identity
+
+
+def _decode(tp: Any, value: Any) -> Any:
+    return _decoder(tp)(value)
 
 
 def load_notice(doc: bytes) -> Notice:
@@ -353,19 +383,66 @@ def _refresh(con: sqlite3.Connection, notice_id: str) -> None:
     _write(con, rowid, _with_changes(con, base), base, base_doc, sha, file, record)
 
 
-def _write(
-    con: sqlite3.Connection,
-    rowid: int | None,
+_INSERT_NOTICE = """INSERT INTO notices (rowid, id, source, source_id, kind, status,
+    publication_date, deadline_utc, estimated_value, currency, buyer_siret, buyer_name, cpv_main,
+    changes_notice, procedure_id, base_sha, base, doc, file, record)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_UPDATE_NOTICE = """UPDATE notices SET id = ?, source = ?, source_id = ?, kind = ?, status = ?,
+    publication_date = ?, deadline_utc = ?, estimated_value = ?, currency = ?,
+    buyer_siret = ?, buyer_name = ?, cpv_main = ?, changes_notice = ?, procedure_id = ?,
+    base_sha = ?, base = ?, doc = ?, file = ?, record = ? WHERE rowid = ?"""
+_INSERT_CPV = "INSERT INTO notice_cpv (cpv, notice_rowid) VALUES (?, ?)"
+_INSERT_DEP = "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, ?)"
+_INSERT_LOT = """INSERT INTO lots (notice_rowid, position, number, title, cpv_main,
+    estimated_value, deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_FTS = "INSERT INTO notice_fts (rowid, title, body) VALUES (?, ?, ?)"
+
+
+@dataclass
+class _Rows:
+    """Everything written for some notices, table by table (one ``executemany`` each)."""
+
+    cpv: list[tuple[str, int]] = field(default_factory=list)
+    dep: list[tuple[str, int, str]] = field(default_factory=list)
+    lots: list[tuple[Any, ...]] = field(default_factory=list)
+    fts: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def add(self, rowid: int, current: Notice) -> None:
+        self.cpv += [(c, rowid) for c in sorted(cpv_codes(current))]
+        self.dep += [(d, rowid, o) for d, o in sorted(departements(current).items())]
+        self.lots += [
+            (
+                rowid,
+                i,
+                lot.number,
+                lot.title,
+                lot.cpv_main,
+                float(lot.value.amount) if lot.value else None,
+                utc_text(lot.deadline),
+            )
+            for i, lot in enumerate(current.lots)
+        ]
+        self.fts.append((rowid, *fts_row(current)))
+
+    def write(self, con: sqlite3.Connection) -> None:
+        con.executemany(_INSERT_CPV, self.cpv)
+        con.executemany(_INSERT_DEP, self.dep)
+        con.executemany(_INSERT_LOT, self.lots)
+        con.executemany(_INSERT_FTS, self.fts)
+
+
+def _values(
     current: Notice,
     base: Notice,
     base_doc: bytes,
     sha: str,
     file: str | None,
     record: str | None,
-) -> None:
+) -> tuple[Any, ...]:
+    """The ``notices`` columns after ``rowid``."""
     doc = dump_notice(current) if current is not base else base_doc
     amount, currency = _amount(current)
-    values = (
+    return (
         current.id,
         current.source,
         current.source_id,
@@ -386,51 +463,123 @@ def _write(
         file,
         record,
     )
+
+
+def _next_rowid(con: sqlite3.Connection) -> int:
+    return int(con.execute("SELECT coalesce(max(rowid), 0) + 1 FROM notices").fetchone()[0])
+
+
+def _write(
+    con: sqlite3.Connection,
+    rowid: int | None,
+    current: Notice,
+    base: Notice,
+    base_doc: bytes,
+    sha: str,
+    file: str | None,
+    record: str | None,
+) -> None:
+    values = _values(current, base, base_doc, sha, file, record)
     if rowid is None:
-        cur = con.execute(
-            """INSERT INTO notices (id, source, source_id, kind, status, publication_date,
-            deadline_utc, estimated_value, currency, buyer_siret, buyer_name, cpv_main,
-            changes_notice, procedure_id, base_sha, base, doc, file, record)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            values,
-        )
-        rowid = cur.lastrowid
+        rowid = _next_rowid(con)
+        con.execute(_INSERT_NOTICE, (rowid, *values))
     else:
-        con.execute(
-            """UPDATE notices SET id = ?, source = ?, source_id = ?, kind = ?, status = ?,
-            publication_date = ?, deadline_utc = ?, estimated_value = ?, currency = ?,
-            buyer_siret = ?, buyer_name = ?, cpv_main = ?, changes_notice = ?, procedure_id = ?,
-            base_sha = ?, base = ?, doc = ?, file = ?, record = ? WHERE rowid = ?""",
-            (*values, rowid),
-        )
+        con.execute(_UPDATE_NOTICE, (*values, rowid))
         for table in ("notice_cpv", "notice_dep", "lots"):
             con.execute(f"DELETE FROM {table} WHERE notice_rowid = ?", (rowid,))
         con.execute("DELETE FROM notice_fts WHERE rowid = ?", (rowid,))
-    con.executemany(
-        "INSERT INTO notice_cpv (cpv, notice_rowid) VALUES (?, ?)",
-        [(c, rowid) for c in sorted(cpv_codes(current))],
-    )
-    con.executemany(
-        "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, ?)",
-        [(d, rowid, o) for d, o in sorted(departements(current).items())],
-    )
-    con.executemany(
-        """INSERT INTO lots (notice_rowid, position, number, title, cpv_main, estimated_value,
-        deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (
-                rowid,
-                i,
-                lot.number,
-                lot.title,
-                lot.cpv_main,
-                float(lot.value.amount) if lot.value else None,
-                utc_text(lot.deadline),
+    rows = _Rows()
+    rows.add(rowid, current)
+    rows.write(con)
+
+
+# ---------------------------------------------------------------- bulk loading
+
+
+class NoticeWriter:
+    """Writes many notices inside the caller's transaction, with the same result as calling
+    :func:`put_notice` on each in turn, but in batches: new notices that no stored or pending
+    change refers to are inserted with one ``executemany`` per table; everything else (changes,
+    notices already stored, repeated ids) goes through :func:`put_notice`, in order.
+
+    Call :meth:`flush` before committing. ``loaded`` and ``duplicates`` count the notices."""
+
+    def __init__(self, con: sqlite3.Connection, batch_size: int = 2000) -> None:
+        self.con = con
+        self.batch_size = batch_size
+        self.loaded = 0
+        self.duplicates = 0
+        self._pending: list[tuple[Notice, bytes, str, str | None, str | None]] = []
+
+    def add(self, notice: Notice, *, file: str | None = None, record: str | None = None) -> None:
+        base = dump_notice(notice)
+        sha = hashlib.sha256(base).hexdigest()
+        self._pending.append((notice, base, sha, file, record))
+        if len(self._pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        con = self.con
+        ids = orjson.dumps([n.id for n, *_ in pending])
+        stored = {r[0] for r in con.execute(_STORED_IDS, (ids,))}
+        changed = {r[0] for r in con.execute(_CHANGED_IDS, (ids,))}
+        procedures = orjson.dumps([n.procedure_id for n, *_ in pending if n.procedure_id])
+        changed_procedures = {(r[0], r[1]) for r in con.execute(_CHANGED_PROCEDURES, (procedures,))}
+        seen: set[str] = set()
+        fast: list[tuple[Notice, bytes, str, str | None, str | None]] = []
+        for item in pending:
+            notice = item[0]
+            slow = (
+                notice.kind in CHANGE_KINDS
+                or notice.id in stored
+                or notice.id in seen
+                or notice.id in changed
+                or (notice.source, notice.procedure_id) in changed_procedures
             )
-            for i, lot in enumerate(current.lots)
-        ],
-    )
-    title, body = fts_row(current)
-    con.execute(
-        "INSERT INTO notice_fts (rowid, title, body) VALUES (?, ?, ?)", (rowid, title, body)
-    )
+            seen.add(notice.id)
+            if notice.kind in CHANGE_KINDS:  # later notices of this batch it refers to
+                if notice.changes_notice:
+                    changed.add(notice.changes_notice)
+                if notice.procedure_id:
+                    changed_procedures.add((notice.source, notice.procedure_id))
+            if not slow:
+                fast.append(item)
+                continue
+            self._insert(fast)
+            fast = []
+            if put_notice(self.con, notice, file=item[3], record=item[4]):
+                self.loaded += 1
+            else:
+                self.duplicates += 1
+        self._insert(fast)
+
+    def _insert(self, items: list[tuple[Notice, bytes, str, str | None, str | None]]) -> None:
+        if not items:
+            return
+        rowid = _next_rowid(self.con)
+        notices: list[tuple[Any, ...]] = []
+        rows = _Rows()
+        for notice, base, sha, file, record in items:
+            notices.append((rowid, *_values(notice, notice, base, sha, file, record)))
+            rows.add(rowid, notice)
+            rowid += 1
+        self.con.executemany(_INSERT_NOTICE, notices)
+        rows.write(self.con)
+        self.loaded += len(items)
+
+
+_STORED_IDS = "SELECT id FROM notices WHERE id IN (SELECT value FROM json_each(?))"
+_CHANGED_IDS = f"""SELECT DISTINCT changes_notice FROM notices
+    WHERE changes_notice IN (SELECT value FROM json_each(?)) AND kind IN {CHANGE_KINDS}"""
+_CHANGED_PROCEDURES = f"""SELECT DISTINCT source, procedure_id FROM notices
+    WHERE procedure_id IN (SELECT value FROM json_each(?)) AND kind IN {CHANGE_KINDS}"""
+
+
+def optimize_index(con: sqlite3.Connection) -> None:
+    """Merge the full-text index into one segment (after a large load: faster searches) and
+    refresh the planner's statistics. Outside any transaction."""
+    con.execute("INSERT INTO notice_fts (notice_fts) VALUES ('optimize')")
+    con.execute("PRAGMA optimize")
