@@ -20,6 +20,8 @@ from ancrage.cli import (
     spend,
     status,
 )
+from ancrage.cli import profile as profile_cli
+from ancrage.cli import watch as watch_cli
 from ancrage.cli.common import err
 from ancrage.errors import AncrageError
 
@@ -42,6 +44,8 @@ app.command("export")(export.export)
 app.command("enrich")(enrich.enrich)
 app.command("load-spend")(spend.load_spend_cmd)
 app.add_typer(notice.app, name="notice")
+app.add_typer(profile_cli.app, name="profile")
+app.add_typer(watch_cli.app, name="watch")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,257 @@
+"""ancrage profile: company profiles for the opportunity watch."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from ancrage.cli.common import HomeOption, TableFormat, out, print_json, rich_table, settings
+from ancrage.watch.db import open_db
+from ancrage.watch.model import Profile
+from ancrage.watch.profiles import (
+    add_profile,
+    complete,
+    get_profile,
+    list_profiles,
+    remove_profile,
+    save_profile,
+)
+
+app = typer.Typer(
+    name="profile",
+    help="Profils d'entreprise pour la veille : métier, zone, montants, certifications.",
+    no_args_is_help=True,
+)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="ANCRAGE_DB_URL",
+        help="Base de l'application (défaut : SQLite <home>/app.sqlite ; "
+        "ex. postgresql+psycopg://utilisateur@hôte/base).",
+    ),
+]
+ListOpt = Annotated[list[str] | None, typer.Option(help="Répétable.")]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def _apply(
+    p: Profile,
+    *,
+    email: str | None,
+    siret: str | None,
+    naf: str | None,
+    commune: str | None,
+    cpv: list[str] | None,
+    keyword: list[str] | None,
+    exclude: list[str] | None,
+    dep: list[str] | None,
+    rayon: float | None,
+    montant_min: float | None,
+    montant_max: float | None,
+    certification: list[str] | None,
+    type_achat: list[str] | None,
+    reserve: str | None,
+    lots: bool | None,
+    frequence: str | None,
+) -> None:
+    for name, value in (
+        ("email", email),
+        ("siret", siret),
+        ("naf", naf),
+        ("commune", commune),
+        ("radius_km", rayon),
+        ("value_min", montant_min),
+        ("value_max", montant_max),
+        ("lots_only", lots),
+    ):
+        if value is not None:
+            setattr(p, name, value)
+    for name, values in (
+        ("cpv", cpv),
+        ("keywords", keyword),
+        ("excluded_keywords", exclude),
+        ("departements", dep),
+        ("certifications", certification),
+        ("purchase_types", type_achat),
+    ):
+        if values is not None:
+            setattr(p, name, _split(values))
+    if reserve is not None:
+        p.reserved = reserve  # type: ignore[assignment]  # checked by check_profile
+    if frequence is not None:
+        p.frequency = frequence  # type: ignore[assignment]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Nom court du profil (ex. plombier-vienne).")],
+    home: HomeOption = None,
+    db: DbOption = None,
+    email: Annotated[str | None, typer.Option(help="Adresse des alertes.")] = None,
+    siret: Annotated[str | None, typer.Option(help="SIRET de l'établissement.")] = None,
+    sirene: Annotated[
+        bool,
+        typer.Option(
+            "--sirene/--no-sirene", help="Pré-remplir depuis l'API Recherche d'entreprises."
+        ),
+    ] = False,
+    naf: Annotated[str | None, typer.Option(help="Code NAF (ex. 43.22A).")] = None,
+    commune: Annotated[str | None, typer.Option(help="Code INSEE de la commune.")] = None,
+    cpv: ListOpt = None,
+    keyword: Annotated[list[str] | None, typer.Option("--mot", help="Mot-clé (répétable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclure", help="Mot exclu.")] = None,
+    dep: Annotated[list[str] | None, typer.Option("--dep", help="Département (répétable).")] = None,
+    rayon: Annotated[float | None, typer.Option(help="Rayon en km autour de la commune.")] = None,
+    montant_min: Annotated[float | None, typer.Option(help="Montant minimal (€ HT).")] = None,
+    montant_max: Annotated[float | None, typer.Option(help="Montant maximal (€ HT).")] = None,
+    certification: ListOpt = None,
+    type_achat: Annotated[
+        list[str] | None, typer.Option("--type", help="travaux, fournitures ou services.")
+    ] = None,
+    reserve: Annotated[
+        str | None, typer.Option(help="Marchés réservés : any, only, exclude.")
+    ] = None,
+    lots: Annotated[
+        bool | None, typer.Option("--lots/--tous", help="Seulement les appels allotis.")
+    ] = None,
+    frequence: Annotated[str | None, typer.Option(help="daily (résumé) ou immediate.")] = None,
+) -> None:
+    """Crée un profil ; codes CPV suggérés d'après le code NAF si vous n'en donnez pas."""
+    cfg = settings(home)
+    p = Profile(name=name)
+    _apply(
+        p,
+        email=email,
+        siret=siret,
+        naf=naf,
+        commune=commune,
+        cpv=cpv,
+        keyword=keyword,
+        exclude=exclude,
+        dep=dep,
+        rayon=rayon,
+        montant_min=montant_min,
+        montant_max=montant_max,
+        certification=certification,
+        type_achat=type_achat,
+        reserve=reserve,
+        lots=lots,
+        frequence=frequence,
+    )
+    if sirene:
+        from ancrage.sirene.api import RechercheEntreprisesClient
+
+        with RechercheEntreprisesClient(cfg.cache_dir / "sirene") as client:
+            complete(p, client)
+    else:
+        complete(p)
+    add_profile(open_db(cfg, db), p)
+    out().print(f"profil « {p.name} » créé ; CPV : {', '.join(p.cpv) or 'aucun'}")
+
+
+@app.command("list")
+def list_(
+    home: HomeOption = None,
+    db: DbOption = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Liste les profils."""
+    found = list_profiles(open_db(settings(home), db))
+    if output is TableFormat.json:
+        print_json([asdict(p) for p in found])
+        return
+    rows = [
+        [
+            p.name,
+            p.email,
+            ", ".join(p.cpv),
+            ", ".join(p.departements) or (f"{p.radius_km:g} km" if p.radius_km else "France"),
+            p.active,
+        ]
+        for p in found
+    ]
+    out().print(
+        rich_table(f"{len(found)} profils", ["profil", "e-mail", "CPV", "zone", "actif"], rows)
+    )
+
+
+@app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    home: HomeOption = None,
+    db: DbOption = None,
+) -> None:
+    """Affiche un profil (JSON)."""
+    print_json(asdict(get_profile(open_db(settings(home), db), name)))
+
+
+@app.command("edit")
+def edit(
+    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    home: HomeOption = None,
+    db: DbOption = None,
+    email: Annotated[str | None, typer.Option(help="Adresse des alertes.")] = None,
+    cpv: ListOpt = None,
+    keyword: Annotated[list[str] | None, typer.Option("--mot", help="Mot-clé (remplace).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclure", help="Mot exclu.")] = None,
+    dep: Annotated[list[str] | None, typer.Option("--dep", help="Départements (remplace).")] = None,
+    rayon: Annotated[float | None, typer.Option(help="Rayon en km.")] = None,
+    montant_min: Annotated[float | None, typer.Option(help="Montant minimal (€ HT).")] = None,
+    montant_max: Annotated[float | None, typer.Option(help="Montant maximal (€ HT).")] = None,
+    certification: ListOpt = None,
+    type_achat: Annotated[list[str] | None, typer.Option("--type", help="Types d'achat.")] = None,
+    reserve: Annotated[str | None, typer.Option(help="any, only, exclude.")] = None,
+    lots: Annotated[
+        bool | None, typer.Option("--lots/--tous", help="Appels allotis seulement.")
+    ] = None,
+    frequence: Annotated[str | None, typer.Option(help="daily ou immediate.")] = None,
+    actif: Annotated[
+        bool | None, typer.Option("--actif/--inactif", help="Activer ou suspendre.")
+    ] = None,
+) -> None:
+    """Modifie un profil (seules les options données changent)."""
+    engine = open_db(settings(home), db)
+    p = get_profile(engine, name)
+    _apply(
+        p,
+        email=email,
+        siret=None,
+        naf=None,
+        commune=None,
+        cpv=cpv,
+        keyword=keyword,
+        exclude=exclude,
+        dep=dep,
+        rayon=rayon,
+        montant_min=montant_min,
+        montant_max=montant_max,
+        certification=certification,
+        type_achat=type_achat,
+        reserve=reserve,
+        lots=lots,
+        frequence=frequence,
+    )
+    if actif is not None:
+        p.active = actif
+    save_profile(engine, p)
+    out().print(f"profil « {name} » modifié")
+
+
+@app.command("remove")
+def remove(
+    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    home: HomeOption = None,
+    db: DbOption = None,
+) -> None:
+    """Supprime un profil et ses alertes."""
+    remove_profile(open_db(settings(home), db), name)
+    out().print(f"profil « {name} » supprimé")

@@ -1,0 +1,177 @@
+"""ancrage watch: match calls for tenders against profiles, send alerts, write feeds."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ancrage.cli.common import HomeOption, TableFormat, err, out, print_json, rich_table, settings
+from ancrage.cli.profile import DbOption
+from ancrage.notices.store import NoticeStore
+from ancrage.watch.db import open_db
+from ancrage.watch.feeds import atom_feed, ics_feed
+from ancrage.watch.mail import SmtpConfig
+from ancrage.watch.matching import Locator, ProfileIndex
+from ancrage.watch.model import WatchError
+from ancrage.watch.outbox import alerts_of
+from ancrage.watch.profiles import get_profile
+from ancrage.watch.runner import open_notices, run_watch
+
+app = typer.Typer(
+    name="watch",
+    help="Veille : appels d'offres pour chaque profil, alertes e-mail, flux Atom et agenda.",
+    no_args_is_help=True,
+)
+
+
+class FeedFormat(StrEnum):
+    atom = "atom"
+    ics = "ics"
+
+
+def _since(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise WatchError(f"date « {text} » invalide", hint="AAAA-MM-JJ (ex. 2026-01-01).") from exc
+
+
+@app.command("run")
+def run(
+    home: HomeOption = None,
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Avis publiés depuis cette date (AAAA-MM-JJ).")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Affiche qui recevrait quoi, sans rien écrire ni envoyer."),
+    ] = False,
+    no_mail: Annotated[
+        bool, typer.Option("--no-mail", help="Met les alertes en file sans envoyer d'e-mail.")
+    ] = False,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Rapproche les avis ouverts des profils, met les alertes en file et les envoie (SMTP :
+    variables ANCRAGE_SMTP_HOST, _PORT, _FROM…)."""
+    cfg = settings(home)
+    report = run_watch(
+        cfg,
+        open_db(cfg, db),
+        since=_since(since),
+        dry_run=dry_run,
+        smtp=None if (dry_run or no_mail) else SmtpConfig.from_env(),
+    )
+    if output is TableFormat.json:
+        print_json(
+            {
+                "notices": report.notices,
+                "profiles": report.profiles,
+                "matches": [
+                    {
+                        "profile": m.profile_name,
+                        "notice": m.notice_id,
+                        "score": m.score,
+                        "explanation": m.explanation,
+                    }
+                    for m in report.matches
+                ],
+                "enqueued": report.enqueued,
+                "sent": report.sent.as_json() if report.sent else None,
+            }
+        )
+        return
+    rows = [
+        [m.profile_name, m.notice_id, (m.title or "")[:50], m.score, m.explanation]
+        for m in report.matches
+    ]
+    title = f"{report.notices} avis ouverts × {report.profiles} profils : {len(rows)} alertes"
+    if dry_run:
+        title += " (simulation)"
+    out().print(rich_table(title, ["profil", "avis", "objet", "score", "pourquoi"], rows))
+    if not dry_run:
+        sent = report.sent
+        err().print(
+            f"{report.enqueued} nouvelles alertes en file"
+            + (f", {sent.alerts} envoyées en {sent.messages} e-mails" if sent else "")
+        )
+
+
+@app.command("matches")
+def matches(
+    profile: Annotated[str, typer.Argument(help="Nom du profil.")],
+    home: HomeOption = None,
+    db: DbOption = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Les avis ouverts qui correspondent à un profil, avec l'explication."""
+    cfg = settings(home)
+    p = get_profile(open_db(cfg, db), profile)
+    found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), datetime.now(UTC))
+    if output is TableFormat.json:
+        print_json(
+            [
+                {
+                    "notice": m.notice_id,
+                    "title": m.title,
+                    "score": m.score,
+                    "explanation": m.explanation,
+                }
+                for m in found
+            ]
+        )
+        return
+    rows = [[m.notice_id, (m.title or "")[:50], m.score, m.explanation] for m in found]
+    out().print(
+        rich_table(
+            f"{len(rows)} avis pour « {profile} »", ["avis", "objet", "score", "pourquoi"], rows
+        )
+    )
+
+
+@app.command("feed")
+def feed(
+    profile: Annotated[str, typer.Argument(help="Nom du profil.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Fichier à écrire.")],
+    home: HomeOption = None,
+    db: DbOption = None,
+    atom: Annotated[bool, typer.Option("--atom", help="Flux Atom des alertes.")] = False,
+    ics: Annotated[bool, typer.Option("--ics", help="Agenda iCalendar des dates limites.")] = False,
+) -> None:
+    """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
+    if atom == ics:
+        raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
+    engine = open_db(settings(home), db)
+    p = get_profile(engine, profile)
+    alerts = alerts_of(engine, p)
+    now = datetime.now(UTC)
+    out_file.write_bytes(atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
+    err().print(f"{len(alerts)} alertes écrites dans {out_file}")
+
+
+@app.command("history")
+def history(
+    notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
+    home: HomeOption = None,
+    lot: Annotated[int | None, typer.Option("--lot", help="Rang du lot (1, 2…).")] = None,
+) -> None:
+    """Fiche de lecture de l'avis, avec l'historique du marché (DECP)."""
+    from ancrage.notices.sheet import render_text
+    from ancrage.watch.history import sheet_with_history
+
+    cfg = settings(home)
+    notice = NoticeStore(cfg).get(notice_id)
+    chosen = notice.lots[lot - 1] if lot is not None and 0 < lot <= len(notice.lots) else None
+    typer.echo(
+        render_text(sheet_with_history(cfg, notice, today=date.today(), lot=chosen)), nl=False
+    )

@@ -1,0 +1,1 @@
+"""Opportunity watch: company profiles, matching of notices and lots, alerts, market history."""

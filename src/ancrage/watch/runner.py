@@ -1,0 +1,87 @@
+"""One watch run: open notices × active profiles → matches → outbox → e-mails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, update
+
+from ancrage.notices.model import Notice
+from ancrage.notices.store import NoticeStore, load_notice
+from ancrage.settings import Settings
+from ancrage.watch.db import runs, utcnow
+from ancrage.watch.mail import SmtpConfig
+from ancrage.watch.matching import OPEN_KINDS, Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.outbox import SendReport, enqueue, send_due
+from ancrage.watch.profiles import list_profiles
+
+
+def open_notices(settings: Settings, since: date | None = None) -> list[Notice]:
+    """Open calls of the notice store (published on or after ``since`` when given). Without
+    ``since`` every open call is read again, so corrigenda reach the outbox as updates."""
+    kinds = ", ".join(f"'{k}'" for k in OPEN_KINDS)
+    sql = f"SELECT doc FROM notices WHERE status = 'open' AND kind IN ({kinds})"
+    params: list[Any] = []
+    if since is not None:
+        sql += " AND publication_date >= ?"
+        params.append(since.isoformat())
+    with NoticeStore(settings).reading() as con:
+        return [load_notice(r[0]) for r in con.execute(sql + " ORDER BY id", params)]
+
+
+@dataclass
+class RunReport:
+    notices: int = 0
+    profiles: int = 0
+    matches: list[NoticeMatch] = field(default_factory=list)
+    enqueued: int = 0
+    sent: SendReport | None = None
+
+
+def run_watch(
+    settings: Settings,
+    engine: Engine,
+    *,
+    since: date | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    smtp: SmtpConfig | None = None,
+    locator: Locator | None = None,
+) -> RunReport:
+    """Match, queue and (unless ``dry_run`` or without ``smtp``) send."""
+    moment = now or datetime.now(UTC)
+    started = utcnow()
+    notices = open_notices(settings, since)
+    profiles = list_profiles(engine, active_only=True)
+    index = ProfileIndex(profiles, locator or Locator.for_settings(settings))
+    report = RunReport(notices=len(notices), profiles=len(index))
+    report.matches = index.match(notices, moment)
+    if dry_run:
+        return report
+    with engine.begin() as con:
+        run_id = con.execute(
+            insert(runs).values(
+                started_at=started,
+                since=since.isoformat() if since else None,
+                notices=len(notices),
+                enqueued=0,
+                sent=0,
+                dry_run=False,
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+    report.enqueued = enqueue(engine, report.matches, {n.id: n for n in notices}, moment)
+    if smtp is not None:
+        report.sent = send_due(engine, smtp, moment)
+    with engine.begin() as con:
+        con.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(
+                finished_at=utcnow(),
+                enqueued=report.enqueued,
+                sent=report.sent.alerts if report.sent else 0,
+            )
+        )
+    return report

@@ -1,0 +1,100 @@
+"""Fixtures: notice samples in a tmp home, app databases (SQLite and PostgreSQL), SMTP server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from ancrage.notices.ingest import load_notices
+from ancrage.settings import Settings
+from ancrage.watch import db as watch_db
+from ancrage.watch.matching import Locator
+
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def locator(shared_data: Path) -> Locator:
+    return Locator.with_postal_base(shared_data / "geo" / "laposte_hexasmal_2022.csv")
+
+
+@pytest.fixture
+def home(tmp_path: Path, shared_data: Path) -> Settings:
+    settings = Settings.resolve(tmp_path / "home")
+    reports = load_notices(
+        settings, [shared_data / "notices"], eforms_dir=shared_data / "nomenclatures" / "eforms"
+    )
+    assert all(r.error is None for r in reports)
+    return settings
+
+
+def _pg_url() -> str | None:
+    try:
+        import psycopg
+
+        psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres", connect_timeout=3
+                        ).close()
+    except Exception:
+        return None
+    return PG_BASE
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, home: Settings) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        yield watch_db.open_db(home)
+        return
+    base = _pg_url()
+    if base is None:
+        pytest.skip("PostgreSQL injoignable sur 127.0.0.1:5432 (base test, utilisateur postgres)")
+    schema = f"watch_{uuid.uuid4().hex[:10]}"
+    admin = watch_db.create_engine(base)
+    with admin.begin() as con:
+        con.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    eng = watch_db.open_db(home, url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as con:
+            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+class Mailbox:
+    """What the SMTP server received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()

@@ -1,0 +1,225 @@
+"""Opportunity watch: matching on the real samples, outbox, SMTP, feeds, faults."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+import pytest
+from icalendar import Calendar
+from lxml import etree
+from sqlalchemy import Engine, select
+
+from ancrage.notices.store import NoticeStore
+from ancrage.settings import Settings
+from ancrage.watch.db import outbox
+from ancrage.watch.feeds import ATOM, atom_feed, ics_feed
+from ancrage.watch.mail import SmtpConfig
+from ancrage.watch.matching import Locator, ProfileIndex
+from ancrage.watch.model import Profile, WatchError
+from ancrage.watch.outbox import alerts_of, enqueue, send_due
+from ancrage.watch.profiles import add_profile, complete, get_profile
+from ancrage.watch.runner import open_notices, run_watch
+
+NOW = datetime(2026, 1, 22, 8, 0, tzinfo=UTC)
+
+
+def profiles() -> list[Profile]:
+    return [
+        complete(Profile("plombier-vienne", naf="43.22A", commune="86194", radius_km=100,
+                         keywords=["sanitaire"], email="plombier@example.fr")),
+        complete(Profile("electricien", naf="43.21A", commune="69123",
+                         certifications=["Qualibat"], email="elec@example.fr")),
+        complete(Profile("traiteur-normandie", naf="56.21Z", departements=["76", "27", "14"],
+                         value_min=10_000, value_max=100_000, email="traiteur@example.fr")),
+    ]
+
+
+def _by_profile(settings: Settings, locator: Locator) -> dict[str, list[str]]:
+    ps = profiles()
+    for i, p in enumerate(ps):
+        p.id = i + 1
+    found = ProfileIndex(ps, locator).match(open_notices(settings), NOW)
+    out: dict[str, list[str]] = {p.name: [] for p in ps}
+    for m in found:
+        out[m.profile_name].append(f"{m.notice_id} | {m.explanation}")
+    return out
+
+
+def test_matching_explanations_on_real_samples(home: Settings, locator: Locator) -> None:
+    got = _by_profile(home, locator)
+    # No plumbing call in the samples, none near Poitiers: the plumber gets nothing.
+    assert got["plombier-vienne"] == []
+    # The caterer: URSSAF Normandie catering (Rouen, 76), 7 lots, 75 k€ for the whole call.
+    assert got["traiteur-normandie"] == [
+        "boamp:26-7308 | CPV 55520000 traiteur = votre métier ; dans votre zone (dép. 76) ; "
+        "lot 1, appel de 75 k€ au total ; il reste 36 jours ; considération sociale ; "
+        "considération environnementale ; autres lots concernés : 2, 3, 4, 5, 6, 7"
+    ]
+    # The electrician has no area: the Dutch offshore grid call lists 45315400 (HT installation).
+    assert got["electricien"] == [
+        "ted:c1fc025b-e0a3-4282-a957-cd6bedac8fba-01 | CPV 45315400 electricite = votre métier"
+        " ; date limite non précisée"
+    ]
+
+
+def test_lot_distance_and_certifications(home: Settings, locator: Locator) -> None:
+    joiner = complete(Profile("menuisier-lyon", naf="43.32A", commune="69123", radius_km=60,
+                              certifications=["RGE"]))
+    joiner.id = 9
+    (m,) = ProfileIndex([joiner], locator).match(open_notices(home), NOW)
+    assert m.notice_id == "boamp:26-7319"
+    assert m.explanation == (
+        "CPV 45421000 menuiserie-bois-pvc = votre métier ; à 0 km (Lyon) ; "
+        "lot 2 (montant non précisé) ; il reste 20 jours"
+    )
+    renov = Profile("renov", cpv=["4544"], departements=["57"], certifications=["RGE"], id=3)
+    (m,) = ProfileIndex([renov], locator).match(open_notices(home), NOW)
+    assert "RGE demandé : vous l'avez" in m.reasons
+    assert "Qualibat demandé : absent de votre profil" in m.warnings
+
+
+def test_profile_validation_messages() -> None:
+    with pytest.raises(WatchError) as err:
+        complete(Profile("x", cpv=["45a"]))
+    assert err.value.one_line() == (
+        "code CPV « 45a » invalide. Donnez 2 à 8 chiffres (ex. 4533 ou 45330000)."
+    )
+    with pytest.raises(WatchError) as err:
+        complete(Profile("Bad Name"))
+    assert err.value.one_line().startswith("nom de profil « Bad Name » invalide")
+
+
+def _setup(engine: Engine, home: Settings) -> None:
+    for p in profiles():
+        add_profile(engine, p)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_mail_sent_once_with_html_text_unsubscribe(
+    engine: Engine, home: Settings, locator: Locator, smtp_server: tuple[object, int]
+) -> None:
+    box, port = smtp_server
+    _setup(engine, home)
+    config = SmtpConfig(host="127.0.0.1", port=port, sender="veille@ancrage.test")
+    report = run_watch(home, engine, now=NOW, smtp=config, locator=locator)
+    assert report.enqueued == 2 and report.sent is not None and report.sent.messages == 2
+    messages: list[EmailMessage] = box.messages  # type: ignore[attr-defined]
+    traiteur = next(m for m in messages if m["To"] == "traiteur@example.fr")
+    text = traiteur.get_body(("plain",))
+    html = traiteur.get_body(("html",))
+    assert text is not None and html is not None
+    assert "Prestations traiteurs pour l'URSSAF Normandie" in text.get_content()
+    assert "Pour ne plus recevoir ces messages : http" in text.get_content()
+    assert "Se désabonner</a>" in html.get_content()
+    assert "jeton=" in traiteur["List-Unsubscribe"]
+    assert traiteur["Content-Language"] == "fr"
+    # Second run: nothing new, nothing sent again.
+    again = run_watch(home, engine, now=NOW, smtp=config, locator=locator)
+    assert again.enqueued == 0 and len(messages) == 2
+
+
+def test_smtp_down_then_sent_once(engine: Engine, home: Settings, locator: Locator,
+                                  smtp_server: tuple[object, int]) -> None:
+    box, port = smtp_server
+    _setup(engine, home)
+    down = SmtpConfig(host="127.0.0.1", port=_free_port(), timeout=2)
+    report = run_watch(home, engine, now=NOW, smtp=down, locator=locator)
+    assert report.sent is not None and report.sent.messages == 0
+    with engine.connect() as con:
+        states = con.execute(select(outbox.c.state, outbox.c.attempts)).all()
+    assert sorted(states) == [("pending", 1), ("pending", 1)]
+    up = SmtpConfig(host="127.0.0.1", port=port)
+    # not due yet (back-off): nothing sent
+    assert send_due(engine, up, NOW).messages == 0
+    later = NOW.replace(hour=9)
+    assert send_due(engine, up, later).messages == 2
+    assert send_due(engine, up, later).messages == 0
+    assert len(box.messages) == 2  # type: ignore[attr-defined]
+
+
+def test_crash_after_accept_reconciled_same_message_id(
+    engine: Engine, home: Settings, locator: Locator, smtp_server: tuple[object, int]
+) -> None:
+    box, port = smtp_server
+    _setup(engine, home)
+    config = SmtpConfig(host="127.0.0.1", port=port)
+    run_watch(home, engine, now=NOW, smtp=None, locator=locator)
+
+    def crash(_message: EmailMessage) -> None:
+        raise RuntimeError("crash after the server accepted")
+
+    with pytest.raises(RuntimeError):
+        send_due(engine, config, NOW, after_accept=crash)
+    with engine.connect() as con:
+        # both messages were claimed (Message-ID recorded) before the first one was sent
+        assert {r.state for r in con.execute(select(outbox.c.state))} == {"sending"}
+    first = list(box.messages)  # type: ignore[attr-defined]
+    assert len(first) == 1
+    report = send_due(engine, config, NOW)
+    assert report.resent == 2 and report.alerts == 2
+    messages = box.messages  # type: ignore[attr-defined]
+    ids = [m["Message-ID"] for m in messages]
+    # the accepted message came again with the same Message-ID (collapsed by mail stores);
+    # the other one was sent for the first time: no alert lost, no distinct duplicate
+    assert len(messages) == 3 and len(set(ids)) == 2
+    assert ids.count(first[0]["Message-ID"]) == 2
+    with engine.connect() as con:
+        assert {r.state for r in con.execute(select(outbox.c.state))} == {"sent"}
+    assert send_due(engine, config, NOW).messages == 0
+
+
+def test_corrigendum_moving_deadline_gives_update(
+    engine: Engine, home: Settings, locator: Locator
+) -> None:
+    _setup(engine, home)
+    run_watch(home, engine, now=NOW, locator=locator)
+    with engine.connect() as con:
+        con.execute(outbox.update().values(state="sent"))
+        con.commit()
+    notices = {n.id: n for n in open_notices(home)}
+    notice = notices["boamp:26-7308"]
+    notice.deadline = notice.deadline.replace(day=28) if notice.deadline else None
+    p = get_profile(engine, "traiteur-normandie")
+    p.id = p.id
+    matches = ProfileIndex([p], locator).match([notice], NOW)
+    assert enqueue(engine, matches, notices, NOW) == 1
+    assert enqueue(engine, matches, notices, NOW) == 0
+    (alert, *_) = alerts_of(engine, p)
+    assert alert["kind"] == "update"
+    assert alert["old_deadline"] == "2026-02-27T12:00:00+01:00"
+
+
+def test_feeds_parse_back(engine: Engine, home: Settings, locator: Locator) -> None:
+    _setup(engine, home)
+    run_watch(home, engine, now=NOW, locator=locator)
+    p = get_profile(engine, "traiteur-normandie")
+    alerts = alerts_of(engine, p)
+    root = etree.fromstring(atom_feed(p, alerts, NOW))
+    entries = root.findall(f"{{{ATOM}}}entry")
+    assert len(entries) == 1
+    title = entries[0].findtext(f"{{{ATOM}}}title")
+    assert title == "Prestations traiteurs pour l'URSSAF Normandie"
+    cal = Calendar.from_ical(ics_feed(p, alerts, NOW))
+    (event,) = cal.walk("VEVENT")
+    assert event.decoded("dtstart") == datetime(2026, 2, 27, 11, 0, tzinfo=UTC)
+    assert str(event["summary"]).startswith("Date limite : Prestations traiteurs")
+
+
+def test_history_without_warehouse(home: Settings) -> None:
+    from ancrage.watch.history import market_history, sheet_with_history
+
+    notice = NoticeStore(home).get("boamp:26-7308")
+    result = market_history(home, notice)
+    assert result["criteria"]["cpv_class"] == "5552"
+    assert result["criteria"]["departement"] == "76"
+    assert result["note"].startswith("entrepôt DECP vide")
+    sheet = sheet_with_history(home, notice, today=NOW.date())
+    assert sheet.sections[-1].title == "Historique du marché (DECP)"
