@@ -37,3 +37,20 @@ def test_docs_are_current() -> None:
     assert path.read_text(encoding="utf-8") == indicators_markdown(), (
         "docs/indicators.md is stale: run python -m ancrage.indicators.docs"
     )
+
+
+def test_spend_versions_share_the_sql() -> None:
+    from ancrage.indicators.registry import on_spend
+
+    reg = registry()
+    for base, spend in (
+        ("locality_rings", "spend_locality_rings"),
+        ("supplier_size", "spend_supplier_size"),
+        ("artisans_ess", "spend_artisans_ess"),
+        ("segment_leakage", "spend_segment_leakage"),
+    ):
+        assert reg[spend].sql == reg[base].sql
+        assert (reg[base].lines, reg[spend].lines, reg[spend].family) == ("ss", "sp", "spend")
+        assert "FROM sp " in render(reg[spend]) and "FROM sp " not in render(reg[base])
+    with pytest.raises(ValueError, match="does not read"):
+        on_spend(reg["volume"], id="x", label="x", definition="x", breakdowns=(), tests=())

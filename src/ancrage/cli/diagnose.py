@@ -297,6 +297,8 @@ def show(data: dict[str, Any]) -> None:
                 ],
             )
         )
+    if "spend" in data:
+        show_spend(data["spend"])
     q = data["quality"]
     console.print(
         rich_table(
@@ -311,6 +313,57 @@ def show(data: dict[str, Any]) -> None:
                     "enregistrements en quarantaine (fichiers du périmètre)",
                     q["quarantined_records"],
                 ],
+            ],
+        )
+    )
+
+
+def show_spend(spend: dict[str, Any]) -> None:
+    """The « Dépenses » section: purchases below the DECP threshold, from the accounts."""
+    console = out()
+    t = spend["totals"]
+    loc = spend["locality"]
+    size = spend["supplier_size"]
+    local = ("commune", "epci", "departement")
+    known = 1.0 - size["by_amount"]["unknown"]
+    sme = (size["by_amount"]["TPE"] + size["by_amount"]["PME"]) / known if known > 1e-9 else None
+    rows: list[list[Any]] = [
+        ["lignes de dépenses", t["lines"]],
+        ["montant (€)", t["amount_eur"]],
+        ["acheteurs", t["buyers"]],
+        ["fournisseurs", t["suppliers"]],
+        ["avoirs", t["credit_notes"]],
+        [
+            "part du montant au département ou plus près",
+            _pct(sum(loc["by_amount"][r] for r in local)),
+        ],
+        ["part des lignes de localisation inconnue", _pct(loc["by_count"]["unknown"])],
+        ["part du montant à des TPE/PME (taille connue)", _pct(sme)],
+    ]
+    console.print(rich_table("Dépenses (comptabilité de l'acheteur)", ["", "valeur"], rows))
+    console.print(
+        rich_table(
+            "Dépenses : cercles autour de l'acheteur",
+            ["cercle", "part du montant", "part des lignes"],
+            [
+                [label, _pct(loc["by_amount"][ring]), _pct(loc["by_count"][ring])]
+                for ring, label in RING_LABELS.items()
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Dépenses : segments d'achat",
+            ["segment", "lignes", "montant (€)", "part locale", "part qui sort"],
+            [
+                [
+                    s["label"],
+                    s["lines"],
+                    s["amount_eur"],
+                    _pct(s["local_share"]),
+                    _pct(s["leaving_share"]),
+                ]
+                for s in spend["segments"]
             ],
         )
     )

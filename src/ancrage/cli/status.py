@@ -36,6 +36,7 @@ def status(
         console.print(FICTITIOUS_BANNER)
     if not data["files"]:
         console.print("L'entrepôt est vide. Chargez des fichiers avec « ancrage load ».")
+        show_spend(data.get("spend"))
         return
     totals: dict[str, Any] = data["totals"]
     console.print(
@@ -73,3 +74,41 @@ def status(
     if data.get("enrichment"):
         rows = enrichment_rows(data["enrichment"])
         console.print(rich_table("Enrichissement", ["", "nombre", "part"], rows))
+    show_spend(data.get("spend"))
+
+
+def show_spend(spend: dict[str, Any] | None) -> None:
+    """« Dépenses »: the buyers' accounting exports (``ancrage load-spend``)."""
+    if not spend:
+        return
+    console = out()
+    totals = spend["totals"]
+    console.print(
+        rich_table(
+            "Dépenses (comptabilité)",
+            ["", "nombre"],
+            [
+                ["fichiers chargés", totals["files"]],
+                ["lignes", totals["lines"]],
+                ["montant (€)", totals["amount_eur"]],
+                ["lignes en quarantaine", totals["quarantined"]],
+            ],
+        )
+    )
+    console.print(
+        rich_table(
+            "Dépenses par acheteur et par exercice",
+            ["acheteur", "exercice", "lignes", "achats", "avec SIRET", "montant (€)"],
+            [
+                [
+                    r["buyer_siret"],
+                    None if r["year"] is None else str(r["year"]),
+                    r["lines"],
+                    r["purchase_lines"],
+                    r["with_siret"],
+                    r["amount_eur"],
+                ]
+                for r in spend["by_buyer_year"]
+            ],
+        )
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from ancrage.diagnose.scope import ENRICHED_COLUMNS, Scope
+from ancrage.diagnose.scope import ENRICHED_COLUMNS, SPEND_ENRICHED_COLUMNS, Scope
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
 from ancrage.geo.territory import build
@@ -41,6 +41,9 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> bool:
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {key}, {nulls} FROM {source}"
             )
+    if "spend_enriched" not in present:
+        nulls = ", ".join(f"NULL::{t} AS {c}" for c, t in SPEND_ENRICHED_COLUMNS.items())
+        con.execute(f"CREATE OR REPLACE TEMP VIEW spend_enriched AS SELECT {nulls} WHERE FALSE")
     install_reference(con)
     return "establishments" in present
 
@@ -83,6 +86,7 @@ _WANTED = (
     "competition__by_procedure",
     "sme_access__by_amount_band",
     "volume__by_segment",
+    "spend_volume__by_year",
 )
 
 
@@ -106,6 +110,52 @@ def _shares(
 ) -> dict[str, float]:
     found = {r[key]: r[col] or 0.0 for r in rows}
     return {k: float(found.get(k, 0.0)) for k in keys}
+
+
+def _spend(t: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> dict[str, Any] | None:
+    """Spend of the buyers' accounts in scope, or ``None`` when there is none."""
+    volume = t["spend_volume"][0]
+    if not volume["lines"]:
+        return None
+    rings = t["spend_locality_rings"]
+    sizes = t["spend_supplier_size"]
+    segs = [
+        {
+            "segment_id": row["segment"],
+            "label": labels.get(row["segment"], "Segment inconnu"),
+            "lines": row["contracts"],
+            "amount_eur": row["amount_eur"],
+            "local_share": row["local_share"],
+            "leaving_share": row["leaving_share"],
+            "leaving_amount_eur": row["leaving_amount_eur"],
+            "local_establishments": row["local_establishments"],
+            "establishments_available": row["establishments_available"],
+        }
+        for row in sorted(
+            t["spend_segment_leakage"], key=lambda r: (-(r["amount_eur"] or 0), r["segment"])
+        )
+    ]
+    return {
+        "note": "Dépenses d'achat de la comptabilité des acheteurs (mandats payés), par exercice.",
+        "totals": {
+            "lines": volume["lines"],
+            "amount_eur": float(volume["amount_eur"]),
+            "buyers": volume["buyers"],
+            "suppliers": volume["suppliers"],
+            "credit_notes": volume["credit_notes"],
+        },
+        "by_year": t["spend_volume__by_year"],
+        "locality": {
+            "by_amount": _shares(rings, "ring", RINGS, "share_amount"),
+            "by_count": _shares(rings, "ring", RINGS, "share_count"),
+        },
+        "supplier_size": {
+            "by_amount": _shares(sizes, "size_class", SIZES, "share_amount"),
+            "by_count": _shares(sizes, "size_class", SIZES, "share_count"),
+            "artisans_ess": t["spend_artisans_ess"][0],
+        },
+        "segments": segs,
+    }
 
 
 def _assemble(scope: Scope, t: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -142,7 +192,7 @@ def _assemble(scope: Scope, t: dict[str, list[dict[str, Any]]]) -> dict[str, Any
         row["by_year"] = t[f"{ind}__by_year"]
         return row
 
-    return {
+    out: dict[str, Any] = {
         "scope": {**scope.describe(), "local_rings": list(scope.local_rings)},
         "fictitious": bool(quality["synthetic_files"]),
         "totals": {
@@ -180,6 +230,10 @@ def _assemble(scope: Scope, t: dict[str, list[dict[str, Any]]]) -> dict[str, Any
         "segments": segs,
         "quality": quality,
     }
+    spend = _spend(t, labels)
+    if spend is not None:
+        out["spend"] = spend
+    return out
 
 
 def _region_of(territory: Territory) -> Territory:

@@ -9,7 +9,11 @@ The scope becomes these relations (see :data:`RELATIONS`), which indicator queri
   share of ``amount_eur``), location ring, size and the contract's breakdown columns;
 - ``sf``: files contributing contracts in scope (``file_id``, ``synthetic``);
 - ``sq``: quarantined records of those files; ``sub``: subcontracting acts of contracts in scope;
-- ``te``: establishments located in the territory (all of them without a territory).
+- ``te``: establishments located in the territory (all of them without a territory);
+- ``sp``: purchases of the buyers' accounts (``spend_enriched``, in-scope lines) of the buyers in
+  scope, on their fiscal year, with the columns of ``ss`` an indicator reads (``share_eur`` is the
+  line's amount, ``contract_id`` repeats ``spend_id`` so that counting distinct contracts counts
+  lines). CPV, kind and framework filters do not apply (accounts have none).
 """
 
 from __future__ import annotations
@@ -83,6 +87,21 @@ SS_COLUMNS: dict[str, str] = {
     "procedure": "VARCHAR",
     "amount_band": "VARCHAR",
 }
+SP_COLUMNS: dict[str, str] = {
+    "spend_id": "VARCHAR",
+    "contract_id": "VARCHAR",
+    "supplier_key": "VARCHAR",
+    "share_eur": "DOUBLE",
+    "locality_ring": "VARCHAR",
+    "distance_km": "DOUBLE",
+    "size_class": "VARCHAR",
+    "artisan": "BOOLEAN",
+    "ess": "BOOLEAN",
+    "purchase_type": "VARCHAR",
+    "year": "SMALLINT",
+    "buyer": "VARCHAR",
+    "segment": "VARCHAR",
+}
 SF_COLUMNS = {"file_id": "VARCHAR", "synthetic": "BOOLEAN"}
 SQ_COLUMNS = {"file_id": "VARCHAR", "record_id": "VARCHAR", "reason": "VARCHAR"}
 SUB_COLUMNS = {"contract_id": "VARCHAR", "amount": "DOUBLE"}
@@ -94,7 +113,10 @@ RELATIONS: dict[str, dict[str, str]] = {
     "sq": SQ_COLUMNS,
     "sub": SUB_COLUMNS,
     "te": TE_COLUMNS,
+    "sp": SP_COLUMNS,
 }
+# Breakdowns a spend line has (no procedure, no amount band: all are below the DECP threshold).
+SPEND_BREAKDOWNS = ("year", "buyer", "segment")
 
 # Enriched views the scope reads, with the columns it needs (a missing view gets nulls).
 ENRICHED_COLUMNS: dict[str, dict[str, str]] = {
@@ -119,6 +141,27 @@ ENRICHED_COLUMNS: dict[str, dict[str, str]] = {
         "artisan": "BOOLEAN",
         "ess": "BOOLEAN",
     },
+}
+# spend_enriched columns the scope reads (an empty stand-in when no spend was enriched).
+SPEND_ENRICHED_COLUMNS: dict[str, str] = {
+    "spend_id": "VARCHAR",
+    "buyer_siret": "VARCHAR",
+    "buyer_commune": "VARCHAR",
+    "buyer_epci": "VARCHAR",
+    "buyer_departement": "VARCHAR",
+    "buyer_region": "VARCHAR",
+    "supplier_siret": "VARCHAR",
+    "supplier_siren": "VARCHAR",
+    "supplier_name": "VARCHAR",
+    "amount_eur": "DOUBLE",
+    "year": "SMALLINT",
+    "purchase_type": "VARCHAR",
+    "segment_id": "VARCHAR",
+    "locality_ring": "VARCHAR",
+    "distance_km": "DOUBLE",
+    "size_class": "VARCHAR",
+    "artisan": "BOOLEAN",
+    "ess": "BOOLEAN",
 }
 
 _TERRITORY_COLUMN = {
@@ -223,8 +266,30 @@ class Scope:
             conds.append("coalesce(c.is_framework, FALSE)")
         return " AND ".join(conds)
 
+    def spend_where(self) -> str:
+        """The filters that apply to a spend line (alias ``e`` for ``spend_enriched``)."""
+        conds = ["TRUE"]
+        t = self.territory
+        if t is not None:
+            column, _ = _TERRITORY_COLUMN[t.kind]
+            conds.append(f"e.{column} = {_lit(t.code)}")
+        if self.buyers:
+            sirets = [b for b in self.buyers if len(b) == 14]
+            sirens = [b for b in self.buyers if len(b) == 9]
+            parts = []
+            if sirets:
+                parts.append(f"e.buyer_siret IN ({_list(sirets)})")
+            if sirens:
+                parts.append(f"left(e.buyer_siret, 9) IN ({_list(sirens)})")
+            conds.append("(" + " OR ".join(parts) + ")")
+        if self.years is not None:
+            conds.append(f"e.year BETWEEN {self.years[0]} AND {self.years[1]}")
+        if self.purchase_type is not None:
+            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
+        return " AND ".join(conds)
+
     def ctes(self, *, establishments: bool) -> str:
-        """``WITH`` clause defining sc, ss, sf, sq, sub and te."""
+        """``WITH`` clause defining sc, ss, sf, sq, sub, te and sp."""
         bodies = self.relations(establishments=establishments)
         return "WITH " + ",\n".join(f"{name} AS (\n{sql}\n)" for name, sql in bodies.items())
 
@@ -277,6 +342,15 @@ class Scope:
     SELECT a.contract_id, a.amount FROM subcontracting a SEMI JOIN sc USING (contract_id)""",
             "te": f"""
     {te}""",
+            "sp": f"""
+    SELECT e.spend_id, e.spend_id AS contract_id,
+        coalesce(e.supplier_siret, e.supplier_siren, 'nom:' || upper(trim(e.supplier_name)))
+            AS supplier_key,
+        e.amount_eur AS share_eur, coalesce(e.locality_ring, 'unknown') AS locality_ring,
+        e.distance_km, e.size_class, e.artisan, e.ess, e.purchase_type,
+        e.year, e.buyer_siret AS buyer, e.segment_id AS segment
+    FROM spend_enriched e
+    WHERE {self.spend_where()}""",
         }
 
 

@@ -3,7 +3,8 @@
 Reads the canonical tables, looks the SIRETs up (SIRENE stock, then the API, with a persistent
 cache), places everybody on the COG and writes three tables into ``warehouse/enriched/``
 (exposed as views by :meth:`Warehouse.attach_enriched`): ``establishments``,
-``contracts_enriched``, ``contract_suppliers_enriched``. Joins run in DuckDB; Python only sees
+``contracts_enriched``, ``contract_suppliers_enriched`` and, when a buyer's accounting export was
+loaded (``enriched/spend.parquet``), ``spend_enriched``. Joins run in DuckDB; Python only sees
 distinct values (places, CPV codes, size keys, place pairs). Deterministic output: running it
 twice writes identical files. See ``docs/enrichment.md``.
 """
@@ -31,6 +32,20 @@ from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse, _sql_str
 
 ENRICHED_TABLES = ("establishments", "contracts_enriched", "contract_suppliers_enriched")
+SPEND_TABLE = "spend_enriched"
+# Columns of ``spend`` the enrichment reads (an empty stand-in has them when no spend exists).
+_SPEND_COLUMNS = {
+    "spend_id": "VARCHAR",
+    "buyer_siret": "VARCHAR",
+    "supplier_siret": "VARCHAR",
+    "supplier_siren": "VARCHAR",
+    "supplier_name": "VARCHAR",
+    "amount_eur": "DOUBLE",
+    "year": "SMALLINT",
+    "purchase_type": "VARCHAR",
+    "segment_id": "VARCHAR",
+    "in_scope": "BOOLEAN",
+}
 
 
 class EnrichProgress(Protocol):
@@ -102,6 +117,10 @@ WITH ids AS (
     WHERE supplier_siret IS NOT NULL
     UNION ALL
     SELECT subcontractor_siret, NULL FROM subcontracting WHERE subcontractor_siret IS NOT NULL
+    UNION ALL
+    SELECT buyer_siret, NULL FROM spend WHERE buyer_siret IS NOT NULL
+    UNION ALL
+    SELECT supplier_siret, NULL FROM spend WHERE in_scope AND supplier_siret IS NOT NULL
 ), counted AS (
     SELECT i.siret, g.departement AS dep, count(*) AS n
     FROM ids i LEFT JOIN geo_deps g ON g.departement = i.dep
@@ -226,6 +245,31 @@ LEFT JOIN parties pt
 LEFT JOIN contracts_enriched b ON b.contract_id = cs.contract_id
 """
 
+# Purchases of the buyers' accounts (in_scope lines): a supplier without SIRET but with the SIREN
+# of a commune or an EPCI is placed by the COG, like a buyer.
+_SPEND_ROWS_SQL = """
+CREATE OR REPLACE TEMP VIEW spend_rows AS
+SELECT
+    sp.spend_id, sp.buyer_siret, sp.supplier_siret, sp.supplier_siren, sp.supplier_name,
+    sp.amount_eur, sp.year, sp.purchase_type, sp.segment_id,
+    coalesce(s.commune, gs.commune) AS s_commune,
+    CASE WHEN s.siret IS NOT NULL THEN s.epci ELSE gs.epci END AS s_epci,
+    coalesce(s.departement, gs.departement) AS s_departement,
+    coalesce(s.region, gs.region) AS s_region,
+    coalesce(s.country, CASE WHEN gs.siren IS NOT NULL THEN 'FR' END) AS s_country,
+    s.size_class, s.size_year, s.artisan, s.ess,
+    coalesce(s.located_by,
+             CASE gs.kind WHEN 'commune' THEN 'cog_commune_siren'
+                          WHEN 'epci' THEN 'cog_epci_siren' END) AS located_by,
+    b.commune AS b_commune, b.epci AS b_epci, b.departement AS b_departement,
+    b.region AS b_region, b.country AS b_country
+FROM spend sp
+LEFT JOIN establishments s ON s.siret = sp.supplier_siret
+LEFT JOIN geo_sirens gs ON sp.supplier_siret IS NULL AND gs.siren = sp.supplier_siren
+LEFT JOIN establishments b ON b.siret = sp.buyer_siret
+WHERE sp.in_scope
+"""
+
 _PAIR_JOIN = " AND ".join(f"r.{c} IS NOT DISTINCT FROM x.{c}" for c in lookups.PAIR_COLUMNS)
 
 _SUPPLIERS_SQL = f"""
@@ -242,10 +286,29 @@ FROM supplier_rows x
 LEFT JOIN rings r ON {_PAIR_JOIN}
 """
 
+_SPEND_SQL = f"""
+CREATE OR REPLACE TEMP VIEW spend_enriched AS
+SELECT
+    x.spend_id, x.buyer_siret,
+    x.b_commune AS buyer_commune, x.b_epci AS buyer_epci,
+    x.b_departement AS buyer_departement, x.b_region AS buyer_region,
+    x.supplier_siret, x.supplier_siren, x.supplier_name,
+    x.amount_eur, x.year, x.purchase_type, x.segment_id,
+    x.s_commune AS supplier_commune, x.s_epci AS supplier_epci,
+    x.s_departement AS supplier_departement, x.s_region AS supplier_region,
+    x.s_country AS supplier_country,
+    coalesce(r.locality_ring, 'unknown') AS locality_ring,
+    r.distance_km,
+    x.size_class, x.size_year, x.artisan, x.ess, x.located_by
+FROM spend_rows x
+LEFT JOIN rings r ON {_PAIR_JOIN}
+"""
+
 _ORDER = {
     "establishments": "siret",
     "contracts_enriched": "contract_id",
     "contract_suppliers_enriched": "contract_id, rank, supplier_id",
+    SPEND_TABLE: "spend_id",
 }
 
 
@@ -283,6 +346,14 @@ def enrich(
                 con.execute(
                     f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_sql_str(str(path))})"
                 )
+            spend_path = warehouse.enriched_dir / "spend.parquet"
+            if spend_path.is_file():
+                con.execute(
+                    f"CREATE VIEW spend AS SELECT * FROM read_parquet({_sql_str(str(spend_path))})"
+                )
+            else:
+                cols = ", ".join(f"NULL::{t} AS {c}" for c, t in _SPEND_COLUMNS.items())
+                con.execute(f"CREATE VIEW spend AS SELECT {cols} WHERE FALSE")
             _run(con, settings, warehouse, geo, report, progress, stock_dir, use_api, api_client)
         finally:
             con.close()
@@ -371,8 +442,13 @@ def _run(
     )
     con.register("parties", lookups.party_table(parties))
     con.execute(_SUPPLIER_ROWS_SQL)
+    con.execute(_SPEND_ROWS_SQL)
+    has_spend = (warehouse.enriched_dir / "spend.parquet").is_file()
     cols = ", ".join(lookups.PAIR_COLUMNS)
-    pairs = _distinct(con, f"SELECT DISTINCT {cols} FROM supplier_rows")
+    pairs = _distinct(
+        con,
+        f"SELECT {cols} FROM supplier_rows UNION SELECT {cols} FROM spend_rows ORDER BY ALL",
+    )
     points = {
         code: (lat, lon)
         for code, lat, lon in zip(
@@ -388,11 +464,16 @@ def _run(
     con.register("rings", rings)
     progress.end_step()
     con.execute(_SUPPLIERS_SQL)
+    con.execute(_SPEND_SQL)
 
-    progress.start_step("Écriture des tables enrichies", len(ENRICHED_TABLES))
+    tables = (*ENRICHED_TABLES, SPEND_TABLE) if has_spend else ENRICHED_TABLES
+    progress.start_step("Écriture des tables enrichies", len(tables))
     out_dir = warehouse.enriched_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    for i, table in enumerate(ENRICHED_TABLES, 1):
+    stale = out_dir / f"{SPEND_TABLE}.parquet"
+    if not has_spend and stale.is_file():
+        stale.unlink()  # its spend table is gone
+    for i, table in enumerate(tables, 1):
         target = out_dir / f"{table}.parquet"
         tmp = out_dir / f".{table}.parquet.tmp"
         con.execute(
@@ -405,7 +486,9 @@ def _run(
     progress.end_step()
     con.execute("DROP VIEW contract_suppliers_enriched")
     con.execute("DROP VIEW supplier_rows")
-    for table in ENRICHED_TABLES:
+    con.execute("DROP VIEW spend_enriched")
+    con.execute("DROP VIEW spend_rows")
+    for table in tables:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(
             f"CREATE VIEW {table} AS SELECT * FROM read_parquet("

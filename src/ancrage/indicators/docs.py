@@ -18,7 +18,9 @@ def indicators_markdown() -> str:
         "",
         "Each indicator is one SQL query over the scoped relations (`sc` contracts, `ss` "
         "contract × supplier rows, `sf` files, `sq` quarantine, `sub` subcontracting, `te` "
-        "establishments of the territory); see `ancrage.diagnose.scope`.",
+        "establishments of the territory, `sp` spend lines of the buyers' accounts); see "
+        "`ancrage.diagnose.scope`. `{lines}` stands for `ss`, or `sp` for a spend indicator "
+        "(the same query run on spend lines).",
         "",
     ]
     family = ""
@@ -29,6 +31,8 @@ def indicators_markdown() -> str:
         lines += [f"### {ind.label} (`{ind.id}`)", "", ind.definition, "", f"- Unité : {ind.unit}"]
         dims = ", ".join(f"{b} ({BREAKDOWNS[b]})" for b in ind.breakdowns) or "aucune"
         lines.append(f"- Ventilations : {dims}")
+        if "{lines}" in ind.sql:
+            lines.append(f"- Lignes lues (`{{lines}}`) : `{ind.lines}`")
         lines.append(f"- Auto-tests : {len(ind.tests)}")
         lines += [f"- Limite : {c}" for c in ind.caveats]
         lines += ["", "```sql", ind.sql.strip(), "```", ""]

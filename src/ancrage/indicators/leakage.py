@@ -25,7 +25,7 @@ WITH s AS (
         coalesce(sum(share_eur) FILTER (
             WHERE locality_ring NOT IN ({local_rings}) AND locality_ring <> 'unknown'), 0)
             AS leaving_amount_eur
-    FROM ss GROUP BY ALL
+    FROM {lines} GROUP BY ALL
 ), e AS (
     SELECT n.segment, count(DISTINCT te.siret) AS local_establishments
     FROM te JOIN naf_segment n ON starts_with(te.naf, n.naf_prefix) GROUP BY ALL

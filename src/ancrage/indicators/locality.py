@@ -25,7 +25,7 @@ SELECT {dims} locality_ring AS ring, count(*) AS rows,
     count(*) / sum(count(*)) OVER ({partition}) AS share_count,
     coalesce(sum(share_eur), 0) / nullif(sum(coalesce(sum(share_eur), 0)) OVER ({partition}), 0)
         AS share_amount
-FROM ss GROUP BY {dims} locality_ring
+FROM {lines} GROUP BY {dims} locality_ring
 """,
         breakdowns=ALL,
         caveats=(

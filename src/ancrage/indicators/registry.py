@@ -1,15 +1,18 @@
 """The indicator registry: every indicator is declared once, in the module of its family.
 
 An indicator is a portable SQL query over the scoped relations ``sc``, ``ss``, ``sf``, ``sq``,
-``sub`` and ``te`` (defined by :meth:`ancrage.diagnose.scope.Scope.ctes`) and the reference table
-``naf_segment``. Placeholders, replaced by :func:`render`:
+``sub``, ``te`` and ``sp`` (defined by :meth:`ancrage.diagnose.scope.Scope.ctes`) and the
+reference table ``naf_segment``. Placeholders, replaced by :func:`render`:
 
 - ``{dims}``: the breakdown column followed by a comma (``year, ``), or nothing;
 - ``{partition}``: ``PARTITION BY year``, or nothing (use as ``OVER ({partition})``);
 - ``{join}``: ``ON l.year IS NOT DISTINCT FROM r.year`` or ``ON TRUE``, to join two
   aggregates aliased ``l`` and ``r`` on the breakdown;
 - ``{local_rings}``: SQL list of the locality rings inside the territory;
-- ``{establishments}``: ``TRUE`` when the ``establishments`` table is available.
+- ``{establishments}``: ``TRUE`` when the ``establishments`` table is available;
+- ``{lines}``: the relation of supplier lines the indicator reads, its ``lines`` field: ``ss``
+  (contract × supplier rows) or ``sp`` (spend lines, same columns). :func:`on_spend` turns an
+  indicator over ``ss`` into its spend version without copying its SQL.
 
 To add an indicator, append an :class:`Indicator` to ``INDICATORS`` in its family module (or add a
 family module to :data:`FAMILIES`), with self-tests; ``docs/indicators.md`` is regenerated with
@@ -19,7 +22,7 @@ family module to :data:`FAMILIES`), with self-tests; ``docs/indicators.md`` is r
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -35,6 +38,7 @@ FAMILIES = (
     "practices",
     "leakage",
     "quality",
+    "spend",
 )
 FAMILY_LABELS = {
     "volume": "Volume",
@@ -46,6 +50,7 @@ FAMILY_LABELS = {
     "practices": "Innovation, avances et sous-traitance",
     "leakage": "Fuites par segment",
     "quality": "Qualité des données",
+    "spend": "Dépenses sous le seuil DECP (comptabilité de l'acheteur)",
 }
 
 
@@ -62,6 +67,7 @@ class SelfTest:
     sq: list[dict[str, Any]] = field(default_factory=list)
     sub: list[dict[str, Any]] = field(default_factory=list)
     te: list[dict[str, Any]] = field(default_factory=list)
+    sp: list[dict[str, Any]] = field(default_factory=list)
     breakdown: str | None = None
     local_rings: tuple[str, ...] = ("commune", "epci", "departement")
     establishments: bool = False
@@ -78,6 +84,33 @@ class Indicator:
     breakdowns: tuple[str, ...] = ()
     caveats: tuple[str, ...] = ()
     tests: tuple[SelfTest, ...] = ()
+    lines: str = "ss"  # what ``{lines}`` stands for
+
+
+def on_spend(
+    base: Indicator,
+    *,
+    id: str,
+    label: str,
+    definition: str,
+    breakdowns: tuple[str, ...],
+    tests: tuple[SelfTest, ...],
+    caveats: tuple[str, ...] = (),
+) -> Indicator:
+    """The same query as ``base`` over the spend lines ``sp`` (``base`` reads ``{lines}``)."""
+    if "{lines}" not in base.sql:
+        raise ValueError(f"indicator {base.id}: its SQL does not read {{lines}}")
+    return replace(
+        base,
+        id=id,
+        family="spend",
+        label=label,
+        definition=definition,
+        breakdowns=breakdowns,
+        tests=tests,
+        caveats=caveats,
+        lines="sp",
+    )
 
 
 def render(
@@ -102,6 +135,7 @@ def render(
         else "ON TRUE",
         "{local_rings}": ", ".join(f"'{r}'" for r in local_rings) or "NULL",
         "{establishments}": "TRUE" if establishments else "FALSE",
+        "{lines}": indicator.lines,
     }
     sql = indicator.sql
     for key, value in values.items():

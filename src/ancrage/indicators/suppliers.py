@@ -22,7 +22,7 @@ SELECT {dims} coalesce(size_class, 'unknown') AS size_class, count(*) AS rows,
     count(*) / sum(count(*)) OVER ({partition}) AS share_count,
     coalesce(sum(share_eur), 0) / nullif(sum(coalesce(sum(share_eur), 0)) OVER ({partition}), 0)
         AS share_amount
-FROM ss GROUP BY {dims} coalesce(size_class, 'unknown')
+FROM {lines} GROUP BY {dims} coalesce(size_class, 'unknown')
 """,
         breakdowns=ALL,
         caveats=(
@@ -64,7 +64,7 @@ SELECT {dims} count(*) AS rows,
         AS ess_share_count,
     sum(share_eur) FILTER (WHERE ess)
         / nullif(sum(share_eur) FILTER (WHERE ess IS NOT NULL), 0) AS ess_share_amount
-FROM ss GROUP BY ALL
+FROM {lines} GROUP BY ALL
 """,
         breakdowns=ALL,
         caveats=("Les SIAE (insertion) ne sont pas dans SIRENE.",),

@@ -6,6 +6,7 @@ from typing import Any
 
 from ancrage.enrich.status import enrichment_status
 from ancrage.settings import Settings
+from ancrage.spend.status import spend_status
 from ancrage.warehouse.store import Warehouse
 
 QUARANTINE_COLUMNS = ["source_file", "source_record", "record_id", "field", "raw_value", "reason"]
@@ -17,7 +18,8 @@ def _rows(cur: Any) -> list[dict[str, Any]]:
 
 
 def warehouse_status(settings: Settings) -> dict[str, Any]:
-    """Files loaded, table sizes, and contracts per source format and notification year."""
+    """Files loaded, table sizes, contracts per source format and notification year, and the
+    buyers' accounting exports (``spend``: :func:`ancrage.spend.status.spend_status`)."""
     warehouse = Warehouse(settings)
     empty: dict[str, Any] = {
         "home": str(settings.home),
@@ -25,6 +27,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "files": [],
         "totals": {},
         "enrichment": None,
+        "spend": spend_status(settings),
     }
     if not warehouse.exists():
         return {**empty, "by_source_year": []}
@@ -75,6 +78,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "totals": totals,
         "by_source_year": by_year,
         "enrichment": enrichment,
+        "spend": empty["spend"],
     }
 
 
