@@ -45,6 +45,9 @@ FLAGS: dict[str, str] = {
     "unknown_consideration": "considération sociale ou environnementale non reconnue",
 }
 
+# repair-log field names that differ from the contracts column
+_REPAIR_FIELD = {"buyer_name": "buyer.name", "buyer_department": "buyer.department"}
+
 QUARANTINE_REASONS = {
     "no_id": "identifiant du contrat absent ou illisible",
     "no_buyer": "identifiant de l'acheteur absent ou illisible",
@@ -135,7 +138,6 @@ class Normaliser:
     repairs: list[Row] = field(default_factory=list)
     quarantine: list[Row] = field(default_factory=list)
     quarantined_records: int = 0
-    repaired_positions: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         _ensure_patterns()
@@ -305,14 +307,14 @@ class Normaliser:
                 "source_format": self.source_format,
                 "source_file": self.source_file,
                 "source_record": ref,
-                "source_name": ctx.fix("source_name", raw.get("source_name"), V.text),
-                "uid": ctx.fix("uid", raw.get("uid"), V.identifier),
+                "source_name": raw.get("source_name"),
+                "uid": raw.get("uid"),
                 "raw_id": str(raw_id),
                 "buyer_id": buyer_id,
                 "buyer_siret": buyer_id if V.is_valid_siret(buyer_id) else None,
-                "buyer_name": ctx.fix("buyer.name", buyer.get("name"), V.text),
-                "buyer_department": ctx.fix("buyer.department", buyer.get("department"), V.text),
-                "object": ctx.fix("object", raw.get("object"), V.text),
+                "buyer_name": buyer.get("name"),
+                "buyer_department": buyer.get("department"),
+                "object": raw.get("object"),
                 "cpv": cpv,
                 "nature": nature,
                 "is_framework": is_framework,
@@ -320,35 +322,31 @@ class Normaliser:
                 "procedure_family": proc_row["family"] if proc_row else None,
                 "techniques": techniques,
                 "execution_modes": ctx.fix_list("execution_modes", raw.get("execution_modes")),
-                "price_form": ctx.fix("price_form", raw.get("price_form"), V.text),
+                "price_form": raw.get("price_form"),
                 "price_types": ctx.fix_list("price_types", raw.get("price_types")),
-                "place_code": ctx.fix("place_code", raw.get("place_code"), V.text),
-                "place_type": ctx.fix("place_type", raw.get("place_type"), V.text),
-                "place_name": ctx.fix("place_name", raw.get("place_name"), V.text),
+                "place_code": raw.get("place_code"),
+                "place_type": raw.get("place_type"),
+                "place_name": raw.get("place_name"),
                 "notification_date": notified,
                 "notification_year": notified.year if notified else None,
-                "publication_date": ctx.fix(
-                    "publication_date", raw.get("publication_date"), self._date
-                ),
-                "start_date": ctx.fix("start_date", raw.get("start_date"), self._date),
+                "publication_date": raw.get("publication_date"),
+                "start_date": raw.get("start_date"),
                 "amount_initial": amount0,
                 "amount": amount,
                 "amount_flag": flag,
                 "duration_initial_months": duration0,
                 "duration_months": duration,
-                "public_subsidy": ctx.fix("public_subsidy", raw.get("public_subsidy"), V.number),
-                "offers_received": ctx.fix(
-                    "offers_received", raw.get("offers_received"), V.integer
-                ),
-                "innovative": ctx.fix("innovative", raw.get("innovative"), V.boolean),
-                "ccag": ctx.fix("ccag", raw.get("ccag"), V.text),
-                "advance": ctx.fix("advance", raw.get("advance"), V.boolean),
-                "advance_rate": ctx.fix("advance_rate", raw.get("advance_rate"), V.number),
-                "grouping_type": ctx.fix("grouping_type", raw.get("grouping_type"), V.text),
+                "public_subsidy": raw.get("public_subsidy"),
+                "offers_received": raw.get("offers_received"),
+                "innovative": raw.get("innovative"),
+                "ccag": raw.get("ccag"),
+                "advance": raw.get("advance"),
+                "advance_rate": raw.get("advance_rate"),
+                "grouping_type": raw.get("grouping_type"),
                 "subcontracting_declared": declared,
-                "origin_eu": ctx.fix("origin_eu", raw.get("origin_eu"), V.number),
-                "origin_fr": ctx.fix("origin_fr", raw.get("origin_fr"), V.number),
-                "framework_id": ctx.fix("framework_id", raw.get("framework_id"), V.identifier),
+                "origin_eu": raw.get("origin_eu"),
+                "origin_fr": raw.get("origin_fr"),
+                "framework_id": raw.get("framework_id"),
                 "env_reported": env is not None,
                 "env_clause": None if env is None else "clause" in env,
                 "env_criterion": None if env is None else "criterion" in env,
@@ -370,16 +368,74 @@ class Normaliser:
         for rows, start in zip(self._children(), starts, strict=True):
             for row in rows[start:]:
                 row["record_pos"] = pos
-        if len(self.repairs) > starts[-1]:
-            self.repaired_positions.add(pos)
         return True
 
     def _children(self) -> tuple[list[Row], ...]:
         """Tables whose rows belong to a record (repairs last)."""
         return (self.suppliers, self.modifications, self.subcontracting, self.repairs)
 
+    def _deferred(self) -> dict[str, Callable[[Any], tuple[Any, str | None]]]:
+        """Contract columns normalised column by column at drain time (they feed no rule)."""
+        return {
+            "source_name": V.text,
+            "uid": V.identifier,
+            "buyer_name": V.text,
+            "buyer_department": V.text,
+            "object": V.text,
+            "price_form": V.text,
+            "place_code": V.text,
+            "place_type": V.text,
+            "place_name": V.text,
+            "publication_date": self._date,
+            "start_date": self._date,
+            "public_subsidy": V.number,
+            "offers_received": V.integer,
+            "innovative": V.boolean,
+            "ccag": V.text,
+            "advance": V.boolean,
+            "advance_rate": V.number,
+            "grouping_type": V.text,
+            "origin_eu": V.number,
+            "origin_fr": V.number,
+            "framework_id": V.identifier,
+        }
+
+    def _normalise_deferred(self) -> None:
+        """Normalise the deferred columns: each distinct raw value once per batch."""
+        rows, repairs = self.contracts, self.repairs
+        for name, fn in self._deferred().items():
+            label = _REPAIR_FIELD.get(name, name)
+            cache: dict[tuple[type, Any], tuple[Any, str | None]] = {}
+            for row in rows:
+                raw = row[name]
+                if raw is None:
+                    continue
+                try:
+                    key = (raw.__class__, raw)
+                    fixed = cache.get(key)
+                    if fixed is None:
+                        fixed = cache[key] = fn(raw)
+                except TypeError:  # unhashable (a list where a value was expected)
+                    fixed = fn(raw)
+                row[name] = fixed[0]
+                if fixed[1] is not None:
+                    repairs.append(
+                        {
+                            "file_id": self.file_id,
+                            "source_file": self.source_file,
+                            "source_record": row["source_record"],
+                            "contract_id": row["contract_id"],
+                            "field": label,
+                            "raw_value": str(raw)[:500],
+                            "new_value": None if fixed[0] is None else str(fixed[0])[:500],
+                            "rule": fixed[1],
+                            "record_pos": row["record_pos"],
+                        }
+                    )
+
     def drain(self) -> dict[str, list[Row]]:
         """Hand over the rows buffered so far and start afresh (bounded memory)."""
+        self._normalise_deferred()
         out = {
             "contracts": self.contracts,
             "contract_suppliers": self.suppliers,

@@ -8,6 +8,7 @@ per file always satisfy ``read = loaded + quarantined + duplicates``.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing as mp
 import shutil
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import MutableMapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -308,6 +310,10 @@ def _stage(
     if progress:
         progress.start_file(path.name, path.stat().st_size)
     read = 0
+    # The records are acyclic: the cyclic garbage collector would only rescan the buffered rows
+    # again and again (a third of the CPU time); reference counting frees everything anyway.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         for pos, raw in enumerate(source.read(path, ctx)):
             read += 1
@@ -324,6 +330,8 @@ def _stage(
             hint="Rien n'a été chargé. Signalez le problème avec ce fichier.",
         ) from exc
     finally:
+        if gc_was_enabled:
+            gc.enable()
         for w in writers.values():
             w.close()
         if progress:
@@ -355,8 +363,16 @@ def _flush(norm: Normaliser, ctx: ReadContext, writers: dict[str, pq.ParquetWrit
     ctx.rejections.clear()
     for table, rows in norm.drain().items():
         if rows:
-            writers[table].write_table(pa.Table.from_pylist(rows, schema=writers[table].schema))
+            writers[table].write_table(_to_arrow(rows, writers[table].schema))
     return rejected
+
+
+def _to_arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Rows to an Arrow table, column by column (several times faster than from_pylist)."""
+    getter = itemgetter(*schema.names)
+    columns = zip(*map(getter, rows), strict=True)
+    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _finalise(

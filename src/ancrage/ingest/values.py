@@ -92,10 +92,16 @@ _MIN_YEAR = 1990
 _NULL_TOKEN_MAX_LEN = 20  # every token of null_tokens.csv is shorter: skip folding long text
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def is_null_token(text: str) -> bool:
+    """``NC``, ``N/A``, ``CDL``… (null_tokens.csv). No token has a digit: ids skip the lookup."""
     if not text:
         return True
-    return len(text) <= _NULL_TOKEN_MAX_LEN and table("null_tokens").get(text) is not None
+    if len(text) > _NULL_TOKEN_MAX_LEN or _DIGIT.search(text):
+        return False
+    return table("null_tokens").get(text) is not None
 
 
 def _scalar(raw: object) -> bool:
