@@ -7,7 +7,7 @@ import io
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import orjson
 import typer
@@ -16,6 +16,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -96,24 +97,16 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-class RichLoadProgress:
-    """A rich progress bar per file, on stderr, only when stderr is a terminal."""
+class RichProgress:
+    """Rich progress bars on stderr, one task at a time, only when stderr is a terminal."""
 
-    def __init__(self) -> None:
+    def __init__(self, *columns: ProgressColumn) -> None:
         console = err()
         self.enabled = console.is_terminal
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=False,
-        )
+        self.progress = Progress(*columns, console=console, transient=False)
         self.task: Any = None
 
-    def __enter__(self) -> RichLoadProgress:
+    def __enter__(self) -> Self:
         if self.enabled:
             self.progress.start()
         return self
@@ -122,16 +115,35 @@ class RichLoadProgress:
         if self.enabled:
             self.progress.stop()
 
-    def start_file(self, name: str, total_bytes: int) -> None:
+    def start(self, name: str, total: int | None) -> None:
         if self.enabled:
-            self.task = self.progress.add_task(name, total=total_bytes)
+            self.task = self.progress.add_task(name, total=total)
 
-    def advance(self, bytes_done: int) -> None:
+    def advance(self, done: int) -> None:
         if self.enabled and self.task is not None:
-            self.progress.update(self.task, completed=bytes_done)
+            self.progress.update(self.task, completed=done)
+
+    def end(self) -> None:
+        if self.enabled and self.task is not None:
+            total = self.progress.tasks[-1].total or 1
+            self.progress.update(self.task, total=total, completed=total)
+            self.task = None
+
+
+class RichLoadProgress(RichProgress):
+    """A bar per file, in bytes (the pipeline's ``LoadProgress``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+
+    def start_file(self, name: str, total_bytes: int) -> None:
+        self.start(name, total_bytes)
 
     def end_file(self) -> None:
-        if self.enabled and self.task is not None:
-            total = self.progress.tasks[-1].total
-            self.progress.update(self.task, completed=total)
-            self.task = None
+        self.end()

@@ -6,9 +6,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 
-from ancrage.cli.common import HomeOption, TableFormat, err, out, print_json, rich_table, settings
+from ancrage.cli.common import (
+    HomeOption,
+    RichProgress,
+    TableFormat,
+    out,
+    print_json,
+    rich_table,
+    settings,
+)
 from ancrage.enrich import enrich as run_enrich
 
 RING_LABELS_FR = {
@@ -22,43 +30,22 @@ RING_LABELS_FR = {
 }
 
 
-class RichEnrichProgress:
-    """One rich progress bar per step, on stderr, only when stderr is a terminal."""
+class RichEnrichProgress(RichProgress):
+    """A bar per enrichment step."""
 
     def __init__(self) -> None:
-        console = err()
-        self.enabled = console.is_terminal
-        self.progress = Progress(
+        super().__init__(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=console,
         )
-        self.task: Any = None
-
-    def __enter__(self) -> RichEnrichProgress:
-        if self.enabled:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()
 
     def start_step(self, name: str, total: int | None) -> None:
-        if self.enabled:
-            self.task = self.progress.add_task(name, total=total)
-
-    def advance(self, done: int) -> None:
-        if self.enabled and self.task is not None:
-            self.progress.update(self.task, completed=done)
+        self.start(name, total)
 
     def end_step(self) -> None:
-        if self.enabled and self.task is not None:
-            task = self.progress.tasks[-1]
-            self.progress.update(self.task, total=task.total or 1, completed=task.total or 1)
-            self.task = None
+        self.end()
 
 
 def enrichment_rows(cov: dict[str, Any]) -> list[list[Any]]:
