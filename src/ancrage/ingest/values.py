@@ -134,25 +134,35 @@ def _text(value: str) -> Fixed:
     return s, None
 
 
-@memo
-def identifier(raw: object) -> Fixed:
+def _code(fn: Callable[[str], Fixed]) -> Callable[[Any], Fixed]:
+    """A normaliser of codes written as text or as numbers (``9310000`` for ``"09310000"``).
+
+    Handles what every code normaliser shares: absent, wrong type, integral float, blank text and
+    null tokens; ``fn`` gets the stripped text (and is cached).
+    """
+    cached = lru_cache(maxsize=65536)(fn)
+
+    def normalise(raw: object) -> Fixed:
+        if raw is None:
+            return None, None
+        if not _scalar(raw) or isinstance(raw, bool):
+            return None, "wrong_type_dropped"
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        s = str(raw).strip()
+        if not s:
+            return None, None
+        if is_null_token(s):
+            return None, "null_token"
+        return cached(s)
+
+    normalise.__doc__ = fn.__doc__
+    return memo(normalise)
+
+
+@_code
+def identifier(s: str) -> Fixed:
     """A record id (contract id, modification id): trimmed, inner spaces and dots removed."""
-    if raw is None:
-        return None, None
-    if not _scalar(raw) or isinstance(raw, bool):
-        return None, "wrong_type_dropped"
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return _identifier(str(raw))
-
-
-@lru_cache(maxsize=65536)
-def _identifier(value: str) -> Fixed:
-    s = value.strip()
-    if not s:
-        return None, None
-    if is_null_token(s):
-        return None, "null_token"
     compact = re.sub(r"[\s.]+", "", s)
     return compact, ("siret_separators_removed" if compact != s else None)
 
@@ -215,25 +225,9 @@ def _luhn(value: str) -> bool:
     return total % 10 == 0
 
 
-@memo
-def cpv(raw: object) -> Fixed:
+@_code
+def cpv(s: str) -> Fixed:
     """A CPV code as 8 digits: check digit removed, lost leading zero restored."""
-    if raw is None:
-        return None, None
-    if not _scalar(raw) or isinstance(raw, bool):
-        return None, "wrong_type_dropped"
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return _cpv(str(raw))
-
-
-@lru_cache(maxsize=65536)
-def _cpv(value: str) -> Fixed:
-    s = value.strip()
-    if not s:
-        return None, None
-    if is_null_token(s):
-        return None, "null_token"
     m = re.fullmatch(r"(\d{7,8})(?:\s*-\s*\d)?", s)
     if not m:
         return None, "cpv_invalid_dropped"
