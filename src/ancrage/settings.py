@@ -32,9 +32,9 @@ class Settings:
         path = Path(home).expanduser() if home is not None else default_home()
         if path.exists() and not path.is_dir():
             raise ConfigError(
-                "the data home is a file, not a directory",
+                "le dossier de données est un fichier, pas un dossier",
                 file=path,
-                hint=f"Pass --home with a directory or unset {HOME_ENV}.",
+                hint=f"Passez --home avec un dossier, ou retirez la variable {HOME_ENV}.",
             )
         return cls(home=path.resolve())
 
@@ -57,7 +57,7 @@ class Settings:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(
-                f"cannot create the data home ({exc.strerror})",
+                f"impossible de créer le dossier de données ({exc.strerror})",
                 file=self.home,
-                hint=f"Pass --home with a writable directory or set {HOME_ENV}.",
+                hint=f"Passez --home avec un dossier accessible en écriture, ou réglez {HOME_ENV}.",
             ) from exc

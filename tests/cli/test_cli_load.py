@@ -159,6 +159,6 @@ def test_home_that_is_a_file(tmp_path: Path) -> None:
     result = run("status", home=home)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"erreur : {home}: the data home is a file, not a directory. Pass --home with a"
-        " directory or unset ANCRAGE_HOME."
+        f"erreur : {home}: le dossier de données est un fichier, pas un dossier. Passez --home"
+        " avec un dossier, ou retirez la variable ANCRAGE_HOME."
     )
