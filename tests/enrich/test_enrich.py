@@ -135,13 +135,22 @@ def test_every_row_kept_and_counted(offline: Settings) -> None:
     assert status["supplier_rows"] == 6505
     assert sum(status["rings"].values()) == 6505
     assert status["supplier_rows_sized"] == 0  # no SIRENE: no size
-    # hand-checked: the 4 foreign VAT numbers are abroad; HORS-UE gives no country (unknown)
+    # hand-checked: the 4 foreign VAT numbers are abroad; so are the 2 HORS-UE suppliers of the
+    # Ville de Lyon (PES 2018J144500 Columbia Artists Management, 2018J183300 Cie STT - Dorian
+    # Rossel), country unknown
     abroad = con.execute(
-        "SELECT id_type, supplier_country FROM contract_suppliers_enriched"
+        "SELECT id_type, supplier_country, located_by FROM contract_suppliers_enriched"
         " WHERE locality_ring = 'abroad' ORDER BY ALL"
     ).fetchall()
-    assert abroad == [("TVA", "DE"), ("TVA", "ES"), ("TVA", "IT"), ("TVA", "IT")]
-    assert status["rings"]["abroad"] == 4
+    assert abroad == [
+        ("HORS-UE", None, "id_type"),
+        ("HORS-UE", None, "id_type"),
+        ("TVA", "DE", "id_country"),
+        ("TVA", "ES", "id_country"),
+        ("TVA", "IT", "id_country"),
+        ("TVA", "IT", "id_country"),
+    ]
+    assert status["rings"]["abroad"] == 6
 
 
 def test_status_without_enrichment(loaded_home: Path) -> None:

@@ -1,60 +1,20 @@
-"""The ring stored by enrichment: sirene.profile.locality_ring, completed for coarse places."""
+"""Stored ring labels (the rule and its table of cases: tests/sirene/test_sirene_profile.py)."""
 
 from __future__ import annotations
 
+from itertools import product
+
+import duckdb
+import pyarrow as pa
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from ancrage.enrich.rings import RING_LABELS, ring_label, ring_of
-from ancrage.sirene.profile import Place, locality_ring
-
-P = Place
-CROSS = frozenset({frozenset(("01", "74"))})  # an EPCI spans Ain and Haute-Savoie
-
-# (supplier, buyer, expected label)
-CASES: list[tuple[Place, Place, str]] = [
-    # communes known: exactly locality_ring
-    (P("73065", "200069110", "73", "84"), P("73065", "200069110", "73", "84"), "commune"),
-    (P("73008", "200069110", "73", "84"), P("73065", "200069110", "73", "84"), "epci"),
-    (P("73011", "200040", "73", "84"), P("73065", "200069110", "73", "84"), "departement"),
-    (P("74282", "200066793", "74", "84"), P("73065", "200069110", "73", "84"), "region"),
-    (P("86194", "200069854", "86", "75"), P("73065", "200069110", "73", "84"), "france"),
-    (P(country="DE"), P("73065", "200069110", "73", "84"), "abroad"),
-    (P(country="PF"), P("73065", "200069110", "73", "84"), "france"),
-    (P(), P("73065", "200069110", "73", "84"), "unknown"),
-    # only départements known (DECP tabular extract): 20006258600157 (74) / 42199758600035 (73)
-    (P(departement="73", region="84"), P(departement="74", region="84"), "region"),
-    (P(departement="73", region="84"), P("74282", "200066793", "74", "84"), "region"),
-    (P(departement="86", region="75"), P(departement="74", region="84"), "france"),
-    (P(region="75"), P(region="84"), "france"),
-    # the finest level known on both sides and equal is the ring the data can prove
-    (P(departement="74", region="84"), P(departement="74", region="84"), "departement"),
-    (P(region="84"), P(region="84"), "region"),
-    (P(departement="73", region="84"), P(region="84"), "region"),
-    (P(departement="74", region="84"), P("74282", "200066793", "74", "84"), "departement"),
-    # an EPCI spans these two départements: the same EPCI is not ruled out
-    (P(departement="01", region="84"), P(departement="74", region="84"), "unknown"),
-    # EPCI known and different in the same département
-    (
-        P(epci="200040", departement="73", region="84"),
-        P("73065", "200069110", "73", "84"),
-        "departement",
-    ),
-    (
-        P(epci="200069110", departement="73", region="84"),
-        P("73065", "200069110", "73", "84"),
-        "epci",
-    ),
-]
-
-
-@pytest.mark.parametrize(("supplier", "buyer", "expected"), CASES)
-def test_ring_cases(supplier: Place, buyer: Place, expected: str) -> None:
-    assert ring_label(supplier, buyer, CROSS) == expected
+from ancrage.enrich import lookups
+from ancrage.enrich.rings import RING_LABELS, ring_label
+from ancrage.sirene.profile import Place, Ring, distance_km
 
 
 def test_labels_cover_every_ring() -> None:
+    assert list(RING_LABELS) == list(Ring)
     assert list(RING_LABELS.values()) == [
         "commune",
         "epci",
@@ -66,15 +26,102 @@ def test_labels_cover_every_ring() -> None:
     ]
 
 
-_codes = st.one_of(st.none(), st.sampled_from(["a", "b"]))
-_places = st.builds(
-    Place, _codes, _codes, _codes, _codes, st.one_of(st.none(), st.sampled_from(["FR", "DE"]))
+def test_label_of_the_rule() -> None:
+    buyer = Place(departement="74", region="84")
+    assert ring_label(Place(departement="73", region="84"), buyer) == "region"
+    cross = frozenset({frozenset(("01", "74"))})
+    assert ring_label(Place(departement="01", region="84"), buyer, cross) == "unknown"
+    assert ring_label(Place(abroad=True), buyer) == "abroad"
+
+
+# Places of a small geography with levels hidden in every way, plus countries, HORS-UE and empty
+# strings: the signature of every pair must decide its ring.
+_GEO = {
+    "c1": ("e1", "d1", "r1"),
+    "c2": ("e1", "d1", "r1"),
+    "c3": (None, "d1", "r1"),
+    "c4": ("e2", "d2", "r1"),
+    "c5": ("e3", "d3", "r2"),
+    "c6": ("e2", "d4", "r1"),
+}
+_CROSS = frozenset({frozenset(("d2", "d4"))})
+
+
+def _places() -> list[Place]:
+    out = [
+        Place(country="DE"),
+        Place(country="PF"),
+        Place(country="FR"),
+        Place(abroad=True),
+        Place(abroad=True, country="CH"),
+        Place(commune="", departement="d1"),
+        Place(),
+    ]
+    for commune, (epci, dep, reg) in _GEO.items():
+        for keep in product((True, False), repeat=5):
+            if keep[0] and not keep[1]:
+                continue
+            values = (commune, epci, dep, reg, "FR")
+            out.append(Place(*(v if k else None for v, k in zip(values, keep, strict=True))))
+    return out
+
+
+def test_signature_decides_the_ring() -> None:
+    places = _places()
+    pairs = [(s, b) for s, b in product(places, places) if not b.abroad]  # buyers: never abroad
+    rows = [
+        (
+            s.commune,
+            s.epci,
+            s.departement,
+            s.region,
+            s.country,
+            s.abroad,
+            b.commune,
+            b.epci,
+            b.departement,
+            b.region,
+            b.country,
+        )
+        for s, b in pairs
+    ]
+    names = lookups.PAIR_COLUMNS
+    table = pa.table(
+        {n: [r[i] for r in rows] for i, n in enumerate(names)},
+        schema=pa.schema([(n, pa.bool_() if n == "s_abroad" else pa.string()) for n in names]),
+    )
+    con = duckdb.connect()
+    con.register("pairs", table)
+    sql = f"SELECT {lookups.pair_signature_sql(_CROSS)} FROM pairs"
+    signatures = [row[0] for row in con.execute(sql).fetchall()]
+    seen: dict[int, str] = {}
+    for signature, (s, b) in zip(signatures, pairs, strict=True):
+        ring = ring_label(s, b, _CROSS)
+        assert seen.setdefault(signature, ring) == ring, (s, b, ring, seen[signature])
+    assert len(seen) > 50
+    reps = con.execute(
+        f"SELECT DISTINCT ON (sig) {lookups.pair_signature_sql(_CROSS)} AS sig, * FROM pairs"
+    ).fetchall()
+    table = lookups.ring_table(reps, _CROSS)
+    rings = dict(
+        zip(table["signature"].to_pylist(), table["locality_ring"].to_pylist(), strict=True)
+    )
+    assert rings == seen
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((46.5802, 0.3404), (48.8566, 2.3522)),
+        ((46.5802, 0.3404), (46.5802, 0.3404)),
+        ((-21.1151, 55.5364), (48.8566, 2.3522)),
+        ((45.9, 6.1), (45.57, 5.92)),
+    ],
 )
-
-
-@given(_places, _places)
-def test_agrees_with_locality_ring_whenever_it_knows(supplier: Place, buyer: Place) -> None:
-    """One definition: the enrichment only fills in where locality_ring says unknown."""
-    ring = locality_ring(supplier, buyer)
-    if ring.value != "unknown":
-        assert ring_of(supplier, buyer, CROSS) is ring
+def test_distance_sql_is_distance_km(a: tuple[float, float], b: tuple[float, float]) -> None:
+    con = duckdb.connect()
+    sql = "SELECT " + lookups.distance_sql(str(a[0]), str(a[1]), str(b[0]), str(b[1]))
+    got = con.execute(sql).fetchall()[0][0]
+    assert got == pytest.approx(distance_km(a, b), abs=1e-9)
+    missing = "SELECT " + lookups.distance_sql("NULL", "1.0", "2.0", "3.0")
+    assert con.execute(missing).fetchall() == [(None,)]

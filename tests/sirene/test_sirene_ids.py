@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ancrage.sirene.ids import PartyId, fr_vat_key, parse_party_id
+from ancrage.sirene.ids import PartyId, fr_vat_key, insee_countries, iso_country, parse_party_id
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,8 @@ from ancrage.sirene.ids import PartyId, fr_vat_key, parse_party_id
         ("RIDET", "1234567.001", PartyId("RIDET", "1234567001", country="NC")),
         ("FRWF", "123", PartyId("FRWF", "123", country="WF")),
         ("IREP", "123", PartyId("IREP", "123")),
-        ("HORS-UE", "CH-123", PartyId("HORS-UE", "CH123")),
+        ("HORS-UE", "CH-123", PartyId("HORS-UE", "CH123", abroad=True)),
+        ("HORS-UE", "", PartyId("HORS-UE", None, problem="empty identifier", abroad=True)),
         ("XYZ", "1", PartyId("XYZ", "1", problem="unknown identifier type")),
         ("SIRET", None, PartyId("SIRET", None, country="FR", problem="empty identifier")),
     ],
@@ -63,3 +64,33 @@ def test_fr_vat_key() -> None:
 def test_never_raises(id_type: str, value: str) -> None:
     result = parse_party_id(id_type, value)
     assert result.siret is None or len(result.siret) == 14
+
+
+@pytest.mark.parametrize(
+    ("code", "iso"),
+    [
+        ("99109", "DE"),  # ALLEMAGNE
+        ("99134", "ES"),  # ESPAGNE
+        ("99132", "GB"),  # ROYAUME-UNI (also Guernesey, Jersey, Man)
+        ("99140", "CH"),  # SUISSE
+        ("99404", "US"),  # ETATS-UNIS
+        ("99350", "MA"),  # MAROC
+        ("99216", "CN"),  # CHINE
+        (" 99127", "IT"),
+        ("99115", None),  # TCHECOSLOVAQUIE: no longer a country
+        ("99425", None),  # BERMUDES, ANGUILLA…: several territories, no single code
+        ("75056", None),  # not a country code
+        (None, None),
+    ],
+)
+def test_iso_country(code: str | None, iso: str | None) -> None:
+    assert iso_country(code) == iso
+
+
+def test_insee_countries_table() -> None:
+    table = insee_countries()
+    assert len(table) == 205
+    assert all(k.startswith("99") and len(k) == 5 for k in table)
+    assert all(len(v) == 2 and v.isupper() for v in table.values())
+    assert len(set(table.values())) == len(table)  # one code per country
+    assert "FR" not in table.values()

@@ -2,7 +2,7 @@
 
 Each function takes the distinct input values (from DuckDB) and returns an Arrow table keyed by
 them, which DuckDB joins back: CPV levels and segment, place of execution, size class, buyer kind,
-non-SIRET identifiers, amount bands, rings and distances of (supplier, buyer) place pairs.
+non-SIRET identifiers, amount bands, and the rings of (supplier, buyer) place signatures.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from ancrage.errors import AncrageError
 from ancrage.geo import Geography
 from ancrage.reference.cpv import cpv_hierarchy, normalise_cpv, purchase_type
 from ancrage.reference.segments import segment_of
-from ancrage.sirene.ids import parse_party_id
-from ancrage.sirene.profile import Place, buyer_kind, distance_km, size_class
+from ancrage.sirene.ids import insee_countries, parse_party_id
+from ancrage.sirene.profile import EARTH_RADIUS_KM, Place, buyer_kind, size_class
+from ancrage.sirene.tables import french_territories
 
 Tick = Callable[[int], None]
 _S = pa.string()
@@ -117,12 +118,30 @@ def buyer_kind_table(legal_categories: Sequence[str]) -> pa.Table:
 
 
 def party_table(ids: Sequence[tuple[str | None, str | None]]) -> pa.Table:
-    """(id_type, supplier_id) of rows without a SIRET → country (ISO alpha-2) when derivable."""
+    """(id_type, supplier_id) of rows without a SIRET → country (ISO alpha-2) when derivable;
+    ``id_abroad`` when the type says abroad without a country (``HORS-UE``)."""
     rows = []
     for id_type, value in ids:
         party = parse_party_id(id_type, value)
-        rows.append({"id_type": id_type, "supplier_id": value, "id_country": party.country})
-    return _table(rows, [("id_type", _S), ("supplier_id", _S), ("id_country", _S)])
+        rows.append(
+            {
+                "id_type": id_type,
+                "supplier_id": value,
+                "id_country": party.country,
+                "id_abroad": party.abroad,
+            }
+        )
+    fields = [("id_type", _S), ("supplier_id", _S), ("id_country", _S), ("id_abroad", pa.bool_())]
+    return _table(rows, fields)
+
+
+def country_table() -> pa.Table:
+    """SIRENE's INSEE country codes → ISO alpha-2 (``data/sirene/insee_countries.csv``)."""
+    table = insee_countries()
+    return pa.table(
+        {"insee_code": list(table), "iso2": list(table.values())},
+        schema=pa.schema([("insee_code", _S), ("iso2", _S)]),
+    )
 
 
 @cache
@@ -147,31 +166,66 @@ PAIR_COLUMNS = (
     "s_departement",
     "s_region",
     "s_country",
+    "s_abroad",
     "b_commune",
     "b_epci",
     "b_departement",
     "b_region",
     "b_country",
 )
+_LEVELS = ("commune", "epci", "departement", "region", "country")
+
+
+def _sql_list(values: Collection[str]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
+
+
+def pair_signature_sql(cross_departement_epcis: Collection[frozenset[str]]) -> str:
+    """SQL (over the ``PAIR_COLUMNS`` of a row) → a BIGINT that decides the locality ring.
+
+    :func:`~ancrage.sirene.profile.locality_ring` only looks at which values are missing or empty,
+    which supplier and buyer values of a level are equal, whether a country is ``FR`` or a French
+    territory, whether the supplier is ``abroad`` and whether the two départements are spanned by
+    an EPCI. Pairs with the same bits have the same ring, so the rule runs in Python once per
+    signature (a few hundred) instead of once per pair (a million);
+    ``tests/enrich/test_rings.py`` checks this against the rule on every pair of a small geography.
+    """
+    bits: list[str] = []
+    for level in _LEVELS:
+        s, b = f"s_{level}", f"b_{level}"
+        bits += [f"{s} IS NULL", f"{b} IS NULL", f"{s} = ''", f"{b} = ''"]
+        bits.append(f"{s} IS NOT DISTINCT FROM {b}")
+    french = _sql_list(french_territories())
+    bits += ["s_abroad", "s_country = 'FR'", "b_country = 'FR'"]
+    bits += [f"s_country IN {french}", f"b_country IN {french}"]
+    spans = {f"{a}|{b}" for pair in cross_departement_epcis for a in pair for b in pair if a != b}
+    if spans:
+        bits.append(f"(s_departement || '|' || b_departement) IN {_sql_list(spans)}")
+    return " + ".join(
+        f"(CASE WHEN coalesce({bit}, false) THEN {1 << i} ELSE 0 END)" for i, bit in enumerate(bits)
+    )
 
 
 def ring_table(
-    pairs: Sequence[tuple[str | None, ...]],
-    points: dict[str, tuple[float, float]],
+    representatives: Sequence[tuple[Any, ...]],
     cross_departement_epcis: Collection[frozenset[str]],
-    tick: Tick,
 ) -> pa.Table:
-    """Distinct (supplier place, buyer place) → locality ring and distance in km."""
+    """(signature, one pair of ``PAIR_COLUMNS`` with it) → ``signature, locality_ring``."""
     rows = []
-    for i, pair in enumerate(pairs, 1):
-        supplier, buyer = Place(*pair[:5]), Place(*pair[5:])
-        row: dict[str, Any] = dict(zip(PAIR_COLUMNS, pair, strict=True))
-        row["locality_ring"] = ring_label(supplier, buyer, cross_departement_epcis)
-        s_point = points.get(supplier.commune) if supplier.commune else None
-        b_point = points.get(buyer.commune) if buyer.commune else None
-        row["distance_km"] = distance_km(s_point, b_point)
-        rows.append(row)
-        if i % 10000 == 0:
-            tick(i)
-    fields = [(n, _S) for n in PAIR_COLUMNS]
-    return _table(rows, [*fields, ("locality_ring", _S), ("distance_km", pa.float64())])
+    for signature, *pair in representatives:
+        supplier, buyer = Place(*pair[:6]), Place(*pair[6:])
+        ring = ring_label(supplier, buyer, cross_departement_epcis)
+        rows.append({"signature": signature, "locality_ring": ring})
+    return _table(rows, [("signature", pa.int64()), ("locality_ring", _S)])
+
+
+def distance_sql(s_lat: str, s_lon: str, b_lat: str, b_lon: str) -> str:
+    """:func:`~ancrage.sirene.profile.distance_km` in SQL (same formula and radius; checked
+    against it in ``tests/enrich/test_rings.py``), null when a point is missing."""
+    lat1, lat2 = f"radians({s_lat})", f"radians({b_lat})"
+    h = (
+        f"pow(sin(({lat2} - {lat1}) / 2), 2) + cos({lat1}) * cos({lat2})"
+        f" * pow(sin((radians({b_lon}) - radians({s_lon})) / 2), 2)"
+    )
+    known = " AND ".join(f"{c} IS NOT NULL" for c in (s_lat, s_lon, b_lat, b_lon))
+    return f"CASE WHEN {known} THEN 2 * {EARTH_RADIUS_KM!r} * asin(sqrt(least(1.0, {h}))) END"

@@ -153,7 +153,8 @@ SELECT
     coalesce(g.departement, l.cog_departement, l.decp_departement) AS departement,
     coalesce(g.region, l.cog_region, dr.region) AS region,
     CASE WHEN l.foreign_country IS NOT NULL AND l.final_commune IS NULL
-         THEN l.foreign_country ELSE 'FR' END AS country,
+         THEN ct.iso2 ELSE 'FR' END AS country,
+    coalesce(l.foreign_country IS NOT NULL AND l.final_commune IS NULL, false) AS abroad,
     l.naf,
     l.head_office AS is_head_office,
     l.active,
@@ -177,6 +178,7 @@ SELECT
 FROM located l
 LEFT JOIN geo_communes g ON g.code = l.final_commune
 LEFT JOIN geo_deps dr ON dr.departement = l.decp_departement
+LEFT JOIN countries ct ON ct.insee_code = l.foreign_country
 LEFT JOIN buyer_kinds bk ON bk.legal_category = l.legal_category
 LEFT JOIN sizes sz
     ON sz.category IS NOT DISTINCT FROM l.category
@@ -226,11 +228,13 @@ SELECT
     coalesce(s.region, rd.region) AS s_region,
     coalesce(s.country, CASE WHEN rd.departement IS NOT NULL THEN 'FR' END, pt.id_country)
         AS s_country,
+    coalesce(s.abroad, pt.id_abroad, false) AS s_abroad,
     s.lat AS s_lat, s.lon AS s_lon,
     s.size_class, s.size_year, s.artisan, s.ess, s.naf,
     coalesce(s.located_by,
              CASE WHEN rd.departement IS NOT NULL THEN 'decp_departement'
-                  WHEN pt.id_country IS NOT NULL THEN 'id_country' END) AS located_by,
+                  WHEN pt.id_country IS NOT NULL THEN 'id_country'
+                  WHEN pt.id_abroad THEN 'id_type' END) AS located_by,
     s.source AS source,
     b.buyer_commune AS b_commune, b.buyer_epci AS b_epci,
     b.buyer_departement AS b_departement, b.buyer_region AS b_region,
@@ -257,6 +261,7 @@ SELECT
     coalesce(s.departement, gs.departement) AS s_departement,
     coalesce(s.region, gs.region) AS s_region,
     coalesce(s.country, CASE WHEN gs.siren IS NOT NULL THEN 'FR' END) AS s_country,
+    coalesce(s.abroad, false) AS s_abroad,
     s.size_class, s.size_year, s.artisan, s.ess,
     coalesce(s.located_by,
              CASE gs.kind WHEN 'commune' THEN 'cog_commune_siren'
@@ -270,7 +275,13 @@ LEFT JOIN establishments b ON b.siret = sp.buyer_siret
 WHERE sp.in_scope
 """
 
-_PAIR_JOIN = " AND ".join(f"r.{c} IS NOT DISTINCT FROM x.{c}" for c in lookups.PAIR_COLUMNS)
+_DISTANCE = lookups.distance_sql("gs.lat", "gs.lon", "gb.lat", "gb.lon")
+# ``__SIG__``: lookups.pair_signature_sql (it depends on the COG's EPCI-spanned départements).
+_RING_JOINS = """
+LEFT JOIN rings r ON r.signature = (__SIG__)
+LEFT JOIN geo_communes gs ON gs.code = x.s_commune
+LEFT JOIN geo_communes gb ON gb.code = x.b_commune
+"""
 
 _SUPPLIERS_SQL = f"""
 CREATE OR REPLACE TEMP VIEW contract_suppliers_enriched AS
@@ -280,10 +291,10 @@ SELECT
     x.s_departement AS supplier_departement, x.s_region AS supplier_region,
     x.s_country AS supplier_country,
     coalesce(r.locality_ring, 'unknown') AS locality_ring,
-    r.distance_km,
+    {_DISTANCE} AS distance_km,
     x.size_class, x.size_year, x.artisan, x.ess, x.naf, x.located_by, x.source
 FROM supplier_rows x
-LEFT JOIN rings r ON {_PAIR_JOIN}
+{_RING_JOINS}
 """
 
 _SPEND_SQL = f"""
@@ -298,10 +309,10 @@ SELECT
     x.s_departement AS supplier_departement, x.s_region AS supplier_region,
     x.s_country AS supplier_country,
     coalesce(r.locality_ring, 'unknown') AS locality_ring,
-    r.distance_km,
+    {_DISTANCE} AS distance_km,
     x.size_class, x.size_year, x.artisan, x.ess, x.located_by
 FROM spend_rows x
-LEFT JOIN rings r ON {_PAIR_JOIN}
+{_RING_JOINS}
 """
 
 _ORDER = {
@@ -421,6 +432,7 @@ def _run(
         con, "SELECT DISTINCT legal_category FROM facts WHERE legal_category IS NOT NULL"
     )
     con.register("buyer_kinds", lookups.buyer_kind_table([k[0] for k in kinds]))
+    con.register("countries", lookups.country_table())
     con.execute(_ESTABLISHMENTS_SQL)
 
     cpvs = _distinct(con, "SELECT DISTINCT cpv FROM contracts WHERE cpv IS NOT NULL")
@@ -444,27 +456,19 @@ def _run(
     con.execute(_SUPPLIER_ROWS_SQL)
     con.execute(_SPEND_ROWS_SQL)
     has_spend = (warehouse.enriched_dir / "spend.parquet").is_file()
+    cross = epci_departement_pairs(geo)
+    signature = lookups.pair_signature_sql(cross)
     cols = ", ".join(lookups.PAIR_COLUMNS)
-    pairs = _distinct(
+    progress.start_step("Cercles de proximité", None)
+    representatives = _distinct(
         con,
-        f"SELECT {cols} FROM supplier_rows UNION SELECT {cols} FROM spend_rows ORDER BY ALL",
+        f"""SELECT DISTINCT ON (signature) {signature} AS signature, {cols}
+        FROM (SELECT {cols} FROM supplier_rows UNION ALL SELECT {cols} FROM spend_rows)""",
     )
-    points = {
-        code: (lat, lon)
-        for code, lat, lon in zip(
-            communes["commune"].to_pylist(),
-            communes["lat"].to_pylist(),
-            communes["lon"].to_pylist(),
-            strict=True,
-        )
-        if lat is not None and lon is not None
-    }
-    progress.start_step("Cercles de proximité", len(pairs))
-    rings = lookups.ring_table(pairs, points, epci_departement_pairs(geo), progress.advance)
-    con.register("rings", rings)
+    con.register("rings", lookups.ring_table(representatives, cross))
     progress.end_step()
-    con.execute(_SUPPLIERS_SQL)
-    con.execute(_SPEND_SQL)
+    con.execute(_SUPPLIERS_SQL.replace("__SIG__", signature))
+    con.execute(_SPEND_SQL.replace("__SIG__", signature))
 
     tables = (*ENRICHED_TABLES, SPEND_TABLE) if has_spend else ENRICHED_TABLES
     progress.start_step("Écriture des tables enrichies", len(tables))

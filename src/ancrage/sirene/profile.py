@@ -8,6 +8,7 @@ Unknown inputs give unknown outputs, never a guess.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -88,6 +89,9 @@ def buyer_kind(legal_category: str | None) -> str | None:
     return min(matches, key=lambda r: r.code_max - r.code_min).buyer_kind
 
 
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+
+
 class Ring(StrEnum):
     """Exclusive locality rings of a supplier around a buyer (innermost first)."""
 
@@ -103,46 +107,105 @@ class Ring(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where a party is. ``country`` is ISO 3166 alpha-2 (``FR`` for metropolitan France and the
-    DROM). When ``commune`` is known, ``epci=None`` means the commune belongs to no EPCI."""
+    DROM). When ``commune`` is known, ``epci=None`` means the commune belongs to no EPCI.
+    ``abroad`` says the party is known to be outside France while its country is not known (a
+    ``HORS-UE`` identifier, a SIRENE country code missing from ``insee_countries.csv``)."""
 
     commune: str | None = None
     epci: str | None = None
     departement: str | None = None
     region: str | None = None
     country: str | None = None
+    abroad: bool = False
 
     @property
     def effective_country(self) -> str | None:
         if self.country is not None:
             return self.country
+        if self.abroad:
+            return None
         return "FR" if self.commune or self.departement or self.region else None
 
 
-def locality_ring(supplier: Place, buyer: Place) -> Ring:
-    """The innermost ring where supplier and buyer coincide; unknown when it cannot be told."""
+def locality_ring(
+    supplier: Place,
+    buyer: Place,
+    cross_departement_epcis: Collection[frozenset[str]] = frozenset(),
+) -> Ring:
+    """The innermost ring the data proves for a supplier around a buyer (rule in docs/sirene.md).
+
+    It looks only at missing / empty values, equality of the supplier's and buyer's value of a
+    level, ``FR`` and French-territory membership of the countries, ``abroad`` and the spanned
+    département pairs: enrichment evaluates it once per such signature
+    (``ancrage.enrich.lookups.pair_signature_sql``; keep the two in step).
+
+    ``cross_departement_epcis``: pairs of départements that some EPCI spans (see
+    ``ancrage.enrich.geotables.epci_departement_pairs``); two different départements rule the
+    same EPCI out only when no EPCI spans them. Without it, no EPCI is assumed to span two
+    départements.
+    """
     s_country, b_country = supplier.effective_country, buyer.effective_country
+    french = french_territories()
+    s_out = supplier.abroad and s_country is None
+    b_out = buyer.abroad and b_country is None
+    if s_out or b_out:
+        # outside France, country unknown: abroad from a party in France, else cannot be told
+        other = None if s_out and b_out else (b_country if s_out else s_country)
+        return Ring.ABROAD if other in french else Ring.UNKNOWN
     if s_country is None or b_country is None:
         return Ring.UNKNOWN
     if s_country != b_country:
-        french = french_territories()
         return Ring.REST_OF_FRANCE if {s_country, b_country} <= french else Ring.ABROAD
-    levels: tuple[tuple[str | None, str | None, Ring], ...] = (
-        (supplier.commune, buyer.commune, Ring.SAME_COMMUNE),
-        (supplier.epci, buyer.epci, Ring.SAME_EPCI),
-        (supplier.departement, buyer.departement, Ring.SAME_DEPARTEMENT),
-        (supplier.region, buyer.region, Ring.SAME_REGION),
-    )
-    for s_value, b_value, ring in levels:
-        if ring is Ring.SAME_EPCI and supplier.commune and buyer.commune:
-            # communes known: a missing EPCI means "no EPCI", so not the same EPCI
-            if s_value is not None and s_value == b_value:
-                return ring
-            continue
-        if s_value is None or b_value is None:
-            return Ring.UNKNOWN
-        if s_value == b_value:
+    if supplier.commune and buyer.commune:
+        ring = _walk_from_communes(supplier, buyer)
+        if ring is not Ring.UNKNOWN:
             return ring
-    return Ring.REST_OF_FRANCE
+    return _coarse_ring(supplier, buyer, cross_departement_epcis)
+
+
+def _known_pair(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None
+
+
+def _walk_from_communes(s: Place, b: Place) -> Ring:
+    """Both communes known: walk outwards; a level unknown on one side stops the walk."""
+    if s.commune == b.commune:
+        return Ring.SAME_COMMUNE
+    if s.epci is not None and s.epci == b.epci:  # communes known: no EPCI is not the same EPCI
+        return Ring.SAME_EPCI
+    if not _known_pair(s.departement, b.departement):
+        return Ring.UNKNOWN
+    if s.departement == b.departement:
+        return Ring.SAME_DEPARTEMENT
+    if not _known_pair(s.region, b.region):
+        return Ring.UNKNOWN
+    return Ring.SAME_REGION if s.region == b.region else Ring.REST_OF_FRANCE
+
+
+def _coarse_ring(s: Place, b: Place, cross: Collection[frozenset[str]]) -> Ring:
+    """A commune unknown (or a level missing on the way out): what the coarser levels prove.
+
+    A known *different* level rules the inner rings out; otherwise the finest level known on both
+    sides and equal is the ring (the supplier may in fact be closer: ``located_by`` tells).
+    """
+    if _known_pair(s.region, b.region) and s.region != b.region:
+        return Ring.REST_OF_FRANCE
+    if _known_pair(s.departement, b.departement) and s.departement != b.departement:
+        if frozenset((s.departement, b.departement)) in cross:
+            return Ring.UNKNOWN  # an EPCI spans both: the same EPCI is not ruled out
+        if s.region is not None and s.region == b.region:
+            return Ring.SAME_REGION
+        return Ring.UNKNOWN
+    if _known_pair(s.epci, b.epci):
+        if s.epci == b.epci:
+            return Ring.SAME_EPCI
+        if s.departement is not None and s.departement == b.departement:
+            return Ring.SAME_DEPARTEMENT
+    if _known_pair(s.departement, b.departement):
+        return Ring.SAME_DEPARTEMENT  # equal: different ones were handled above
+    if s.region is not None and s.region == b.region:
+        return Ring.SAME_REGION
+    return Ring.UNKNOWN
 
 
 def distance_km(
@@ -156,4 +219,4 @@ def distance_km(
         math.sin((lat2 - lat1) / 2) ** 2
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
