@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: CI machines are shared and timing is not what these tests check
+# (performance is measured by benchmarks/, never by unit tests).
+settings.register_profile("ancrage", deadline=None)
+settings.load_profile("ancrage")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
