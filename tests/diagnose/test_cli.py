@@ -29,7 +29,9 @@ def test_diagnose_table(tabular_home) -> None:
 def test_bad_years(tabular_home) -> None:
     res = runner.invoke(app, ["diagnose", "--years", "20x4", "--home", str(tabular_home.home)])
     assert res.exit_code != 0
-    assert str(res.exception) == 'bad years "20x4". Use one year (2024) or a range (2022-2024).'
+    assert str(res.exception) == (
+        "années invalides « 20x4 ». Donnez une année (2024) ou une période (2022-2024)."
+    )
 
 
 def test_unknown_territory(tabular_home) -> None:
@@ -75,15 +77,16 @@ def test_reference_region_needs_territory(tabular_home) -> None:
     )
     assert res.exit_code != 0
     assert str(res.exception) == (
-        "--reference region needs a --territory. Give a territory, or use --reference france "
-        "or a territory code."
+        "--reference region demande un --territory. Donnez un territoire, ou utilisez "
+        "--reference france ou un territoire."
     )
 
 
 def test_bad_buyer(tabular_home) -> None:
     res = runner.invoke(app, ["diagnose", "--buyers", "123", "--home", str(tabular_home.home)])
     assert str(res.exception) == (
-        'bad buyer identifier "123". Use a SIRET (14 digits) or a SIREN (9 digits).'
+        "identifiant d'acheteur invalide « 123 ». Donnez un SIRET (14 chiffres) ou un SIREN "
+        "(9 chiffres)."
     )
 
 

@@ -72,7 +72,7 @@ def test_errors() -> None:
     with pytest.raises(ConfigError) as exc:
         parse_years("2024-2022")
     assert exc.value.one_line() == (
-        'bad years "2024-2022". Use one year (2024) or a range (2022-2024).'
+        "années invalides « 2024-2022 ». Donnez une année (2024) ou une période (2022-2024)."
     )
     with pytest.raises(TerritoryError):
         build_scope(territory="dep:999")

@@ -28,7 +28,9 @@ def test_parse_years() -> None:
 def test_bad_cpv_prefix() -> None:
     with pytest.raises(ConfigError) as exc:
         parse_cpv_prefixes("33,4x")
-    assert exc.value.one_line() == 'bad CPV prefix "4x". Use 2 to 8 digits, e.g. 33 or 4521.'
+    assert exc.value.one_line() == (
+        "préfixe CPV invalide « 4x ». Donnez 2 à 8 chiffres, par ex. 33 ou 4521."
+    )
 
 
 @given(st.text(max_size=12))

@@ -182,3 +182,23 @@ def test_cli_diagnose_and_status_show_spend(spend_home: Settings) -> None:
     assert "Dépenses (comptabilité)" in res.stdout
     line = next(x for x in res.stdout.splitlines() if BUYER in x)
     assert [c.strip() for c in line.split("│")[1:-1]][:3] == [BUYER, "2024", "7"]
+
+
+def test_report_spend_section(spend_home: Settings) -> None:
+    from ancrage.report import build_report
+    from ancrage.report.render import render_html
+
+    report = build_report(spend_home, build_scope(buyers=BUYER))
+    fig = report.figures["spend_rings"]
+    # 4 000 € of 7 500 € in the buyer's département or closer; Dunkerque (1 500 €) outside the
+    # région; the bakery (500 €) unknown
+    assert fig.text[0] == (
+        "Dans la comptabilité des acheteurs, 6 lignes de dépenses d'achat totalisent 8\u00a0k€ "
+        "sur l'exercice 2024, auprès de 5 fournisseurs : 53\u00a0% de ce montant va à des "
+        "fournisseurs installés dans le territoire, 20\u00a0% part hors de la région ; lieu du "
+        "fournisseur inconnu pour 7\u00a0%."
+    )
+    assert "Répartition des dépenses par lieu du fournisseur" in fig.svg
+    html = render_html(report)
+    assert '<section id="depenses">' in html
+    assert html.index('id="depenses"') < html.index('id="titulaires"')

@@ -28,7 +28,8 @@ def test_unknown_breakdown() -> None:
     with pytest.raises(ConfigError) as exc:
         render(registry()["quality"], "year")
     assert exc.value.one_line() == (
-        'indicator "quality" has no breakdown "year". Available breakdowns: aucune.'
+        "l'indicateur « quality » n'a pas de ventilation « year ». "
+        "Ventilations disponibles : aucune."
     )
 
 

@@ -42,8 +42,8 @@ def test_report_bad_suffix(enriched_home, tmp_path: Path) -> None:
     )
     assert res.exit_code != 0
     assert str(res.exception) == (
-        f'{tmp_path / "r.odt"}: unknown report format ".odt". '
-        "Name the output rapport.html or rapport.pdf"
+        f"{tmp_path / 'r.odt'}: format de rapport inconnu « .odt ». "
+        "Nommez la sortie rapport.html ou rapport.pdf."
     )
 
 

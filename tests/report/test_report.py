@@ -70,6 +70,9 @@ def test_html_is_self_contained_with_charts_and_maps(report_74) -> None:
 def test_always_shows_quality_targets_sources(report_74) -> None:
     html = render_html(report_74)
     assert "7. Qualité des données" in html
+    # no spend data in this warehouse: no spend section
+    assert "spend_rings" not in report_74.figures
+    assert 'id="depenses"' not in html
     assert "100 % des contrats notifiés avec au moins une considération environnementale" in html
     assert "30 % avec une considération sociale" in html
     assert "à partir du 21 août 2026" in html
@@ -98,8 +101,8 @@ def test_write_html_atomic_and_bad_suffix(report_74, tmp_path: Path) -> None:
     with pytest.raises(ReportError) as exc:
         write_report(report_74, tmp_path / "rapport.docx")
     assert exc.value.one_line() == (
-        f'{tmp_path / "rapport.docx"}: unknown report format ".docx". '
-        "Name the output rapport.html or rapport.pdf"
+        f"{tmp_path / 'rapport.docx'}: format de rapport inconnu « .docx ». "
+        "Nommez la sortie rapport.html ou rapport.pdf."
     )
 
 
@@ -129,9 +132,10 @@ def test_pdf_without_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     with pytest.raises(ReportError) as exc:
         write_pdf("<html></html>", tmp_path / "x.pdf")
     assert exc.value.one_line() == (
-        "cannot render a PDF: WeasyPrint or Chromium is not available. Install Pango for "
-        "WeasyPrint (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) or Chromium "
-        "(apt-get install chromium), or write HTML with --out rapport.html"
+        "impossible de produire le PDF : ni WeasyPrint ni Chromium ne sont disponibles. "
+        "Installez Pango pour WeasyPrint (Debian : apt-get install libpango-1.0-0 "
+        "libpangoft2-1.0-0) ou Chromium (apt-get install chromium), ou écrivez le rapport en "
+        "HTML avec --out rapport.html."
     )
 
 

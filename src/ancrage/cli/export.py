@@ -44,9 +44,9 @@ def write_tables(
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
-            f"cannot create the output folder ({exc.strerror})",
+            f"impossible de créer le dossier de sortie ({exc.strerror})",
             file=out_dir,
-            hint="Pass --out with a writable folder.",
+            hint="Donnez à --out un dossier accessible en écriture.",
         ) from exc
     written: list[Path] = []
     if fmt is ExportFormat.xlsx:

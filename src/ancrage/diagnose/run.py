@@ -257,8 +257,8 @@ def reference_scope(scope: Scope, reference: str) -> Scope:
     if reference == "region":
         if scope.territory is None:
             raise ConfigError(
-                "--reference region needs a --territory",
-                hint="Give a territory, or use --reference france or a territory code.",
+                "--reference region demande un --territory",
+                hint="Donnez un territoire, ou utilisez --reference france ou un territoire.",
             )
         region = _region_of(scope.territory)
         return scope.without_place(region, f"{region.nom} ({region.label})")

@@ -235,11 +235,23 @@ class Scope:
 
     # -- SQL -----------------------------------------------------------------------------------
     def where(self) -> str:
-        conds = ["TRUE"]
+        """The whole filter (aliases ``c`` for contracts, ``e`` for contracts_enriched)."""
+        return " AND ".join(["TRUE", *self._enriched_conditions(), *self._contract_conditions()])
+
+    def _enriched_conditions(self) -> list[str]:
+        """Conditions on ``contracts_enriched`` (alias ``e``); each rejects a missing row."""
+        conds = []
         t = self.territory
         if t is not None:
             column, _ = _TERRITORY_COLUMN[t.kind]
             conds.append(f"e.{column} = {_lit(t.code)}")
+        if self.purchase_type is not None:
+            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
+        return conds
+
+    def _contract_conditions(self) -> list[str]:
+        """Conditions on ``contracts`` (alias ``c``)."""
+        conds = []
         if self.buyers:
             sirets = [b for b in self.buyers if len(b) == 14]
             sirens = [b for b in self.buyers if len(b) == 9]
@@ -258,13 +270,11 @@ class Scope:
         if self.keep_cpv:
             keep = " OR ".join(f"starts_with(c.cpv, {_lit(p)})" for p in self.keep_cpv)
             conds.append(f"({keep})")
-        if self.purchase_type is not None:
-            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
         if self.frameworks == "exclude" or self.frameworks == "separate":
             conds.append("NOT coalesce(c.is_framework, FALSE)")
         elif self.frameworks == "only":
             conds.append("coalesce(c.is_framework, FALSE)")
-        return " AND ".join(conds)
+        return conds
 
     def spend_where(self) -> str:
         """The filters that apply to a spend line (alias ``e`` for ``spend_enriched``)."""
@@ -309,6 +319,25 @@ class Scope:
             if establishments
             else "SELECT NULL::VARCHAR AS siret, NULL::VARCHAR AS naf WHERE FALSE"
         )
+        # The territory (a filter on contracts_enriched) is applied before the join: only the
+        # enriched rows in scope are joined to the contracts. An inner join is then exact, since
+        # each enriched condition rejects a contract without an enriched row.
+        enriched_conds = self._enriched_conditions()
+        contract_where = " AND ".join(["TRUE", *self._contract_conditions()])
+        if enriched_conds:
+            contracts = (
+                "(SELECT * FROM contracts_enriched e WHERE "
+                + " AND ".join(enriched_conds)
+                + ") e\n    JOIN contracts c USING (contract_id)\n"
+                + f"    WHERE {contract_where}"
+            )
+        else:
+            contracts = (
+                "contracts c LEFT JOIN contracts_enriched e USING (contract_id)\n"
+                f"    WHERE {contract_where}"
+            )
+        # Without any filter every contract is in scope: no semi-join of the enriched rows.
+        semi = "" if self.where() == "TRUE" else " SEMI JOIN sc USING (contract_id)"
         return {
             "sc": f"""
     SELECT c.contract_id, c.file_id, c.kind, c.buyer_siret, c.cpv, c.is_framework,
@@ -319,9 +348,8 @@ class Scope:
         c.social_none, e.buyer_located, e.purchase_type, e.segment_label,
         c.notification_year AS year, coalesce(c.buyer_siret, c.buyer_id) AS buyer,
         e.segment_id AS segment, c.procedure_family AS procedure, e.amount_band
-    FROM contracts c LEFT JOIN contracts_enriched e USING (contract_id)
-    WHERE {self.where()}""",
-            "ss": """
+    FROM {contracts}""",
+            "ss": f"""
     SELECT s.contract_id, s.rank,
         coalesce(s.supplier_siret, s.id_type || ':' || s.supplier_id, s.supplier_id)
             AS supplier_key,
@@ -332,10 +360,11 @@ class Scope:
     FROM contract_suppliers s JOIN sc USING (contract_id)
     LEFT JOIN (
         SELECT contract_id, rank, locality_ring, distance_km, size_class, artisan, ess
-        FROM contract_suppliers_enriched SEMI JOIN sc USING (contract_id)
+        FROM contract_suppliers_enriched{semi}
     ) se USING (contract_id, rank)""",
             "sf": """
-    SELECT f.file_id, f.synthetic FROM loaded_files f SEMI JOIN sc USING (file_id)""",
+    SELECT f.file_id, f.synthetic
+    FROM loaded_files f SEMI JOIN (SELECT DISTINCT file_id FROM sc) USING (file_id)""",
             "sq": """
     SELECT q.file_id, q.record_id, q.reason FROM quarantine q SEMI JOIN sf USING (file_id)""",
             "sub": """
@@ -367,7 +396,10 @@ def parse_years(text: str) -> tuple[int, int]:
     """``2024`` or ``2022-2024``."""
     m = _YEARS.match(text)
     if m is None or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))):
-        raise ConfigError(f'bad years "{text}"', hint="Use one year (2024) or a range (2022-2024).")
+        raise ConfigError(
+            f"années invalides « {text} »",
+            hint="Donnez une année (2024) ou une période (2022-2024).",
+        )
     first = int(m.group(1))
     return first, int(m.group(2) or first)
 
@@ -377,7 +409,9 @@ def parse_cpv_prefixes(text: str) -> tuple[str, ...]:
     out = tuple(p.strip() for p in text.split(",") if p.strip())
     for p in out:
         if not _CPV_PREFIX.match(p):
-            raise ConfigError(f'bad CPV prefix "{p}"', hint="Use 2 to 8 digits, e.g. 33 or 4521.")
+            raise ConfigError(
+                f"préfixe CPV invalide « {p} »", hint="Donnez 2 à 8 chiffres, par ex. 33 ou 4521."
+            )
     return out
 
 
@@ -387,7 +421,8 @@ def parse_buyers(text: str) -> tuple[str, ...]:
     for b in out:
         if not _BUYER.match(b):
             raise ConfigError(
-                f'bad buyer identifier "{b}"', hint="Use a SIRET (14 digits) or a SIREN (9 digits)."
+                f"identifiant d'acheteur invalide « {b} »",
+                hint="Donnez un SIRET (14 chiffres) ou un SIREN (9 chiffres).",
             )
     return out
 

@@ -124,8 +124,8 @@ def render(
     if breakdown is not None and breakdown not in indicator.breakdowns:
         known = ", ".join(indicator.breakdowns) or "aucune"
         raise ConfigError(
-            f'indicator "{indicator.id}" has no breakdown "{breakdown}"',
-            hint=f"Available breakdowns: {known}.",
+            f"l'indicateur « {indicator.id} » n'a pas de ventilation « {breakdown} »",
+            hint=f"Ventilations disponibles : {known}.",
         )
     values = {
         "{dims}": f"{breakdown}, " if breakdown else "",
@@ -161,6 +161,6 @@ def get(indicator_id: str) -> Indicator:
         return registry()[indicator_id]
     except KeyError:
         raise ConfigError(
-            f'unknown indicator "{indicator_id}"',
-            hint=f"Known indicators: {', '.join(registry())}.",
+            f"indicateur inconnu « {indicator_id} »",
+            hint=f"Indicateurs connus : {', '.join(registry())}.",
         ) from None

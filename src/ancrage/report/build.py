@@ -276,6 +276,54 @@ def _ring_trend(d: dict[str, Any]) -> Figure | None:
     )
 
 
+def _period(rows: list[dict[str, Any]]) -> str:
+    years = sorted(int(r["year"]) for r in rows if r.get("year") is not None)
+    if not years:
+        return ""
+    if years[0] == years[-1]:
+        return f" sur l'exercice {years[0]}"
+    return f" sur les exercices {years[0]} à {years[-1]}"
+
+
+def spend_sentence(d: dict[str, Any]) -> str | None:
+    """The buyers' spend in plain words, or ``None`` when the diagnostic has none."""
+    spend = d.get("spend")
+    if spend is None:
+        return None
+    t = spend["totals"]
+    loc = spend["locality"]["by_amount"]
+    local = sum(loc[r] for r in d["scope"]["local_rings"])
+    return (
+        f"Dans la comptabilité des acheteurs, {number(t['lines'])} lignes de dépenses d'achat "
+        f"totalisent {eur(t['amount_eur'])}{_period(spend['by_year'])}, auprès de "
+        f"{number(t['suppliers'])} fournisseurs : {pct(local)} de ce montant va à des "
+        f"fournisseurs installés dans le territoire, {pct(loc['france'] + loc['abroad'])} part "
+        f"hors de la région ; lieu du fournisseur inconnu pour {pct(loc['unknown'])}."
+    )
+
+
+def _spend_figure(d: dict[str, Any]) -> Figure | None:
+    """Where the buyers' accounted spend goes, by ring (only when spend data exist)."""
+    sentence = spend_sentence(d)
+    if sentence is None:
+        return None
+    loc = d["spend"]["locality"]["by_amount"]
+    parts = [Part(label, loc[key], color) for key, label, color in RINGS]
+    return Figure(
+        "spend_rings",
+        "Les dépenses courantes de l'acheteur : où va l'argent ?",
+        stacked_bar(parts, title="Répartition des dépenses par lieu du fournisseur"),
+        [
+            sentence,
+            "Ces dépenses sont les mandats payés de la comptabilité (montants tels qu'exportés, "
+            "avoirs déduits) : elles comptent les petits achats absents des DECP, mais aussi des "
+            "paiements de marchés déjà comptés plus haut. Ne les additionnez pas aux contrats.",
+            "Même mesure que pour les contrats : cercles autour de l'acheteur, fournisseur placé "
+            "par son SIRET (ou son SIREN) ; sans identifiant, son lieu est inconnu.",
+        ],
+    )
+
+
 def _size_figure(d: dict[str, Any]) -> Figure:
     s = d["supplier_size"]["by_amount"]
     parts = [Part(label, s[key], color) for key, label, color in SIZES]
@@ -472,6 +520,7 @@ def build_report(
         _benchmark_rings(d),
         _ring_trend(d),
         _size_figure(d),
+        _spend_figure(d),
     ):
         if fig is not None:
             figures[fig.id] = fig

@@ -18,8 +18,9 @@ from ancrage.errors import AncrageError
 Engine = Literal["auto", "weasyprint", "chromium"]
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PANGO_HINT = (
-    "Install Pango for WeasyPrint (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) "
-    "or Chromium (apt-get install chromium), or write HTML with --out rapport.html"
+    "Installez Pango pour WeasyPrint (Debian : apt-get install libpango-1.0-0 "
+    "libpangoft2-1.0-0) ou Chromium (apt-get install chromium), ou écrivez le rapport en HTML "
+    "avec --out rapport.html."
 )
 
 
@@ -77,9 +78,9 @@ def _chromium(html: str, target: Path, binary: str) -> None:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0 or not target.is_file():
         raise ReportError(
-            f"Chromium could not print the PDF (exit code {done.returncode})",
+            f"Chromium n'a pas pu imprimer le PDF (code de sortie {done.returncode})",
             file=target,
-            hint="Run with --out rapport.html and print it from a browser",
+            hint="Relancez avec --out rapport.html et imprimez-le depuis un navigateur.",
         )
 
 
@@ -92,7 +93,9 @@ def write_pdf(html: str, target: Path, *, engine: Engine = "auto") -> str:
     if binary is not None:
         _chromium(html, target, binary)
         return "chromium"
-    wanted = "WeasyPrint (with Pango)" if engine == "weasyprint" else "WeasyPrint or Chromium"
-    if engine == "chromium":
-        wanted = "Chromium"
-    raise ReportError(f"cannot render a PDF: {wanted} is not available", hint=PANGO_HINT)
+    wanted = "WeasyPrint (avec Pango) n'est pas disponible"
+    if engine == "auto":
+        wanted = "ni WeasyPrint ni Chromium ne sont disponibles"
+    elif engine == "chromium":
+        wanted = "Chromium n'est pas disponible"
+    raise ReportError(f"impossible de produire le PDF : {wanted}", hint=PANGO_HINT)

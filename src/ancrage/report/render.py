@@ -35,9 +35,9 @@ def output_format(path: Path) -> str:
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise ReportError(
-            f'unknown report format "{path.suffix or path.name}"',
+            f"format de rapport inconnu « {path.suffix or path.name} »",
             file=path,
-            hint="Name the output rapport.html or rapport.pdf",
+            hint="Nommez la sortie rapport.html ou rapport.pdf.",
         )
     return kind
 

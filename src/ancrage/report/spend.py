@@ -63,17 +63,26 @@ def spend_by_place(settings: Settings, scope: Scope) -> Spend:
         relations = scope.relations(establishments=False)
         for name in ("sc", "ss"):  # temp tables on this connection only; ss reads sc
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {relations[name]}")
-        supplier = """
-            SELECT {col}, sum(s.share_eur), count(*)
-            FROM ss s LEFT JOIN contract_suppliers_enriched e USING (contract_id, rank)
-            GROUP BY 1"""
-        deps, dep_out = _split(_rows(con, supplier.format(col="e.supplier_departement")))
-        communes, com_out = _split(_rows(con, supplier.format(col="e.supplier_commune")))
+        # the suppliers' places, read once from the enriched rows of the scope only
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE ssp AS
+            SELECT s.share_eur, e.supplier_departement, e.supplier_commune
+            FROM ss s LEFT JOIN (
+                SELECT contract_id, rank, supplier_departement, supplier_commune
+                FROM contract_suppliers_enriched SEMI JOIN ss USING (contract_id)
+            ) e USING (contract_id, rank)"""
+        )
+        supplier = "SELECT {col}, sum(share_eur), count(*) FROM ssp GROUP BY 1"
+        deps, dep_out = _split(_rows(con, supplier.format(col="supplier_departement")))
+        communes, com_out = _split(_rows(con, supplier.format(col="supplier_commune")))
         buyers, buyer_out = _split(
             _rows(
                 con,
                 """SELECT e.buyer_commune, sum(c.amount_eur), count(*)
-                FROM sc c LEFT JOIN contracts_enriched e USING (contract_id)
+                FROM sc c LEFT JOIN (
+                    SELECT contract_id, buyer_commune FROM contracts_enriched
+                    SEMI JOIN sc USING (contract_id)
+                ) e USING (contract_id)
                 GROUP BY 1""",
             )
         )
