@@ -2,59 +2,185 @@
 
     .venv/bin/python benchmarks/watch.py --profiles 100000 --notices 5000
 
-Prints index build time, matching time, matches and peak memory (max RSS).
+Prints index build time, matching time, candidates, matches and peak memory (max RSS).
+
+The synthetic data follows what the watch meets (see docs/watch.md, "Benchmark"):
+
+profiles
+    a trade drawn from the NAF codes of ``naf_cpv.csv`` that carry a trade label (building
+    trades ×4, engineering, cleaning, catering, IT ×2), its CPV prefixes suggested like
+    ``ancrage profile add`` does (``suggest_cpv``); a home commune drawn by population;
+    area: 57 % 1–3 départements (home + others of its region), 40 % a 20–80 km radius around
+    the commune, 3 % national; keywords: 30 % none, else 1–2 words of the trade's label;
+    10 % one excluded word; 50 % a value range; building trades: 40 % Qualibat, 20 % RGE;
+    5 % allotted calls only, 5 % exclude reserved contracts.
+notices (BOAMP-like)
+    département drawn by population, place = a commune of it drawn by population; CPV
+    division by BOAMP's mix (works 40 %, engineering 8 %, maintenance 6 %…), the code a
+    trade's prefix (60 %) or any code of the division in the 2008 nomenclature (40 %), title
+    from its French label; 55 % not allotted, else 2–12 lots (one code and title each);
+    values log-normal around 90 k€ (30 % unknown); deadline 3–45 days; 15 % ask Qualibat,
+    5 % RGE, 5 % reserved.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import csv
+import itertools
+import math
 import random
 import resource
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
-from ancrage.notices.model import Lot, Money, Notice, Place
-from ancrage.watch.matching import ProfileIndex
+from ancrage.geo import Geography
+from ancrage.notices.model import Buyer, Lot, Money, Notice, Place
+from ancrage.reference.naf_cpv import naf_cpv_rules
+from ancrage.watch.matching import Locator, ProfileIndex
 from ancrage.watch.model import Profile
+from ancrage.watch.profiles import suggest_cpv
 
-CLASSES = [f"{d}{c}" for d in ("45", "50", "55", "71", "72", "79", "90", "33", "15", "34")
-           for c in ("11", "21", "23", "26", "31", "32", "33", "41", "42", "44")]
-DEPS = [f"{i:02d}" for i in range(1, 96) if i != 20] + ["2A", "2B"]
-WORDS = ["chauffage", "toiture", "menuiserie", "peinture", "nettoyage", "restauration",
-         "voirie", "electricite", "plomberie", "informatique", "maintenance", "isolation"]
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+CPV_FILE = SHARED / "nomenclatures" / "cpv" / "cpv_2008_fr.csv"
+POSTAL_BASE = SHARED / "geo" / "laposte_hexasmal_2022.csv"
 NOW = datetime(2026, 1, 22, tzinfo=UTC)
+DIVISIONS = {"45": 40, "71": 8, "50": 6, "79": 6, "90": 5, "33": 5, "72": 4, "34": 3, "15": 3,
+             "55": 3, "60": 3, "80": 3, "77": 3, "44": 3, "39": 2, "30": 2, "09": 2, "85": 2}
+EXCLUDED = ("nettoyage", "maintenance", "etude", "fourniture", "location")
 
 
-def make_profiles(n: int, rng: random.Random) -> list[Profile]:
+@dataclass
+class Trade:
+    naf: str
+    cpv: list[str]
+    labels: dict[str, str]
+    words: list[str]
+    building: bool
+
+
+class World:
+    """Reference data the generators draw from."""
+
+    def __init__(self, cpv_file: Path) -> None:
+        self.geo = Geography()
+        communes = [c for c in self.geo.communes.values() if c.type == "commune-actuelle"]
+        communes = [c for c in communes if c.zone == "metro" and c.population]
+        self.communes = communes
+        self.cum_pop = list(itertools.accumulate(c.population or 0 for c in communes))
+        self.by_dep: dict[str, list[int]] = {}
+        for i, c in enumerate(communes):
+            self.by_dep.setdefault(c.departement, []).append(i)
+        self.dep_region = {d.code: d.region for d in self.geo.departements.values()}
+        self.trades: list[Trade] = []
+        weights: list[float] = []
+        named = {r.naf_prefix for r in naf_cpv_rules() if r.trade and len(r.naf_prefix) == 6}
+        for naf in sorted(named):
+            cpv, labels = suggest_cpv(naf)
+            if not cpv:
+                continue
+            trade = next(r.trade for r in naf_cpv_rules() if r.naf_prefix == naf and r.trade)
+            building = naf[:2] in ("41", "42", "43")
+            self.trades.append(Trade(naf, cpv, labels, trade.split("-"), building))
+            weights.append(4.0 if building else 2.0 if naf[:2] in ("71", "81", "56", "62") else 1.0)
+        self.cum_trades = list(itertools.accumulate(weights))
+        self.cpv: dict[str, list[tuple[str, str]]] = {}
+        with cpv_file.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                code = row["CODE"].split("-")[0]
+                self.cpv.setdefault(code[:2], []).append((code, row["FR"]))
+        self.cpv_label = {c: label for codes in self.cpv.values() for c, label in codes}
+        self.trade_prefixes: dict[str, list[str]] = {}
+        for t in self.trades:
+            for p in t.cpv:
+                self.trade_prefixes.setdefault(p[:2], []).append(p)
+
+    def commune(self, rng: random.Random, dep: str | None = None) -> int:
+        if dep is None:
+            return bisect.bisect(self.cum_pop, rng.random() * self.cum_pop[-1])
+        return rng.choice(self.by_dep[dep])
+
+    def code(self, rng: random.Random, division: str) -> tuple[str, str]:
+        prefixes = self.trade_prefixes.get(division)
+        if prefixes and rng.random() < 0.6:
+            prefix = rng.choice(prefixes)
+            under = self.cpv_under(prefix) or [(prefix.ljust(8, "0"), "")]
+            return rng.choice(under)
+        return rng.choice(self.cpv[division])
+
+    def cpv_under(self, prefix: str) -> list[tuple[str, str]]:
+        return [(c, label) for c, label in self.cpv.get(prefix[:2], []) if c.startswith(prefix)]
+
+
+def make_profiles(n: int, rng: random.Random, world: World) -> list[Profile]:
     out = []
     for i in range(n):
-        deps = rng.sample(DEPS, rng.choice((1, 2, 3))) if rng.random() < 0.9 else []
+        trade = world.trades[bisect.bisect(world.cum_trades, rng.random() * world.cum_trades[-1])]
+        home = world.communes[world.commune(rng)]
+        kind = rng.random()
+        deps: list[str] = []
+        radius = None
+        commune = None
+        if kind < 0.57:
+            region = [d for d, r in world.dep_region.items()
+                      if r == home.region and d != home.departement and d in world.by_dep]
+            others = rng.sample(region, min(len(region), rng.choice((0, 1, 2))))
+            deps = [home.departement, *others]
+        elif kind < 0.97:
+            radius, commune = float(rng.choice((20, 30, 40, 50, 60, 80))), home.code
+        keywords = rng.sample(trade.words, min(len(trade.words), rng.choice((1, 2))))
+        lo = rng.choice((None, 4_000.0, 10_000.0, 25_000.0))
+        hi = rng.choice((None, 90_000.0, 250_000.0, 1_000_000.0, 5_000_000.0))
+        certs = []
+        if trade.building:
+            certs = ["Qualibat"] if rng.random() < 0.4 else []
+            certs += ["RGE"] if rng.random() < 0.2 else []
         out.append(Profile(
-            name=f"p{i}", id=i, cpv=[rng.choice(CLASSES) for _ in range(rng.choice((1, 2, 3)))],
-            keywords=rng.sample(WORDS, rng.choice((0, 1, 2))), departements=deps,
-            value_min=rng.choice((None, 5_000.0)), value_max=rng.choice((None, 300_000.0)),
-            certifications=rng.sample(["Qualibat", "RGE"], rng.choice((0, 1))),
+            name=f"p{i}", id=i, naf=trade.naf, cpv=list(trade.cpv), cpv_labels=dict(trade.labels),
+            keywords=keywords if rng.random() >= 0.3 else [],
+            excluded_keywords=[rng.choice(EXCLUDED)] if rng.random() < 0.1 else [],
+            departements=deps, radius_km=radius, commune=commune, departement=home.departement,
+            value_min=lo if rng.random() < 0.5 else None,
+            value_max=hi if rng.random() < 0.5 else None,
+            certifications=certs, lots_only=rng.random() < 0.05,
+            reserved="exclude" if rng.random() < 0.05 else "any",
         ))
     return out
 
 
-def make_notices(n: int, rng: random.Random) -> list[Notice]:
+def _value(rng: random.Random) -> Money | None:
+    if rng.random() < 0.3:
+        return None
+    return Money(Decimal(round(math.exp(rng.gauss(math.log(90_000), 1.2)))), "EUR")
+
+
+def make_notices(n: int, rng: random.Random, world: World) -> list[Notice]:
+    divisions, weights = list(DIVISIONS), list(DIVISIONS.values())
     out = []
     for i in range(n):
-        dep = rng.choice(DEPS)
-        lots = [
-            Lot(number=str(k + 1), title=f"lot {rng.choice(WORDS)}",
-                cpv_main=rng.choice(CLASSES) + "0000",
-                value=Money(Decimal(rng.randint(10_000, 900_000)), "EUR"))
-            for k in range(rng.choice((1, 2, 3, 5)))
-        ]
+        place = world.communes[world.commune(rng)]
+        division = rng.choices(divisions, weights)[0]
+        code, label = world.code(rng, division)
+        lots: list[Lot] = []
+        if rng.random() >= 0.55:
+            for k in range(rng.randint(2, 12)):
+                lot_code, lot_label = world.code(rng, division)
+                lots.append(Lot(number=str(k + 1), title=f"Lot {k + 1} - {lot_label}",
+                                cpv_main=lot_code, value=_value(rng)))
+        labels = (["Qualibat"] if rng.random() < 0.15 else []) + (
+            ["RGE"] if rng.random() < 0.05 else [])
         out.append(Notice(
             id=f"bench:{i}", source="bench", source_id=str(i), kind="contract_notice",
-            source_format="bench", title=f"Travaux de {rng.choice(WORDS)} {i}",
-            cpv_main=lots[0].cpv_main, place=Place(departements=[dep]), lots=lots,
-            deadline=NOW + timedelta(days=rng.randint(3, 60)),
-            qualification_labels=["RGE"] if rng.random() < 0.2 else [],
+            source_format="bench", title=f"{label} - {place.nom}", cpv_main=code,
+            place=Place(departements=[place.departement], commune=place.nom),
+            buyer=Buyer(name=f"Commune de {place.nom}", departement=place.departement),
+            lots=lots, estimated_value=_value(rng) if not lots else None,
+            deadline=NOW + timedelta(days=rng.randint(3, 45), hours=12),
+            qualification_labels=labels, reserved=rng.random() < 0.05,
         ))
     return out
 
@@ -63,19 +189,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profiles", type=int, default=100_000)
     parser.add_argument("--notices", type=int, default=5_000)
+    parser.add_argument("--cpv-file", type=Path, default=CPV_FILE)
+    parser.add_argument("--postal-base", type=Path, default=POSTAL_BASE,
+                        help="La Poste's base (points: distances, radii); absent: by département")
     args = parser.parse_args()
     rng = random.Random(0)
-    profiles = make_profiles(args.profiles, rng)
-    notices = make_notices(args.notices, rng)
+    world = World(args.cpv_file)
+    profiles = make_profiles(args.profiles, rng, world)
+    notices = make_notices(args.notices, rng, world)
+    postal = args.postal_base if args.postal_base.is_file() else None
+    locator = Locator(Geography(postal_base=postal))
+    national = sum(1 for p in profiles if not p.departements and p.radius_km is None)
+    print(f"profiles={args.profiles} (national {national}) notices={args.notices} "
+          f"lots={sum(len(n.lots) for n in notices)} points={'yes' if postal else 'no'}")
     t0 = time.perf_counter()
-    index = ProfileIndex(profiles, None)
+    index = ProfileIndex(profiles, locator)
     t1 = time.perf_counter()
     matches = index.match(notices, NOW)
     t2 = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lots = sum(len(n.lots) for n in notices)
-    print(f"profiles={args.profiles} notices={args.notices} lots={lots}")
-    print(f"index build {t1 - t0:.2f} s, matching {t2 - t1:.2f} s, matches {len(matches)}")
+    stats = getattr(index, "stats", None)
+    print(f"index build {t1 - t0:.2f} s, matching {t2 - t1:.2f} s, matches {len(matches)}"
+          + (f", candidates {stats.candidates}, lot matches {stats.lot_matches}" if stats else ""))
     print(f"peak memory (max RSS) {rss:.0f} MiB")
 
 

@@ -33,6 +33,21 @@ class FeedFormat(StrEnum):
     ics = "ics"
 
 
+DateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Date de référence AAAA-MM-JJ (délais restants ; défaut : maintenant).",
+        show_default=False,
+    ),
+]
+
+
+def _now(text: str | None) -> datetime:
+    day = _since(text)
+    return datetime.now(UTC) if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def _since(text: str | None) -> date | None:
     if text is None:
         return None
@@ -59,6 +74,7 @@ def run(
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
+    when: DateOption = None,
 ) -> None:
     """Rapproche les avis ouverts des profils, met les alertes en file et les envoie (SMTP :
     variables ANCRAGE_SMTP_HOST, _PORT, _FROM…)."""
@@ -68,6 +84,7 @@ def run(
         open_db(cfg, db),
         since=_since(since),
         dry_run=dry_run,
+        now=_now(when),
         smtp=None if (dry_run or no_mail) else SmtpConfig.from_env(),
     )
     if output is TableFormat.json:
@@ -113,11 +130,12 @@ def matches(
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
+    when: DateOption = None,
 ) -> None:
     """Les avis ouverts qui correspondent à un profil, avec l'explication."""
     cfg = settings(home)
     p = get_profile(open_db(cfg, db), profile)
-    found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), datetime.now(UTC))
+    found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), _now(when))
     if output is TableFormat.json:
         print_json(
             [

@@ -24,7 +24,7 @@ from ancrage.warehouse.store import Warehouse
 
 VALUE_FACTOR = 3.0
 LIMIT = 10
-LOCAL_RINGS = ("same_commune", "same_epci", "same_departement")
+LOCAL_RINGS = ("commune", "epci", "departement")  # labels of ancrage.enrich.rings
 SME = ("TPE", "PME")
 
 
@@ -97,7 +97,7 @@ def market_history(settings: Settings, notice: Notice, lot: Lot | None = None) -
             )
             SELECT p.*, cs.supplier_name, cs.supplier_siret, {sup_cols}
             FROM picked p
-            LEFT JOIN contract_suppliers cs ON cs.contract_id = p.contract_id AND cs.rank = 1
+            LEFT JOIN contract_suppliers cs ON cs.contract_id = p.contract_id AND cs.rank = 0
             {sup_join}
             ORDER BY p.notification_date DESC NULLS LAST, p.contract_id
             """,

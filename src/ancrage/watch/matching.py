@@ -20,9 +20,10 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from ancrage.geo import Geography
@@ -41,6 +42,7 @@ WEIGHTS = {"cpv": 0.35, "keywords": 0.2, "distance": 0.15, "value": 0.1, "cert":
 DEFAULT_SCALE_KM = 200.0  # distance at which the distance score reaches 0 without a radius
 VALUE_SLACK = 3.0  # a value beyond ×/÷ 3 of the range is dropped
 ANYWHERE: str | None = None
+BOX_MARGIN_KM = 5.0  # a bounding box's nearest point is a lower bound of its distance, ±<1 km
 
 
 # ---------------------------------------------------------------- text helpers
@@ -106,22 +108,48 @@ class Locator:
             return None
         return self.geo.centroid(code)
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - one locator per run, bounded
+    @cached_property
+    def _dep_points(self) -> dict[str, tuple[tuple[float, float, float, float], list[Point]]]:
+        """Commune points of each département, with their bounding box (lat min, lat max,
+        lon min, lon max), read once."""
+        points: dict[str, list[Point]] = defaultdict(list)
+        for code, commune in self.geo.communes.items():
+            point = self.geo.centroid(code)
+            if point is not None:
+                points[commune.departement].append(point)
+        return {
+            dep: (
+                (
+                    min(p[0] for p in pts),
+                    max(p[0] for p in pts),
+                    min(p[1] for p in pts),
+                    max(p[1] for p in pts),
+                ),
+                pts,
+            )
+            for dep, pts in points.items()
+        }
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one locator per run, bounded
     def deps_within(self, commune: str, radius_km: float) -> frozenset[str]:
         """Départements with at least one commune point within the radius (the own département
-        only when points are unknown)."""
+        only when points are unknown). A département whose bounding box lies farther than the
+        radius (with a margin for the box's curved edges) is not scanned."""
         found = self.geo.lookup_commune(commune)
         if found is None:
             return frozenset()
         home = self.geo.centroid(found[0].code)
         deps = {found[0].departement}
         if home is not None:
-            for code, commune_ in self.geo.communes.items():
-                if commune_.departement in deps:
+            lat, lon = home
+            for dep, ((lat0, lat1, lon0, lon1), pts) in self._dep_points.items():
+                if dep in deps:
                     continue
-                point = self.geo.centroid(code)
-                if point is not None and haversine_km(home, point) <= radius_km:
-                    deps.add(commune_.departement)
+                nearest = (min(max(lat, lat0), lat1), min(max(lon, lon0), lon1))
+                if haversine_km(home, nearest) > radius_km + BOX_MARGIN_KM:
+                    continue
+                if any(haversine_km(home, point) <= radius_km for point in pts):
+                    deps.add(dep)
         return frozenset(deps)
 
     @lru_cache(maxsize=65536)  # noqa: B019
@@ -293,6 +321,8 @@ class Compiled:
     deps: frozenset[str] | None  # None: anywhere
     point: Point | None
     certifications: frozenset[str]
+    own_deps: frozenset[str] = frozenset()  # the départements the profile names
+    keyword_den: int = 1  # keyword hits that give the full keyword score (1 or 2)
 
 
 def compile_profile(profile: Profile, locator: Locator | None) -> Compiled:
@@ -317,6 +347,8 @@ def compile_profile(profile: Profile, locator: Locator | None) -> Compiled:
         deps=frozenset(deps) if deps is not None else None,
         point=point,
         certifications=frozenset(fold(c) for c in profile.certifications),
+        own_deps=frozenset(profile.departements),
+        keyword_den=max(1, min(2, len(keywords))),
     )
 
 
@@ -332,19 +364,73 @@ class LotMatch:
     warnings: list[str]
 
 
-@dataclass
 class NoticeMatch:
-    """The best of a notice's lots for one profile, and every lot that matched."""
+    """The best of a notice's lots for one profile, and every lot that matched.
 
-    profile_id: int | None
-    profile_name: str
-    notice_id: str
-    title: str
-    score: float
-    reasons: list[str]
-    warnings: list[str]
-    deadline: datetime | None
-    lots: list[LotMatch] = field(default_factory=list)
+    The score, the deadline and the order of the lots come from the numbers
+    (:func:`quick_score`); the French explanation of each lot (:attr:`lots`, :attr:`reasons`,
+    :attr:`warnings`) is built on first use, so matching many profiles stays cheap."""
+
+    __slots__ = (
+        "_compiled",
+        "_hits",
+        "_lots",
+        "_now",
+        "_targets",
+        "deadline",
+        "notice_id",
+        "profile_id",
+        "profile_name",
+        "score",
+        "title",
+    )
+
+    def __init__(
+        self,
+        compiled: Compiled,
+        notice: Notice,
+        targets: Sequence[Target],
+        hits: Sequence[tuple[float, int]],
+        now: datetime,
+    ) -> None:
+        """``hits``: (rounded score, target index) of each matching target, in target order."""
+        score, first = max(hits, key=itemgetter(0))  # the first of the best: the best lot
+        best = targets[first]
+        self.profile_id = compiled.profile.id
+        self.profile_name = compiled.profile.name
+        self.notice_id = notice.id
+        self.title = notice.title or best.title
+        self.score = score
+        self.deadline = best.deadline
+        self._compiled, self._targets, self._now = compiled, targets, now
+        self._hits = hits
+        self._lots: list[LotMatch] | None = None
+
+    @property
+    def lots(self) -> list[LotMatch]:
+        if self._lots is None:
+            order: list[tuple[float, int]] = []
+            for hit in self._hits:  # a better lot goes first, the others keep their order
+                if order and hit[0] > order[0][0]:
+                    order.insert(0, hit)
+                else:
+                    order.append(hit)
+            lots = []
+            for _, i in order:
+                lot = score_target(self._compiled, self._targets[i], self._now)
+                if lot is None:
+                    raise AssertionError("quick_score and score_target disagree")
+                lots.append(lot)
+            self._lots = lots
+        return self._lots
+
+    @property
+    def reasons(self) -> list[str]:
+        return self.lots[0].reasons
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.lots[0].warnings
 
     @property
     def explanation(self) -> str:
@@ -379,60 +465,165 @@ class ProfileIndex:
         self._cpv_in = dict(cpv_in)
         self._cpv_above = dict(cpv_above)
         self._words = dict(words)
+        self.stats = MatchStats()
 
     def __len__(self) -> int:
         return len(self.compiled)
 
-    def candidates(self, target: Target) -> set[int]:
+    def candidates(self, target: Target, digits: Sequence[str] | None = None) -> set[int]:
+        """Profiles sharing a CPV prefix or a keyword's first stem with the target, in its
+        départements or anywhere (``digits``: the target's CPV digits, when already known)."""
         cells: list[str | None] = [ANYWHERE, *target.deps]
         found: set[int] = set()
-        for code in target.cpv:
-            digits = cpv_digits(code)
+        cpv_in, cpv_above, words = self._cpv_in, self._cpv_above, self._words
+        for code_digits in digits if digits is not None else map(cpv_digits, target.cpv):
             for cell in cells:
-                for size in range(2, len(digits) + 1):
-                    found.update(self._cpv_in.get((digits[:size], cell), ()))
-                if len(digits) >= 3:
-                    found.update(self._cpv_above.get((digits, cell), ()))
+                for size in range(2, len(code_digits) + 1):
+                    hit = cpv_in.get((code_digits[:size], cell))
+                    if hit:
+                        found.update(hit)
+                if len(code_digits) >= 3:
+                    hit = cpv_above.get((code_digits, cell))
+                    if hit:
+                        found.update(hit)
         for stem in target.stems:
             for cell in cells:
-                found.update(self._words.get((stem, cell), ()))
+                hit = words.get((stem, cell))
+                if hit:
+                    found.update(hit)
         return found
 
     def match_notice(self, notice: Notice, now: datetime) -> list[NoticeMatch]:
-        """Every profile the notice (or one of its lots) matches, best lot first."""
+        """Every profile the notice (or one of its lots) matches, best lot first.
+
+        Every candidate pair is scored with numbers only (:func:`quick_score`); the matches
+        build their explanation (:func:`score_target`) when it is read."""
         if notice.kind not in OPEN_KINDS or status_of(notice) != "open":
             return []
-        best: dict[int, NoticeMatch] = {}
-        for target in targets_of(notice, self.locator):
-            for n in self.candidates(target):
-                lot = score_target(self.compiled[n], target, now)
-                if lot is None:
-                    continue
-                current = best.get(n)
-                if current is None:
-                    p = self.compiled[n].profile
-                    best[n] = NoticeMatch(
-                        p.id,
-                        p.name,
-                        notice.id,
-                        notice.title or target.title,
-                        lot.score,
-                        lot.reasons,
-                        lot.warnings,
-                        target.deadline,
-                        [lot],
-                    )
-                else:
-                    current.lots.append(lot)
-                    if lot.score > current.score:
-                        current.score, current.reasons = lot.score, lot.reasons
-                        current.warnings, current.deadline = lot.warnings, target.deadline
-                        current.lots.insert(0, current.lots.pop())
-        return sorted(best.values(), key=lambda m: (-m.score, m.profile_name))
+        targets = [
+            t for t in targets_of(notice, self.locator) if t.deadline is None or t.deadline > now
+        ]
+        passed: dict[int, list[tuple[float, int]]] = {}  # profile -> (score, target index)
+        compiled = self.compiled
+        for i, target in enumerate(targets):
+            facts = TargetFacts.of(target, now)
+            found = self.candidates(target, facts.digits)
+            self.stats.candidates += len(found)
+            for n in found:
+                score = quick_score(compiled[n], target, facts)
+                if score is not None:
+                    hit = (round(score, 3), i)
+                    if n in passed:
+                        passed[n].append(hit)
+                    else:
+                        passed[n] = [hit]
+        self.stats.lot_matches += sum(map(len, passed.values()))
+        found_matches = [
+            NoticeMatch(compiled[n], notice, targets, hits, now) for n, hits in passed.items()
+        ]
+        return sorted(found_matches, key=lambda m: (-m.score, m.profile_name))
 
     def match(self, notices: Iterable[Notice], now: datetime | None = None) -> list[NoticeMatch]:
         moment = now or datetime.now(UTC)
         return [m for notice in notices for m in self.match_notice(notice, moment)]
+
+
+@dataclass(slots=True)
+class MatchStats:
+    """What a run of :meth:`ProfileIndex.match` did: candidate pairs scored, lots matched."""
+
+    candidates: int = 0
+    lot_matches: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TargetFacts:
+    """What every candidate of a target needs, computed once per target."""
+
+    digits: tuple[str, ...]  # significant digits of its CPV codes
+    labels: tuple[str, ...]  # certifications asked, folded
+    days: int | None  # days left before the deadline
+
+    @classmethod
+    def of(cls, target: Target, now: datetime) -> TargetFacts:
+        return cls(
+            tuple(cpv_digits(code) for code in target.cpv),
+            tuple(fold(label) for label in target.labels),
+            (target.deadline - now).days if target.deadline is not None else None,
+        )
+
+
+def quick_score(c: Compiled, t: Target, facts: TargetFacts) -> float | None:
+    """The score of :func:`score_target` (same hard filters, same arithmetic) without building
+    the explanation; ``None`` when the pair is dropped or under the threshold. The deadline
+    must not have passed (the caller drops such targets)."""
+    p = c.profile
+    stems = t.stems
+    if c.deps is not None and c.deps.isdisjoint(t.deps):
+        return None
+    if p.purchase_types and t.purchase_type and t.purchase_type not in p.purchase_types:
+        return None
+    if (p.reserved == "only" and not t.reserved) or (p.reserved == "exclude" and t.reserved):
+        return None
+    if p.lots_only and not t.allotted:
+        return None
+    lo, hi = p.value_min, p.value_max
+    if t.value is not None and (
+        (hi is not None and t.value > hi * VALUE_SLACK)
+        or (lo is not None and t.value * VALUE_SLACK < lo)
+    ):
+        return None
+    for excluded in c.excluded:
+        if all(s in stems for s in excluded):
+            return None
+    hits = 0
+    for kw_stems in c.keywords:
+        if all(s in stems for s in kw_stems):
+            hits += 1
+    cpv = 0.0
+    for digits in facts.digits:
+        for prefix in c.cpv:
+            if digits.startswith(prefix):
+                cpv = 1.0
+                break
+            if prefix.startswith(digits) and len(digits) >= 3:
+                cpv = max(cpv, 0.6)
+            elif hits and digits[:3] == prefix[:3]:
+                cpv = max(cpv, 0.3)
+        if cpv == 1.0:
+            break
+    if cpv < 0.6 and not hits:
+        return None
+    kw = min(1.0, hits / c.keyword_den)
+    if t.point is not None and c.point is not None:
+        km = haversine_km(c.point, t.point)
+        if p.radius_km is not None and km > p.radius_km and not (c.own_deps & t.deps):
+            return None
+        dist = max(0.0, 1 - km / (p.radius_km or DEFAULT_SCALE_KM))
+    elif c.deps is not None:
+        dist = 0.7
+    else:
+        dist = 0.5
+    if t.value is None:
+        value = 0.8 if t.total is not None and (hi is None or t.total <= hi * VALUE_SLACK) else 0.5
+    elif (hi is not None and t.value > hi) or (lo is not None and t.value < lo):
+        value = 0.3
+    else:
+        value = 1.0
+    cert = 1.0
+    for label in facts.labels:
+        if label not in c.certifications:
+            cert = 0.0
+    days_score = 0.5 if facts.days is None else 0.3 if facts.days < p.min_days else 1.0
+    score = (
+        WEIGHTS["cpv"] * cpv
+        + WEIGHTS["keywords"] * kw
+        + WEIGHTS["distance"] * dist
+        + WEIGHTS["value"] * value
+        + WEIGHTS["cert"] * cert
+        + WEIGHTS["days"] * days_score
+    )
+    return score if score >= MIN_SCORE else None
 
 
 def _cpv_score(c: Compiled, target: Target, keyword_hit: bool) -> tuple[float, str | None]:
