@@ -18,7 +18,10 @@ TABLES = {
     "notice_cpv": "SELECT * FROM notice_cpv ORDER BY notice_rowid, cpv",
     "notice_dep": "SELECT * FROM notice_dep ORDER BY notice_rowid, dep",
     "lots": "SELECT * FROM lots ORDER BY notice_rowid, position",
-    "notice_fts": "SELECT rowid, title, body FROM notice_fts ORDER BY rowid",
+    "notice_filter": "SELECT * FROM notice_filter ORDER BY rowid",
+    # the index is contentless: compare every indexed word, where it is, and the row sizes
+    "notice_fts": "SELECT * FROM temp.fts_words ORDER BY term, doc, col, offset",
+    "notice_fts_docsize": "SELECT * FROM notice_fts_docsize ORDER BY id",
 }
 
 
@@ -37,6 +40,7 @@ def samples(notices_dir: Path, eforms_dir: Path) -> list[Notice]:
 
 def _dump(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
     con = sqlite3.connect(store_path(settings))
+    con.execute("CREATE VIRTUAL TABLE temp.fts_words USING fts5vocab(main, notice_fts, instance)")
     try:
         return {table: con.execute(sql).fetchall() for table, sql in TABLES.items()}
     finally:

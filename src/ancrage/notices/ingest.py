@@ -22,13 +22,14 @@ from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest.pipeline import LoadProgress
 from ancrage.notices import boamp_json, boamp_xml, ted
 from ancrage.notices.context import NoticeReadContext
-from ancrage.notices.store import NoticeStore, NoticeWriter, optimize_index
+from ancrage.notices.store import NoticeStore, NoticeWriter, bulk_index, optimize_index
 from ancrage.settings import Settings
 
 READERS: tuple[ModuleType, ...] = (ted, boamp_xml, boamp_json)
 HEAD_BYTES = 65536
 SUFFIXES = (".json", ".xml")
 OPTIMIZE_AFTER = 10_000  # notices loaded by one call: then merge the full-text index
+MERGE_PAGES = 1000  # after a smaller load: merge at most this many pages of the index
 
 
 @dataclass
@@ -108,7 +109,7 @@ def load_notices(
     ``eforms_dir`` holds the eForms SDK field table (default ``<reference>/eforms``)."""
     table_dir = eforms_dir if eforms_dir is not None else settings.reference_dir / "eforms"
     reports: list[NoticeFileReport] = []
-    with NoticeStore(settings).writing() as con:
+    with NoticeStore(settings).writing() as con, bulk_index(con):
         for path in expand(paths):
             report = NoticeFileReport(file=str(path), detected_format=None)
             try:
@@ -119,8 +120,13 @@ def load_notices(
                 report.read = report.loaded = report.quarantined = report.duplicates = 0
                 report.error = exc
             reports.append(report)
+    with NoticeStore(settings).writing() as con:
         if sum(r.loaded for r in reports) >= OPTIMIZE_AFTER:
             optimize_index(con)
+        else:  # a small load: some merging work (bounded), so segments do not pile up
+            con.execute(
+                "INSERT INTO notice_fts (notice_fts, rank) VALUES ('merge', ?)", (MERGE_PAGES,)
+            )
     return reports
 
 

@@ -9,6 +9,7 @@ Hits are ranked by bm25 (title weighs more than the rest); filters: CPV prefix, 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ TITLE_WEIGHT = 4.0
 SNIPPET_WORDS = 12
 _WORD = re.compile(r"\w+")
 _CPV_PREFIX = re.compile(r"\d{1,8}")
+_DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
 
@@ -71,9 +73,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+_CHUNKS: dict[str, str] = {}
+_CHUNKS_MAX = 1_000_000
+
+
 def analyse(text: str) -> str:
-    """The stemmed copy of ``text`` that goes to the index."""
-    return " ".join(map(stem, words(text)))
+    """The stemmed copy of ``text`` that goes to the index.
+
+    Each whitespace-separated chunk is folded and stemmed once, then looked up in a dict: the
+    same as folding the whole text (no word crosses a space, and folding keeps spaces), at a
+    fraction of the cost, since chunks repeat."""
+    chunks = text.split()
+    if len(_CHUNKS) > _CHUNKS_MAX:
+        _CHUNKS.clear()
+    try:
+        return " ".join(filter(None, map(_CHUNKS.__getitem__, chunks)))
+    except KeyError:
+        for chunk in chunks:
+            if chunk not in _CHUNKS:
+                _CHUNKS[chunk] = " ".join(map(stem, words(chunk)))
+        return " ".join(filter(None, map(_CHUNKS.__getitem__, chunks)))
 
 
 @cache
@@ -157,8 +176,15 @@ class SearchHit:
 
 @lru_cache(maxsize=256)
 def territory_departements(territory: str) -> list[str]:
-    """Départements a territory argument (``dep:86``, ``Poitiers``, ``reg:75``…) touches."""
+    """Départements a territory argument (``dep:86``, ``Poitiers``, ``reg:75``…) touches.
+
+    ``dep:CODE`` with a code of the usual list is answered without loading the geography (a
+    few seconds once, then a scan of the communes per territory); cached per argument."""
     from ancrage.geo import parse_territory
+    from ancrage.notices.store import DEP_BIT
+
+    if (found := _DEP_ARG.fullmatch(territory)) and found[1].upper() in DEP_BIT:
+        return [found[1].upper()]
 
     place = parse_territory(territory)
     if place.kind == "dep":
@@ -171,91 +197,122 @@ def _fts_query(stems: list[str]) -> str:
     return " ".join(f'"{s}"' for s in stems)
 
 
-def _filters(
-    *,
-    cpv: str | None,
-    deps: list[str] | None,
-    open_only: bool,
-    deadline_after: date | None,
-    now: datetime,
-    correlated: bool,
-) -> tuple[list[str], list[Any]]:
-    """SQL conditions on ``n`` (the notices table). ``correlated``: CPV and territory checked
-    row by row through the ``notice_rowid`` indexes (for the few rows a text query matched)
-    rather than by listing every notice of the CPV or territory."""
-    where: list[str] = []
-    params: list[Any] = []
-    if cpv is not None:
-        if correlated:
-            where.append(
-                "EXISTS (SELECT 1 FROM notice_cpv c WHERE c.notice_rowid = n.rowid "
-                "AND c.cpv >= ? AND c.cpv < ?)"
-            )
-        else:
-            where.append(
-                "n.rowid IN (SELECT notice_rowid FROM notice_cpv WHERE cpv >= ? AND cpv < ?)"
-            )
-        params += [cpv, cpv + ":"]  # ":" sorts right after "9"
-    if deps is not None:
-        marks = ", ".join("?" * len(deps))
-        if correlated:
-            where.append(
-                "EXISTS (SELECT 1 FROM notice_dep d WHERE d.notice_rowid = n.rowid "
-                f"AND d.dep IN ({marks}))"
-            )
-        else:
-            where.append(f"n.rowid IN (SELECT notice_rowid FROM notice_dep WHERE dep IN ({marks}))")
-        params += deps
-    if open_only:
-        where.append("n.status = 'open' AND n.deadline_utc > ?")
-        params.append(now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    if deadline_after is not None:
-        start = datetime.combine(deadline_after, time(0, 0), PARIS).astimezone(UTC)
-        where.append("n.deadline_utc >= ?")
-        params.append(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return where, params
+SELECTIVE = 20_000  # a filter listing fewer notices: matches are checked against its list
+_RANKED = """SELECT f.rowid, -bm25(notice_fts, {weight}, 1.0) AS score, f.deadline_utc
+    FROM notice_fts JOIN notice_filter f ON f.rowid = notice_fts.rowid
+    WHERE {conditions}
+    ORDER BY score DESC, f.deadline_utc DESC NULLS LAST, f.rowid LIMIT ?"""
 
 
-def build_query(
-    stems: list[str],
-    *,
-    cpv: str | None,
-    deps: list[str] | None,
-    open_only: bool,
-    deadline_after: date | None,
-    now: datetime,
-    limit: int,
-) -> tuple[str, list[Any]]:
-    """SQL and parameters giving ``(doc, status, score)`` rows, best first.
+@dataclass(frozen=True)
+class Filters:
+    """The search filters as SQL on ``f`` (``notice_filter``, one narrow row per notice)."""
 
-    With words, the full-text index drives: each match is checked against the filters, scored
-    with bm25, and only the ``limit`` best are joined to their JSON document (sorting the
-    documents of every match was the slow part)."""
-    where, params = _filters(
-        cpv=cpv,
-        deps=deps,
-        open_only=open_only,
-        deadline_after=deadline_after,
-        now=now,
-        correlated=bool(stems),
-    )
-    if not stems:
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        sql = (
-            f"SELECT n.doc, n.status, 0.0 AS score FROM notices n {clause} "
-            "ORDER BY n.deadline_utc DESC NULLS LAST, n.id LIMIT ?"
+    cpv: str | None = None
+    deps: tuple[str, ...] | None = None
+    open_only: bool = False
+    deadline_after: date | None = None
+
+    def __bool__(self) -> bool:
+        return (
+            self.cpv is not None
+            or self.deps is not None
+            or self.open_only
+            or self.deadline_after is not None
         )
-        return sql, [*params, limit]
-    conditions = " AND ".join(["notice_fts MATCH ?", *where])
-    sql = f"""WITH best AS MATERIALIZED (
-        SELECT n.rowid AS rowid, -bm25(notice_fts, {TITLE_WEIGHT}, 1.0) AS score,
-            n.deadline_utc AS deadline
-        FROM notice_fts JOIN notices n ON n.rowid = notice_fts.rowid
-        WHERE {conditions}
-        ORDER BY score DESC, deadline DESC LIMIT ?)
-    SELECT n.doc, n.status, best.score FROM best JOIN notices n ON n.rowid = best.rowid
-    ORDER BY best.score DESC, best.deadline DESC"""
-    return sql, [_fts_query(stems), *params, limit]
+
+    def sql(self, now: datetime) -> tuple[list[str], list[Any]]:
+        from ancrage.notices.store import DEP_BIT, dep_mask
+
+        where: list[str] = []
+        params: list[Any] = []
+        if self.cpv is not None:
+            where.append("instr(f.cpvs, ?) > 0")
+            params.append(f" {self.cpv}")
+        if self.deps is not None:
+            if all(d in DEP_BIT for d in self.deps):
+                where.append("((f.deps_lo & ?) != 0 OR (f.deps_hi & ?) != 0)")
+                params += dep_mask(self.deps)
+            else:  # a code outside the bitmap: the join table
+                marks = ", ".join("?" * len(self.deps))
+                where.append(
+                    "EXISTS (SELECT 1 FROM notice_dep d WHERE d.notice_rowid = f.rowid "
+                    f"AND d.dep IN ({marks}))"
+                )
+                params += self.deps
+        if self.open_only:
+            where.append("f.status = 'open' AND f.deadline_utc > ?")
+            params.append(now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if self.deadline_after is not None:
+            start = datetime.combine(self.deadline_after, time(0, 0), PARIS).astimezone(UTC)
+            where.append("f.deadline_utc >= ?")
+            params.append(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return where, params
+
+    def lists(self) -> list[tuple[str, list[Any]]]:
+        """SQL listing the rowids of the notices a filter keeps, through an index: the
+        territory and CPV filters (status and dates keep too many notices to list)."""
+        out: list[tuple[str, list[Any]]] = []
+        if self.deps is not None:
+            marks = ", ".join("?" * len(self.deps))
+            out.append(
+                (f"SELECT notice_rowid FROM notice_dep WHERE dep IN ({marks})", list(self.deps))
+            )
+        if self.cpv is not None:
+            out.append(
+                (
+                    "SELECT notice_rowid FROM notice_cpv WHERE cpv >= ? AND cpv < ?",
+                    [self.cpv, self.cpv + ":"],  # ":" sorts right after "9"
+                )
+            )
+        return out
+
+
+def _selective(con: Any, filters: Filters) -> tuple[str, list[Any]] | None:
+    """The listing of the filter that keeps fewest notices, when it keeps fewer than
+    :data:`SELECTIVE` (counted through its index, stopping at that number)."""
+    best: tuple[int, tuple[str, list[Any]]] | None = None
+    for sql, params in filters.lists():
+        (count,) = con.execute(f"SELECT count(*) FROM ({sql} LIMIT {SELECTIVE})", params).fetchone()
+        if count < SELECTIVE and (best is None or count < best[0]):
+            best = (count, (sql, params))
+    return None if best is None else best[1]
+
+
+def ranked(
+    con: Any, stems: list[str], filters: Filters, *, now: datetime, limit: int, plan: str = "auto"
+) -> list[tuple[int, float]]:
+    """``(rowid, score)`` of the ``limit`` best matches, best first (bm25 score, then latest
+    deadline, then rowid); every match is scored, so the result is exact.
+
+    * A selective filter (a territory or CPV prefix listing fewer than :data:`SELECTIVE`
+      notices): the full-text matches are checked against that list first (a semi-join on an
+      in-memory index, written ``+rowid IN`` so that SQLite does not probe the full-text index
+      once per listed notice, which is 20–50 times slower), and only those are scored.
+    * Otherwise every match is checked against its narrow ``notice_filter`` row, and only
+      those that pass are scored.
+
+    ``plan="full"`` (for tests) never uses the list."""
+    where, params = filters.sql(now)
+    conditions = ["notice_fts MATCH ?", *where]
+    selective = _selective(con, filters) if filters and plan == "auto" else None
+    if selective is not None:
+        conditions.insert(1, f"+notice_fts.rowid IN ({selective[0]})")
+        params = [*selective[1], *params]
+    sql = _RANKED.format(weight=TITLE_WEIGHT, conditions=" AND ".join(conditions))
+    rows = con.execute(sql, [_fts_query(stems), *params, limit]).fetchall()
+    return [(int(r), float(s)) for r, s, _ in rows]
+
+
+def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[tuple[int, float]]:
+    """Without words: the notices the filters keep, latest deadline first."""
+    where, params = filters.sql(now)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    sql = (
+        "SELECT n.rowid FROM notice_filter f JOIN notices n ON n.rowid = f.rowid "
+        f"{clause} ORDER BY n.deadline_utc DESC NULLS LAST, n.id LIMIT ?"
+    )
+    return [(int(r), 0.0) for (r,) in con.execute(sql, [*params, limit])]
 
 
 def search(
@@ -294,19 +351,29 @@ def search(
             f"la recherche « {query} » ne contient que des mots trop courants",
             hint="Ajoutez un mot significatif (ex. « menuiserie »).",
         )
-    sql, params = build_query(
-        stems,
+    filters = Filters(
         cpv=cpv,
-        deps=deps,
+        deps=tuple(deps) if deps is not None else None,
         open_only=open_only,
         deadline_after=deadline_after,
-        now=now or datetime.now(UTC),
-        limit=limit,
     )
+    when = now or datetime.now(UTC)
     with NoticeStore(settings).reading() as con:
-        rows = con.execute(sql, params).fetchall()
+        if stems:
+            best = ranked(con, stems, filters, now=when, limit=limit)
+        else:
+            best = listed(con, filters, now=when, limit=limit)
+        docs: dict[int, tuple[bytes, str]] = {
+            r: (d, st)
+            for r, d, st in con.execute(
+                "SELECT rowid, doc, status FROM notices "
+                "WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps([r for r, _ in best]),),
+            )
+        }
     hits: list[SearchHit] = []
-    for doc, status, score in rows:
+    for rowid, score in best:
+        doc, status = docs[rowid]
         notice = load_notice(doc)
         hits.append(
             SearchHit(

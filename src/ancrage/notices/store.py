@@ -4,7 +4,13 @@ Each notice is kept as a JSON document (orjson) with indexed columns for the fil
 deadline in UTC, CPV codes, départements, buyer), its lots, and a full-text row
 (:mod:`ancrage.notices.search`). ``base`` is the notice as read; ``doc`` is the notice after the
 corrigenda, cancellations and award notices that refer to it (``NULL`` base: same as doc).
-The schema is created on first write and versioned with ``PRAGMA user_version``.
+The schema is created on first write and versioned with ``PRAGMA user_version``; an older
+store is migrated when it is first opened (:mod:`ancrage.notices.migrate`).
+
+Schema 2: the full-text index is *contentless* (FTS5 ``content=''``: it keeps the index of the
+stemmed text, not the text, which can be derived from ``doc``), and ``notice_filter`` holds one
+narrow row per notice with every filtered value (status, deadline, départements as a bitmap,
+CPV codes), so a filtered search checks its matches without touching the wide rows and JSON.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
@@ -29,7 +35,7 @@ from ancrage.notices.model import Notice
 from ancrage.notices.search import fts_row
 from ancrage.settings import Settings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
 Status = Literal["open", "closed", "cancelled"]
 
@@ -101,10 +107,44 @@ CREATE TABLE files (
     duplicates INTEGER NOT NULL,
     loaded_at TEXT NOT NULL
 );
+CREATE TABLE notice_filter (
+    rowid INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    deadline_utc TEXT,
+    deps_lo INTEGER NOT NULL,
+    deps_hi INTEGER NOT NULL,
+    cpvs TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE notice_fts USING fts5(
-    title, body, tokenize = 'unicode61 remove_diacritics 2'
+    title, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+
+# Départements kept in the bitmap of ``notice_filter`` (63 bits per column, so values stay
+# positive); a rarer code (or a typo) is only in ``notice_dep``, and ``OTHER_DEP`` is set.
+DEP_CODES: tuple[str, ...] = (
+    *(f"{i:02d}" for i in range(1, 96) if i != 20),
+    "2A",
+    "2B",
+    *("971", "972", "973", "974", "975", "976", "977", "978"),
+    *("984", "986", "987", "988", "989"),
+)
+DEP_BIT = {code: i for i, code in enumerate(DEP_CODES)}
+OTHER_DEP = len(DEP_CODES)
+_BITS = 63
+
+
+def dep_mask(deps: Iterable[str]) -> tuple[int, int]:
+    """``(deps_lo, deps_hi)``: the bitmap of some départements (unknown codes: ``OTHER_DEP``)."""
+    mask = 0
+    for dep in deps:
+        mask |= 1 << DEP_BIT.get(dep, OTHER_DEP)
+    return mask & ((1 << _BITS) - 1), mask >> _BITS
+
+
+def cpv_text(codes: Iterable[str]) -> str:
+    """The CPV codes as `` 45421000 45000000``: ``instr(cpvs, ' ' || prefix)`` finds a prefix."""
+    return "".join(f" {c}" for c in sorted(codes))
 
 
 class NoticeStoreError(AncrageError):
@@ -280,10 +320,15 @@ class NoticeStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
-            if self._check_version(con) == 0:
+            version = self._check_version(con)
+            if version == 0:
                 con.execute("BEGIN")
                 con.executescript(_SCHEMA)  # executescript commits
                 con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
+                from ancrage.notices.migrate import migrate
+
+                migrate(con, version)
             yield con
         finally:
             con.close()
@@ -297,6 +342,11 @@ class NoticeStore:
                 hint="Chargez des avis avec « ancrage notice load FICHIER… ».",
             )
         con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+        if 0 < self._check_version(con) < SCHEMA_VERSION:  # an older store: migrate it first
+            con.close()
+            with self.writing():
+                pass
+            con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
         try:
             if self._check_version(con) == 0:
                 raise NoticeStoreError(
@@ -396,6 +446,10 @@ _INSERT_DEP = "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, 
 _INSERT_LOT = """INSERT INTO lots (notice_rowid, position, number, title, cpv_main,
     estimated_value, deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_FTS = "INSERT INTO notice_fts (rowid, title, body) VALUES (?, ?, ?)"
+_DELETE_FTS = """INSERT INTO notice_fts (notice_fts, rowid, title, body)
+    VALUES ('delete', ?, ?, ?)"""
+_INSERT_FILTER = """INSERT INTO notice_filter (rowid, status, deadline_utc, deps_lo, deps_hi, cpvs)
+    VALUES (?, ?, ?, ?, ?, ?)"""
 
 
 @dataclass
@@ -406,10 +460,16 @@ class _Rows:
     dep: list[tuple[str, int, str]] = field(default_factory=list)
     lots: list[tuple[Any, ...]] = field(default_factory=list)
     fts: list[tuple[int, str, str]] = field(default_factory=list)
+    filters: list[tuple[Any, ...]] = field(default_factory=list)
 
     def add(self, rowid: int, current: Notice) -> None:
-        self.cpv += [(c, rowid) for c in sorted(cpv_codes(current))]
-        self.dep += [(d, rowid, o) for d, o in sorted(departements(current).items())]
+        cpvs = cpv_codes(current)
+        deps = departements(current)
+        self.cpv += [(c, rowid) for c in sorted(cpvs)]
+        self.dep += [(d, rowid, o) for d, o in sorted(deps.items())]
+        self.filters.append(
+            (rowid, status_of(current), utc_text(current.deadline), *dep_mask(deps), cpv_text(cpvs))
+        )
         self.lots += [
             (
                 rowid,
@@ -429,6 +489,7 @@ class _Rows:
         con.executemany(_INSERT_DEP, self.dep)
         con.executemany(_INSERT_LOT, self.lots)
         con.executemany(_INSERT_FTS, self.fts)
+        con.executemany(_INSERT_FILTER, self.filters)
 
 
 def _values(
@@ -484,10 +545,14 @@ def _write(
         rowid = _next_rowid(con)
         con.execute(_INSERT_NOTICE, (rowid, *values))
     else:
+        # the index is contentless: removing a row takes the values it was indexed with, those
+        # of the stored document
+        (old_doc,) = con.execute("SELECT doc FROM notices WHERE rowid = ?", (rowid,)).fetchone()
+        con.execute(_DELETE_FTS, (rowid, *fts_row(load_notice(old_doc))))
         con.execute(_UPDATE_NOTICE, (*values, rowid))
         for table in ("notice_cpv", "notice_dep", "lots"):
             con.execute(f"DELETE FROM {table} WHERE notice_rowid = ?", (rowid,))
-        con.execute("DELETE FROM notice_fts WHERE rowid = ?", (rowid,))
+        con.execute("DELETE FROM notice_filter WHERE rowid = ?", (rowid,))
     rows = _Rows()
     rows.add(rowid, current)
     rows.write(con)
@@ -576,6 +641,20 @@ _CHANGED_IDS = f"""SELECT DISTINCT changes_notice FROM notices
     WHERE changes_notice IN (SELECT value FROM json_each(?)) AND kind IN {CHANGE_KINDS}"""
 _CHANGED_PROCEDURES = f"""SELECT DISTINCT source, procedure_id FROM notices
     WHERE procedure_id IN (SELECT value FROM json_each(?)) AND kind IN {CHANGE_KINDS}"""
+
+
+@contextmanager
+def bulk_index(con: sqlite3.Connection) -> Iterator[None]:
+    """A large load (outside any transaction): the full-text index is not merged while notices
+    are written (each commit adds a segment); call :func:`optimize_index` after it to merge
+    them all at once."""
+    con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('automerge', 0)")
+    con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('crisismerge', 2000)")
+    try:
+        yield
+    finally:
+        con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('automerge', 4)")
+        con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('crisismerge', 16)")
 
 
 def optimize_index(con: sqlite3.Connection) -> None:
