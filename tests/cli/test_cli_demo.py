@@ -28,6 +28,10 @@ def test_demo_loads_fictitious_data_and_says_so(tmp_path: Path) -> None:
     assert json.loads(status.stdout)["synthetic"] is True
     table = CliRunner().invoke(app, ["status", "--home", str(tmp_path)])
     assert "DONNÉES FICTIVES" in table.stdout
+    n = json.loads(status.stdout)["totals"]["contracts"]
+    shown = CliRunner().invoke(app, ["demo", "--home", str(tmp_path), "--contracts", "400"])
+    assert "DONNÉES FICTIVES" in shown.stdout
+    assert f"L'entrepôt contient {n} contrats" in " ".join(shown.stdout.split())
     # running the demo again changes nothing: same generated files, already loaded
     again = CliRunner().invoke(
         app, ["demo", "--home", str(tmp_path), "--contracts", "400", "--format", "json"]

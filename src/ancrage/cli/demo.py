@@ -11,6 +11,7 @@ from ancrage.cli.common import (
     FICTITIOUS_BANNER,
     RichLoadProgress,
     TableFormat,
+    fmt,
     out,
     print_json,
     settings,
@@ -20,6 +21,7 @@ from ancrage.errors import InputFileError
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import HOME_ENV, default_home
 from ancrage.synth.decp import generate_decp
+from ancrage.warehouse.status import warehouse_status
 
 DATA_SUFFIXES = {".json", ".xml", ".csv", ".parquet"}
 
@@ -79,6 +81,15 @@ def demo(
         )
     else:
         show_result(result, output, title=title)
+        totals = warehouse_status(cfg)["totals"]
+        if totals:
+            console.print(
+                f"L'entrepôt contient {fmt(totals['contracts'])} contrats "
+                f"({fmt(totals['contract_suppliers'])} lignes contrat × titulaire, "
+                f"{fmt(totals['modifications'])} modifications, "
+                f"{fmt(totals['repairs'])} réparations consignées, "
+                f"{fmt(totals['quarantine'])} enregistrements en quarantaine)."
+            )
         console.print(f"Entrepôt : {cfg.home} — voir « ancrage status --home {cfg.home} ».")
         if from_dir is None:
             console.print(FICTITIOUS_BANNER)
