@@ -43,9 +43,9 @@ class AncrageError(Exception):
         if self.file:
             parts.append(self.file)
         if self.record:
-            parts.append(f"record {self.record}")
+            parts.append(f"enregistrement {self.record}")
         if self.field:
-            parts.append(f"field {self.field}")
+            parts.append(f"champ {self.field}")
         head = ": ".join([*parts, self.message])
         return f"{head}. {self.hint}" if self.hint else head
 

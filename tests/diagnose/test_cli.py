@@ -40,8 +40,8 @@ def test_unknown_territory(tabular_home) -> None:
     )
     assert res.exit_code != 0
     assert str(res.exception) == (
-        'unknown département code "999" (COG 2026). Use a département code such as 86, 2A or '
-        "971, or a name."
+        "code de département inconnu « 999 » (COG 2026). Donnez un code de département comme "
+        "86, 2A ou 971, ou un nom."
     )
 
 

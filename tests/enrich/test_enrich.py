@@ -293,8 +293,8 @@ def test_errors(tmp_path: Path, loaded_home: Path) -> None:
     with pytest.raises(SireneError) as missing:
         enrich(settings, stock_dir=tmp_path / "nostock")
     assert missing.value.one_line() == (
-        f"{tmp_path / 'nostock'}: no StockEtablissement file in the SIRENE stock folder. "
-        "Download StockEtablissement and StockUniteLegale (Parquet or CSV) from data.gouv.fr, "
-        "dataset « Base Sirene des entreprises et de leurs établissements (SIREN, SIRET) », "
-        "into this folder (Parquet or CSV)."
+        f"{tmp_path / 'nostock'}: aucun fichier StockEtablissement dans le dossier du stock "
+        "SIRENE. Téléchargez StockEtablissement et StockUniteLegale (Parquet ou CSV) sur "
+        "data.gouv.fr, jeu de données « Base Sirene des entreprises et de leurs établissements "
+        "(SIREN, SIRET) », dans ce dossier (Parquet ou CSV)."
     )

@@ -53,12 +53,12 @@ def test_cp1252_file_is_read() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"", "<bytes>: the postal code base is empty"),
-        (b"\x81\x8d", "<bytes>: the postal code base is neither UTF-8 nor Windows-1252 text"),
+        (b"", "<bytes>: la base des codes postaux est vide"),
+        (b"\x81\x8d", "<bytes>: la base des codes postaux n'est ni en UTF-8 ni en Windows-1252"),
         (
             b"a;b;c\n1;2;3\n",
-            "<bytes>: the postal code base has no Code_commune_INSEE and latitude/longitude "
-            "(or coordonnees_gps) columns",
+            "<bytes>: la base des codes postaux n'a pas de colonnes Code_commune_INSEE et "
+            "latitude/longitude (ou coordonnees_gps)",
         ),
     ],
 )
@@ -66,8 +66,8 @@ def test_unusable_files(raw: bytes, message: str) -> None:
     with pytest.raises(GeoDataError) as err:
         parse_postal_base(raw)
     assert err.value.one_line() == (
-        f"{message}. Give La Poste's « Base officielle des codes postaux » CSV "
-        "(laposte_hexasmal, ';'-separated)."
+        f"{message}. Donnez le CSV « Base officielle des codes postaux » de La Poste "
+        "(laposte_hexasmal, séparateur ';')."
     )
 
 
@@ -99,8 +99,9 @@ def test_a_failed_download_says_where_to_put_the_file(tmp_path: Path) -> None:
     with pytest.raises(GeoDataError) as err:
         ensure_postal_base(tmp_path, url="https://example.invalid/x.csv", fetch=fetch)
     assert err.value.one_line() == (
-        "https://example.invalid/x.csv: cannot download the postal code base "
-        f"(network unreachable). Download it by hand and save it as {tmp_path / POSTAL_BASE_FILE}."
+        "https://example.invalid/x.csv: impossible de télécharger la base des codes postaux "
+        "(network unreachable). Téléchargez-la à la main et enregistrez-la sous "
+        f"{tmp_path / POSTAL_BASE_FILE}."
     )
 
 
@@ -109,7 +110,8 @@ def test_user_directory_is_read_not_downloaded(tmp_path: Path) -> None:
     with pytest.raises(GeoDataError) as err:
         postal_base_for(settings_, directory=tmp_path)
     assert err.value.one_line().startswith(
-        f"{tmp_path}: no laposte_hexasmal.csv in the postal code base directory."
+        f"{tmp_path}: pas de fichier laposte_hexasmal.csv dans le dossier de la base des codes "
+        "postaux."
     )
     (tmp_path / POSTAL_BASE_FILE).write_text(SPLIT, encoding="utf-8")
     assert postal_base_for(settings_, directory=tmp_path) == tmp_path / POSTAL_BASE_FILE
@@ -119,7 +121,8 @@ def test_missing_file() -> None:
     with pytest.raises(GeoDataError) as err:
         read_postal_base(Path("/nonexistent/laposte.csv"))
     assert err.value.one_line().startswith(
-        "/nonexistent/laposte.csv: cannot read the postal code base (No such file or directory)"
+        "/nonexistent/laposte.csv: impossible de lire la base des codes postaux "
+        "(No such file or directory)"
     )
 
 

@@ -69,8 +69,8 @@ def test_unknown_commune_code(geo: Geography) -> None:
     with pytest.raises(TerritoryError) as err:
         geo.commune("86000")
     assert err.value.one_line() == (
-        'unknown commune code "86000" (COG 2026). '
-        "Use a 5-character INSEE code such as 86194 (not a postal code)."
+        "code de commune inconnu « 86000 » (COG 2026). "
+        "Donnez un code INSEE à 5 caractères comme 86194 (pas un code postal)."
     )
 
 
@@ -78,7 +78,7 @@ def test_unknown_departement_code(geo: Geography) -> None:
     with pytest.raises(TerritoryError) as err:
         geo.region_of("99")
     assert err.value.one_line() == (
-        'unknown département code "99" (COG 2026). Use a code such as 86, 2A or 971.'
+        "code de département inconnu « 99 » (COG 2026). Donnez un code comme 86, 2A ou 971."
     )
 
 

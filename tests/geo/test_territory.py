@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ancrage.errors import AncrageError
 from ancrage.geo import Geography, TerritoryError, parse_territory
 
-SYNTAX = "Use commune:CODE, epci:SIREN, dep:CODE, reg:CODE or an exact French name."
+SYNTAX = "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom français exact."
 
 
 @pytest.mark.parametrize(
@@ -80,58 +80,59 @@ def _message(text: str, geo: Geography) -> str:
     [
         (
             "Saint-Denis",
-            '"Saint-Denis" is ambiguous: commune:97411 (Saint-Denis, La Réunion), '
+            "« Saint-Denis » est ambigu : commune:97411 (Saint-Denis, La Réunion), "
             "commune:93066 (Saint-Denis, Seine-Saint-Denis), commune:11339 (Saint-Denis, Aude), "
-            "commune:30247 (Saint-Denis, Gard). Use one of these codes.",
+            "commune:30247 (Saint-Denis, Gard). Utilisez l'un de ces codes.",
         ),
         (
             "sainte colombe",
-            '"sainte colombe" is ambiguous: commune:69189 (Sainte-Colombe, Rhône), '
+            "« sainte colombe » est ambigu : commune:69189 (Sainte-Colombe, Rhône), "
             "commune:77404 (Sainte-Colombe, Seine-et-Marne), "
             "commune:40252 (Sainte-Colombe, Landes), commune:25515 (Sainte-Colombe, Doubs), "
             "commune:33390 (Sainte-Colombe, Gironde), "
             "commune:35262 (Sainte-Colombe, Ille-et-Vilaine), "
             "commune:46260 (Sainte-Colombe, Lot), commune:76569 (Sainte-Colombe, Seine-Maritime), "
-            "… and 4 more. Use one of these codes.",
+            "… et 4 autres. Utilisez l'un de ces codes.",
         ),
         (
             "75",
-            '"75" is ambiguous: reg:75 (Nouvelle-Aquitaine), dep:75 (Paris). '
-            "Use one of these codes.",
+            "« 75 » est ambigu : reg:75 (Nouvelle-Aquitaine), dep:75 (Paris). "
+            "Utilisez l'un de ces codes.",
         ),
         (
             "commune:99999",
-            'unknown commune code "99999" (COG 2026). '
-            "Use a 5-character INSEE code such as 86194 (not a postal code), or a name.",
+            "code de commune inconnu « 99999 » (COG 2026). "
+            "Donnez un code INSEE à 5 caractères comme 86194 (pas un code postal), ou un nom.",
         ),
         (
             "commune:86000",
-            'unknown commune code "86000" (COG 2026). '
-            "Use a 5-character INSEE code such as 86194 (not a postal code), or a name.",
+            "code de commune inconnu « 86000 » (COG 2026). "
+            "Donnez un code INSEE à 5 caractères comme 86194 (pas un code postal), ou un nom.",
         ),
         (
             "epci:123",
-            'unknown EPCI code "123" (COG 2026). '
-            "Use the 9-digit SIREN of an EPCI à fiscalité propre such as 200069854, or a name.",
+            "code d'EPCI inconnu « 123 » (COG 2026). "
+            "Donnez le SIREN à 9 chiffres d'un EPCI à fiscalité propre comme 200069854, ou un nom.",
         ),
         (
             "dep:99",
-            'unknown département code "99" (COG 2026). '
-            "Use a département code such as 86, 2A or 971, or a name.",
+            "code de département inconnu « 99 » (COG 2026). "
+            "Donnez un code de département comme 86, 2A ou 971, ou un nom.",
         ),
         (
             "reg:54",
-            'unknown région code "54" (COG 2026). '
-            "Use a région code such as 75 or 84 (INSEE, not the old 22 régions), or a name.",
+            "code de région inconnu « 54 » (COG 2026). "
+            "Donnez un code de région comme 75 ou 84 (INSEE, pas les 22 anciennes régions), "
+            "ou un nom.",
         ),
-        ("canton:8601", f'unknown territory kind "canton" in "canton:8601". {SYNTAX}'),
-        ("12345678", f'unknown territory code "12345678" (COG 2026). {SYNTAX}'),
-        ("", f"empty territory. {SYNTAX}"),
-        ("Atlantide", f'no territory named "Atlantide". {SYNTAX}'),
+        ("canton:8601", f"type de territoire inconnu « canton » dans « canton:8601 ». {SYNTAX}"),
+        ("12345678", f"code de territoire inconnu « 12345678 » (COG 2026). {SYNTAX}"),
+        ("", f"territoire vide. {SYNTAX}"),
+        ("Atlantide", f"aucun territoire nommé « Atlantide ». {SYNTAX}"),
         (
             "Poitier",
-            'no territory named "Poitier". Did you mean commune:86194 (Poitiers, Vienne)? '
-            + SYNTAX,
+            "aucun territoire nommé « Poitier ». "
+            "Vouliez-vous dire commune:86194 (Poitiers, Vienne) ? " + SYNTAX,
         ),
     ],
 )

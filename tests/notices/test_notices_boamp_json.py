@@ -174,7 +174,7 @@ def test_bad_embedded_json_is_a_rejection(tmp_path: Path) -> None:
         ("results[0]", "26-1"),
         ("results[1]", None),
     ]
-    assert ctx.rejections[1].reason == "record is not an object"
+    assert ctx.rejections[1].reason == "l'enregistrement n'est pas un objet JSON"
 
 
 def test_not_boamp_json(tmp_path: Path) -> None:
@@ -183,8 +183,9 @@ def test_not_boamp_json(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as err:
         list(boamp_json.read(path, NoticeReadContext(path=path)))
     assert err.value.one_line() == (
-        f"{path}: not a BOAMP JSON file (no results, records list or gestion/donnees). Expected "
-        "an Opendatasoft 'boamp' API v2.1 response or export, or a DILA API v1 record."
+        f"{path}: ce n'est pas un fichier JSON BOAMP (ni results, ni liste d'enregistrements, "
+        "ni gestion/donnees). Fichier attendu : une réponse ou un export de l'API Opendatasoft "
+        "« boamp » v2.1, ou un enregistrement de l'API DILA v1."
     )
 
 
@@ -194,5 +195,7 @@ def test_truncated_json(tmp_path: Path, notices_dir: Path) -> None:
     path.write_bytes(data[:500])
     with pytest.raises(InputFileError) as err:
         list(boamp_json.read(path, NoticeReadContext(path=path)))
-    assert err.value.one_line().startswith(f"{path}: malformed JSON (")
-    assert err.value.one_line().endswith("). The file is truncated or not JSON; download it again.")
+    assert err.value.one_line().startswith(f"{path}: JSON mal formé (")
+    assert err.value.one_line().endswith(
+        "). Le fichier est tronqué ou n'est pas du JSON ; téléchargez-le à nouveau."
+    )

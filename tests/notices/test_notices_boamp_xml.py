@@ -111,8 +111,8 @@ def test_not_a_boamp_file(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as err:
         list(boamp_xml.read(path, NoticeReadContext(path=path)))
     assert err.value.one_line() == (
-        f"{path}: not a BOAMP notice (root element root). Expected a DILA Boamp_v230 <ANNONCE> "
-        "file."
+        f"{path}: ce n'est pas un avis BOAMP (élément racine « root »). Fichier attendu : un "
+        "avis <ANNONCE> Boamp_v230 de la DILA."
     )
 
 
@@ -121,4 +121,4 @@ def test_annonce_without_idweb_is_rejected(tmp_path: Path) -> None:
     path.write_bytes(b"<ANNONCE><GESTION><REFERENCE/></GESTION><DONNEES/></ANNONCE>")
     ctx = NoticeReadContext(path=path)
     assert list(boamp_xml.read(path, ctx)) == []
-    assert [r.reason for r in ctx.rejections] == ["no IDWEB"]
+    assert [r.reason for r in ctx.rejections] == ["IDWEB absent"]

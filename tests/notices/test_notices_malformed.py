@@ -134,8 +134,8 @@ def test_malformed_xml_message(tmp_path: Path, eforms_dir: Path) -> None:
     with pytest.raises(InputFileError) as err:
         list(boamp_xml.read(path, NoticeReadContext(path=path)))
     assert err.value.one_line() == (
-        f"{path}: malformed XML at line 3. The file is truncated or not XML; download the "
-        "notice again."
+        f"{path}: XML mal formé à la ligne 3. Le fichier est tronqué ou n'est pas du XML ; "
+        "téléchargez l'avis à nouveau."
     )
 
 
@@ -156,6 +156,6 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as err:
         list(ted.read(path, NoticeReadContext(path=path)))
     assert err.value.one_line() == (
-        f"{path}: cannot read the file (No such file or directory). "
-        "Check the path and the file permissions."
+        f"{path}: fichier illisible (No such file or directory). "
+        "Vérifiez le chemin et les droits du fichier."
     )

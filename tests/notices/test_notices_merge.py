@@ -54,9 +54,9 @@ def test_unrelated_change_is_refused(ted_notice: Get, boamp_xml_notice: Get) -> 
     with pytest.raises(NoticeMergeError) as err:
         apply_change(notice, change)
     assert err.value.one_line() == (
-        "record boamp:16-181902: change ted:71397268-6c47-4f2f-8ab0-f41a26138f81-01 does not "
-        "refer to this notice. Match a change to its notice by changes_notice or procedure_id "
-        "first."
+        "enregistrement boamp:16-181902: la modification "
+        "ted:71397268-6c47-4f2f-8ab0-f41a26138f81-01 ne concerne pas cet avis. Rattachez d'abord "
+        "la modification à son avis par changes_notice ou procedure_id."
     )
 
 
@@ -66,7 +66,11 @@ def test_contract_notice_is_not_a_change(ted_notice: Get) -> None:
     other.id = "ted:other"
     with pytest.raises(NoticeMergeError) as err:
         apply_change(notice, other)
-    assert "is a contract_notice, not a change" in err.value.one_line()
+    assert err.value.one_line() == (
+        f"enregistrement {notice.id}: l'avis ted:other est de type contract_notice, ce n'est pas "
+        "une modification. Seuls les rectificatifs, les annulations et les avis d'attribution "
+        "s'appliquent."
+    )
 
 
 def test_lot_changes_are_merged_by_number(boamp_xml_notice: Get) -> None:

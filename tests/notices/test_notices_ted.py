@@ -134,7 +134,7 @@ def test_invalid_example_is_rejected(notices_dir: Path, eforms_dir: Path) -> Non
     ctx = NoticeReadContext(path=path, eforms_dir=eforms_dir)
     assert list(ted.read(path, ctx)) == []
     assert [(r.ref, r.reason) for r in ctx.rejections] == [
-        ("INVALID_cn_24_empty.xml", "no notice identifier (BT-701)")
+        ("INVALID_cn_24_empty.xml", "identifiant de l'avis absent (BT-701)")
     ]
 
 
@@ -144,8 +144,8 @@ def test_not_an_eforms_notice(tmp_path: Path, eforms_dir: Path) -> None:
     with pytest.raises(InputFileError) as err:
         list(ted.read(path, NoticeReadContext(path=path, eforms_dir=eforms_dir)))
     assert err.value.one_line() == (
-        f"{path}: not an eForms notice (root element Other). Expected a UBL ContractNotice, "
-        "PriorInformationNotice or ContractAwardNotice."
+        f"{path}: ce n'est pas un avis eForms (élément racine « Other »). Fichier attendu : un "
+        "avis UBL ContractNotice, PriorInformationNotice ou ContractAwardNotice."
     )
 
 
@@ -153,8 +153,8 @@ def test_sdk_table_missing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_fields(tmp_path)
     assert err.value.one_line() == (
-        f"eForms SDK field table not found in {tmp_path}. Download "
-        "https://raw.githubusercontent.com/OP-TED/eForms-SDK/1.15.1/fields/fields.json to "
+        f"table des champs du SDK eForms introuvable dans {tmp_path}. Téléchargez "
+        "https://raw.githubusercontent.com/OP-TED/eForms-SDK/1.15.1/fields/fields.json dans "
         f"{tmp_path / 'fields_sdk-1.15.1.json'}."
     )
 
@@ -163,7 +163,7 @@ def test_sdk_table_unreadable(tmp_path: Path) -> None:
     (tmp_path / "fields.json").write_text('{"fields": 3}')
     with pytest.raises(ConfigError) as err:
         load_fields(tmp_path)
-    assert "the eForms SDK field table is not readable (TypeError)" in err.value.one_line()
+    assert "la table des champs du SDK eForms est illisible (TypeError)" in err.value.one_line()
 
 
 def test_no_sdk_directory(notices_dir: Path) -> None:
@@ -171,6 +171,6 @@ def test_no_sdk_directory(notices_dir: Path) -> None:
     with pytest.raises(ConfigError) as err:
         list(ted.read(path, NoticeReadContext(path=path)))
     assert err.value.one_line() == (
-        "no directory given for the eForms SDK field table. "
-        "Pass eforms_dir (e.g. <reference_dir>/eforms) to the read context."
+        "aucun dossier indiqué pour la table des champs du SDK eForms. "
+        "Passez eforms_dir (ex. <reference_dir>/eforms) au contexte de lecture."
     )

@@ -59,7 +59,11 @@ def test_quarantine_records_file_record_and_reason(
     rows = con.execute("SELECT file, record, reason FROM quarantine").fetchall()
     con.close()
     assert [(Path(f).name, r, why) for f, r, why in rows] == [
-        ("INVALID_cn_24_empty.xml", "INVALID_cn_24_empty.xml", "no notice identifier (BT-701)")
+        (
+            "INVALID_cn_24_empty.xml",
+            "INVALID_cn_24_empty.xml",
+            "identifiant de l'avis absent (BT-701)",
+        )
     ]
 
 

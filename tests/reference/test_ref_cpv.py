@@ -44,9 +44,10 @@ def test_normalise(raw: str, expected: str) -> None:
 def test_normalise_rejects(raw: str) -> None:
     with pytest.raises(InvalidCodeError) as err:
         normalise_cpv(raw)
+    problem = f"code CPV « {raw} » invalide" if raw else "code CPV vide"
     assert err.value.one_line() == (
-        f"field cpv: not a CPV code: {raw!r}. "
-        "Write a CPV code as 8 digits, with or without its check digit (45320000-6)."
+        f"champ cpv: {problem}. "
+        "Écrivez le code CPV en 8 chiffres, avec ou sans sa clé de contrôle (45320000-6)."
     )
 
 
@@ -197,9 +198,10 @@ def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(ReferenceDataError) as err:
         load_cpv(tmp_path / "nowhere")
     assert err.value.one_line() == (
-        f"{tmp_path / 'nowhere'}: the CPV 2008 labels are not in the reference directory "
-        "(cpv_2008_fr.csv missing). Download them once with fetch_cpv() (needs network) or point "
-        "the reference directory at a folder holding cpv_2008_fr.csv."
+        f"{tmp_path / 'nowhere'}: les libellés CPV 2008 ne sont pas dans le dossier de "
+        "référence (cpv_2008_fr.csv manquant). Téléchargez-les une fois avec fetch_cpv() (réseau "
+        "nécessaire) ou choisissez comme dossier de référence un dossier contenant "
+        "cpv_2008_fr.csv."
     )
 
 
@@ -208,8 +210,8 @@ def test_wrong_header(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as err:
         load_cpv(tmp_path)
     assert err.value.one_line() == (
-        f"{tmp_path / 'cpv_2008_fr.csv'}: unexpected header code;libelle, expected code,fr. "
-        "Download the file again or check that it is the right one."
+        f"{tmp_path / 'cpv_2008_fr.csv'}: en-tête inattendu « code;libelle », attendu "
+        "« code,fr ». Téléchargez le fichier à nouveau ou vérifiez que c'est le bon."
     )
 
 
@@ -220,8 +222,8 @@ def test_bad_code_row(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as err:
         load_cpv(tmp_path)
     assert err.value.one_line() == (
-        f"{tmp_path / 'cpv_2008_fr.csv'}: record line 3: field code: not a CPV code. "
-        "Download the file again or check that it is the right one."
+        f"{tmp_path / 'cpv_2008_fr.csv'}: enregistrement ligne 3: champ code: "
+        "code CPV « XX » invalide. Téléchargez le fichier à nouveau ou vérifiez que c'est le bon."
     )
 
 
@@ -229,8 +231,10 @@ def test_not_utf8(tmp_path: Path) -> None:
     (tmp_path / "cpv_2008_fr.csv").write_bytes("CODE,FR\n45000000-7,Trav\xe9\n".encode("latin-1"))
     with pytest.raises(InputFileError) as err:
         load_cpv(tmp_path)
-    assert err.value.one_line().endswith("the file is not UTF-8 text. Download the file again "
-                                         "or check that it is the right one.")
+    assert err.value.one_line().endswith(
+        "le fichier n'est pas un texte UTF-8. Téléchargez le fichier à nouveau ou vérifiez "
+        "que c'est le bon."
+    )
 
 
 def test_minimal_file_without_english(tmp_path: Path) -> None:
@@ -257,6 +261,7 @@ def test_broken_csv(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as err:
         load_cpv(tmp_path)
     assert err.value.one_line() == (
-        f"{tmp_path / 'cpv_2008_fr.csv'}: record line 2: the file is not valid CSV "
-        "(unexpected end of data). Download the file again or check that it is the right one."
+        f"{tmp_path / 'cpv_2008_fr.csv'}: enregistrement ligne 2: le fichier n'est pas un "
+        "CSV valide (fin de données inattendue). Téléchargez le fichier à nouveau ou vérifiez "
+        "que c'est le bon."
     )

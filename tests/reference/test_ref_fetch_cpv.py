@@ -36,7 +36,7 @@ XML = (
     "</CPV_CODE>\n"
 )
 SUPPL = '<CPV_SUPPL><SUPPL CODE="AA01-1"><TEXT LANG="FR">Métal</TEXT></SUPPL></CPV_SUPPL>'
-HINT = "The EU may have changed the file; copy cpv_2008_fr.csv into the reference directory."
+HINT = "L'UE a peut-être modifié le fichier ; copiez cpv_2008_fr.csv dans le dossier de référence."
 
 
 def archive(members: dict[str, str]) -> bytes:
@@ -100,19 +100,20 @@ def test_fetch_follows_redirect(tmp_path: Path) -> None:
     [
         (
             404, b"not found",
-            f"{CPV_URL}: cannot download the CPV 2008 file (HTTP 404). The EU may have moved the "
-            "file; copy cpv_2008_fr.csv into the reference directory by hand.",
+            f"{CPV_URL}: impossible de télécharger le fichier CPV 2008 (HTTP 404). L'UE a "
+            "peut-être déplacé le fichier ; copiez vous-même cpv_2008_fr.csv dans le dossier de "
+            "référence.",
         ),
         (200, b"<html>maintenance</html>",
-         f"{CPV_URL}: the downloaded CPV file is not a ZIP archive. {HINT}"),
+         f"{CPV_URL}: le fichier CPV téléchargé n'est pas une archive ZIP. {HINT}"),
         (200, archive({"code_cpv_suppl_2008.xml": SUPPL}),
-         f"{CPV_URL}: cpv_2008.xml is not in the downloaded archive. {HINT}"),
+         f"{CPV_URL}: cpv_2008.xml absent de l'archive téléchargée. {HINT}"),
         (200, archive({"cpv_2008.xml": "<CPV_CODE><CPV CODE='1'>"}),
-         f"{CPV_URL}: cpv_2008.xml is not valid XML (no element found: line 1, column 24). "
+         f"{CPV_URL}: cpv_2008.xml n'est pas un XML valide (no element found: line 1, column 24). "
          f"{HINT}"),
         (200, archive({"cpv_2008.xml": '<CPV_CODE><CPV CODE="45000000-7"><TEXT LANG="EN">Works'
                                        "</TEXT></CPV></CPV_CODE>"}),
-         f"{CPV_URL}: no CPV code with a French label in cpv_2008.xml. {HINT}"),
+         f"{CPV_URL}: aucun code CPV avec un libellé français dans cpv_2008.xml. {HINT}"),
     ],
 )
 def test_fetch_errors(tmp_path: Path, status: int, content: bytes, message: str) -> None:
@@ -132,8 +133,8 @@ def test_network_error(tmp_path: Path) -> None:
     ):
         fetch_cpv(tmp_path, client)
     assert err.value.one_line() == (
-        f"{CPV_URL}: cannot download the CPV 2008 file (ConnectError). Check the network "
-        "connection, or copy cpv_2008_fr.csv into the reference directory by hand."
+        f"{CPV_URL}: impossible de télécharger le fichier CPV 2008 (ConnectError). Vérifiez la "
+        "connexion réseau, ou copiez vous-même cpv_2008_fr.csv dans le dossier de référence."
     )
 
 

@@ -53,9 +53,10 @@ def test_normalise(raw: str, expected: str, level: str) -> None:
 def test_normalise_rejects(raw: str) -> None:
     with pytest.raises(InvalidCodeError) as err:
         normalise_naf(raw)
+    problem = f"code NAF « {raw} » invalide" if raw else "code NAF vide"
     assert err.value.one_line() == (
-        f"field naf: not a NAF code: {raw!r}. Write a NAF code as in SIRENE: 43.22A "
-        "(sous-classe), 43.22, 43.2, 43 or a section letter."
+        f"champ naf: {problem}. Écrivez le code NAF comme dans SIRENE : 43.22A "
+        "(sous-classe), 43.22, 43.2, 43 ou une lettre de section."
     )
 
 

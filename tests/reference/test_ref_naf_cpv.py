@@ -184,15 +184,17 @@ def test_learn_errors() -> None:
     with pytest.raises(ReferenceDataError) as err:
         learn_naf_cpv(con, "SELECT '43.22A' AS ape, '45330000' AS cpv")
     assert err.value.one_line() == (
-        "the pairs query has no column naf (columns: ape, cpv). "
-        "Alias the columns: SELECT … AS naf, … AS cpv."
+        "la requête des paires n'a pas de colonne naf (colonnes : ape, cpv). "
+        "Nommez les colonnes : SELECT … AS naf, … AS cpv."
     )
     with pytest.raises(ReferenceDataError) as err:
         learn_naf_cpv(con, "SELECT * FROM missing_table")
-    assert err.value.one_line().startswith("the pairs query failed (Catalog Error: Table with")
+    assert err.value.one_line().startswith(
+        "la requête des paires a échoué (Catalog Error: Table with"
+    )
     with pytest.raises(ReferenceDataError) as err:
         learn_naf_cpv(con, PAIRS, min_support=0)
     assert err.value.one_line() == (
-        "min_support must be at least 1, got 0. "
-        "Pass the minimum number of observations a pair needs to be kept."
+        "min_support doit être au moins 1 (reçu 0). "
+        "Donnez le nombre minimal d'observations pour qu'une paire soit gardée."
     )

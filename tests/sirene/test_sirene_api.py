@@ -179,8 +179,9 @@ def test_gives_up_after_max_attempts(tmp_path: Path) -> None:
         assert client.requests_made == 5
     assert fake.sleeps == [0.5, 1.0, 2.0, 4.0]
     assert err.value.one_line() == (
-        "record 91234567800029: recherche-entreprises.api.gouv.fr kept answering HTTP 502 after "
-        "5 attempts. The API is overloaded or down; retry later or use the SIRENE stock files."
+        "enregistrement 91234567800029: recherche-entreprises.api.gouv.fr a encore répondu"
+        " HTTP 502 après 5 tentatives. L'API est surchargée ou indisponible ; réessayez plus"
+        " tard ou utilisez les fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER)."
     )
 
 
@@ -191,9 +192,9 @@ def test_offline_message(tmp_path: Path) -> None:
     with _client(tmp_path, handler, FakeTime()) as client, pytest.raises(SireneApiError) as err:
         client.lookup_siret("91234567800029")
     assert err.value.one_line() == (
-        "record 91234567800029: cannot reach recherche-entreprises.api.gouv.fr (ConnectError). "
-        "Check the network connection, or enrich offline from the SIRENE stock files "
-        "(ancrage.sirene.stock)."
+        "enregistrement 91234567800029: impossible de joindre recherche-entreprises.api.gouv.fr "
+        "(ConnectError). Vérifiez la connexion réseau, ou enrichissez hors ligne avec les "
+        "fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER)."
     )
 
 
@@ -212,8 +213,8 @@ def test_http_400_is_an_error(tmp_path: Path) -> None:
     ):
         client.lookup_siren("100000001")
     assert err.value.one_line() == (
-        "record 100000001: recherche-entreprises.api.gouv.fr answered HTTP 400. "
-        "Check the identifier; report it if it persists."
+        "enregistrement 100000001: recherche-entreprises.api.gouv.fr a répondu HTTP 400. "
+        "Vérifiez l'identifiant ; signalez-le si cela persiste."
     )
 
 

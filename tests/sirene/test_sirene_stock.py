@@ -173,8 +173,8 @@ def test_bad_siret_message(stocks: dict[str, StockFiles]) -> None:
     with pytest.raises(SireneError) as err:
         lookup_stock(["9123456780002"], stocks["csv"])
     assert err.value.one_line() == (
-        "field siret: not a SIRET (14 digits expected). Got '9123456780002'; classify "
-        "identifiers with ancrage.sirene.ids.parse_party_id and pass only SIRETs."
+        "champ siret: SIRET invalide (14 chiffres attendus). Reçu « 9123456780002 » ; classez "
+        "les identifiants avec ancrage.sirene.ids.parse_party_id et ne passez que des SIRET."
     )
 
 
@@ -183,9 +183,9 @@ def test_missing_file_message(tmp_path: Path) -> None:
     with pytest.raises(SireneError) as err:
         lookup_stock(["91234567800029"], files)
     assert err.value.one_line() == (
-        f"{tmp_path / 'StockEtablissement.parquet'}: SIRENE stock file not found. Download "
-        "StockEtablissement and StockUniteLegale (Parquet or CSV) from data.gouv.fr, dataset "
-        "« Base Sirene des entreprises et de leurs établissements (SIREN, SIRET) »."
+        f"{tmp_path / 'StockEtablissement.parquet'}: fichier stock SIRENE introuvable. "
+        "Téléchargez StockEtablissement et StockUniteLegale (Parquet ou CSV) sur data.gouv.fr, "
+        "jeu de données « Base Sirene des entreprises et de leurs établissements (SIREN, SIRET) »."
     )
 
 
@@ -195,5 +195,5 @@ def test_missing_column_message(tmp_path: Path, stocks: dict[str, StockFiles]) -
     with pytest.raises(SireneError) as err:
         lookup_stock(["91234567800029"], StockFiles(bad, stocks["csv"].legal_units))
     assert err.value.one_line().startswith(
-        f"{bad}: not a SIRENE stock file: column codePostalEtablissement is missing."
+        f"{bad}: pas un fichier stock SIRENE : la colonne codePostalEtablissement manque."
     )

@@ -77,6 +77,6 @@ def test_bad_sizes() -> None:
     with pytest.raises(SireneError) as err:
         write_synthetic_stock(Path("/nonexistent"), 5, 10)
     assert err.value.one_line() == (
-        "a synthetic stock needs at least one legal unit and one establishment per legal unit. "
-        "Pass n_establishments >= n_legal_units >= 1."
+        "un stock synthétique demande au moins une unité légale et un établissement par unité "
+        "légale. Passez n_establishments >= n_legal_units >= 1."
     )

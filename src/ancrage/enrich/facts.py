@@ -63,16 +63,16 @@ def find_stock(directory: Path) -> StockFiles:
         )
         if not found:
             raise SireneError(
-                f"no {prefix} file in the SIRENE stock folder",
+                f"aucun fichier {prefix} dans le dossier du stock SIRENE",
                 file=directory,
-                hint=DOWNLOAD_HINT + ", into this folder (Parquet or CSV).",
+                hint=DOWNLOAD_HINT + ", dans ce dossier (Parquet ou CSV).",
             )
         parquet = [p for p in found if p.name.lower().endswith(".parquet")]
         return (parquet or found)[0]
 
     if not directory.is_dir():
         raise SireneError(
-            "the SIRENE stock folder does not exist", file=directory, hint=DOWNLOAD_HINT + "."
+            "le dossier du stock SIRENE n'existe pas", file=directory, hint=DOWNLOAD_HINT + "."
         )
     return StockFiles(one("StockEtablissement"), one("StockUniteLegale"))
 

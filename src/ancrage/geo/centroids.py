@@ -49,7 +49,9 @@ def _decode(raw: bytes, source: str) -> str:
         except UnicodeDecodeError:
             continue
     raise GeoDataError(
-        "the postal code base is neither UTF-8 nor Windows-1252 text", file=source, hint=_HINT
+        "la base des codes postaux n'est ni en UTF-8 ni en Windows-1252",
+        file=source,
+        hint=_HINT,
     )
 
 
@@ -75,18 +77,18 @@ def parse_postal_base(raw: bytes, *, source: str = "<bytes>") -> dict[str, Point
         first = next(reader, None)
     except csv.Error as exc:
         raise GeoDataError(
-            f"the postal code base is not a readable CSV ({exc})", file=source, hint=_HINT
+            f"la base des codes postaux n'est pas un CSV lisible ({exc})", file=source, hint=_HINT
         ) from exc
     if first is None:
-        raise GeoDataError("the postal code base is empty", file=source, hint=_HINT)
+        raise GeoDataError("la base des codes postaux est vide", file=source, hint=_HINT)
     header = {fold(name): i for i, name in enumerate(first)}
     code_col = _pick(header, _CODE_COLUMNS)
     lat_col, lon_col = _pick(header, _LAT_COLUMNS), _pick(header, _LON_COLUMNS)
     gps_col = _pick(header, _GPS_COLUMNS)
     if code_col is None or ((lat_col is None or lon_col is None) and gps_col is None):
         raise GeoDataError(
-            "the postal code base has no Code_commune_INSEE and latitude/longitude "
-            "(or coordonnees_gps) columns",
+            "la base des codes postaux n'a pas de colonnes Code_commune_INSEE et "
+            "latitude/longitude (ou coordonnees_gps)",
             file=source,
             hint=_HINT,
         )
@@ -94,7 +96,7 @@ def parse_postal_base(raw: bytes, *, source: str = "<bytes>") -> dict[str, Point
         rows = list(reader)
     except csv.Error as exc:
         raise GeoDataError(
-            f"the postal code base is not a readable CSV ({exc})", file=source, hint=_HINT
+            f"la base des codes postaux n'est pas un CSV lisible ({exc})", file=source, hint=_HINT
         ) from exc
     points: dict[str, set[Point]] = defaultdict(set)
     for row in rows:
@@ -126,7 +128,9 @@ def read_postal_base(path: Path) -> dict[str, Point]:
         raw = path.read_bytes()
     except OSError as exc:
         raise GeoDataError(
-            f"cannot read the postal code base ({exc.strerror})", file=path, hint=_HINT
+            f"impossible de lire la base des codes postaux ({exc.strerror})",
+            file=path,
+            hint=_HINT,
         ) from exc
     return parse_postal_base(raw, source=str(path))
 
@@ -148,9 +152,9 @@ def ensure_postal_base(
         raw = (fetch or _urllib_fetch)(url)
     except OSError as exc:
         raise GeoDataError(
-            f"cannot download the postal code base ({exc})",
+            f"impossible de télécharger la base des codes postaux ({exc})",
             file=url,
-            hint=f"Download it by hand and save it as {target}.",
+            hint=f"Téléchargez-la à la main et enregistrez-la sous {target}.",
         ) from exc
     parse_postal_base(raw, source=url)  # refuse to cache something unusable
     directory.mkdir(parents=True, exist_ok=True)
@@ -170,7 +174,7 @@ def postal_base_for(
         target = directory / POSTAL_BASE_FILE
         if not target.is_file():
             raise GeoDataError(
-                f"no {POSTAL_BASE_FILE} in the postal code base directory",
+                f"pas de fichier {POSTAL_BASE_FILE} dans le dossier de la base des codes postaux",
                 file=directory,
                 hint=_HINT,
             )
@@ -179,5 +183,6 @@ def postal_base_for(
 
 
 _HINT = (
-    "Give La Poste's « Base officielle des codes postaux » CSV (laposte_hexasmal, ';'-separated)."
+    "Donnez le CSV « Base officielle des codes postaux » de La Poste (laposte_hexasmal, "
+    "séparateur ';')."
 )

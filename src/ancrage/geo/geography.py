@@ -66,9 +66,9 @@ def _read_rows(base: Traversable | Path, name: str) -> list[dict[str, str]]:
         raw = entry.read_bytes()
     except OSError as exc:
         raise GeoDataError(
-            f"cannot read the shipped geography file {name} ({exc})",
+            f"impossible de lire le fichier géographique livré {name} ({exc})",
             file=str(entry),
-            hint="Reinstall ancrage or rebuild it with scripts/build_geo.py.",
+            hint="Réinstallez ancrage ou reconstruisez ce fichier avec scripts/build_geo.py.",
         ) from exc
     if name.endswith(".gz"):
         raw = gzip.decompress(raw)
@@ -223,8 +223,8 @@ class Geography:
         found = self.lookup_commune(code)
         if found is None:
             raise TerritoryError(
-                f'unknown commune code "{code}" (COG {MILLESIME})',
-                hint="Use a 5-character INSEE code such as 86194 (not a postal code).",
+                f"code de commune inconnu « {code} » (COG {MILLESIME})",
+                hint="Donnez un code INSEE à 5 caractères comme 86194 (pas un code postal).",
             )
         return found[0]
 
@@ -254,8 +254,8 @@ class Geography:
             dep = self.departements.get(place.strip().upper())
             if dep is None:
                 raise TerritoryError(
-                    f'unknown département code "{place}" (COG {MILLESIME})',
-                    hint="Use a code such as 86, 2A or 971.",
+                    f"code de département inconnu « {place} » (COG {MILLESIME})",
+                    hint="Donnez un code comme 86, 2A ou 971.",
                 )
             return self.regions[dep.region]
         return self.regions[self.commune(place).region]

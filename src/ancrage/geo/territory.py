@@ -34,7 +34,7 @@ _PREFIXES: dict[str, TerritoryKind] = {
 }
 _PREFIXED = re.compile(r"^\s*([^\W\d_]+)\s*:\s*(.*?)\s*$")
 MAX_CANDIDATES = 8
-_SYNTAX = "Use commune:CODE, epci:SIREN, dep:CODE, reg:CODE or an exact French name."
+_SYNTAX = "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom français exact."
 
 
 @dataclass(frozen=True)
@@ -114,16 +114,17 @@ def _by_code(geo: Geography, kind: TerritoryKind, code: str) -> str | None:
 
 
 _UNKNOWN_HINTS: dict[TerritoryKind, str] = {
-    "commune": "Use a 5-character INSEE code such as 86194 (not a postal code), or a name.",
-    "epci": "Use the 9-digit SIREN of an EPCI à fiscalité propre such as 200069854, or a name.",
-    "dep": "Use a département code such as 86, 2A or 971, or a name.",
-    "reg": "Use a région code such as 75 or 84 (INSEE, not the old 22 régions), or a name.",
+    "commune": "Donnez un code INSEE à 5 caractères comme 86194 (pas un code postal), ou un nom.",
+    "epci": "Donnez le SIREN à 9 chiffres d'un EPCI à fiscalité propre comme 200069854, ou un nom.",
+    "dep": "Donnez un code de département comme 86, 2A ou 971, ou un nom.",
+    "reg": "Donnez un code de région comme 75 ou 84 (INSEE, pas les 22 anciennes régions), "
+    "ou un nom.",
 }
-_KIND_WORDS: dict[TerritoryKind, str] = {
-    "commune": "commune",
-    "epci": "EPCI",
-    "dep": "département",
-    "reg": "région",
+_CODE_OF: dict[TerritoryKind, str] = {  # « code de commune inconnu », « code d'EPCI inconnu »…
+    "commune": "code de commune",
+    "epci": "code d'EPCI",
+    "dep": "code de département",
+    "reg": "code de région",
 }
 
 
@@ -135,9 +136,9 @@ def _ambiguous(
     shown = [f"{k}:{c} ({_describe(geo, k, c)})" for k, c in ordered[:MAX_CANDIDATES]]
     more = len(ordered) - MAX_CANDIDATES
     if more > 0:
-        shown.append(f"… and {more} more")
+        shown.append(f"… et {more} autres")
     return TerritoryError(
-        f'"{text}" is ambiguous: {", ".join(shown)}', hint="Use one of these codes."
+        f"« {text} » est ambigu : {', '.join(shown)}", hint="Utilisez l'un de ces codes."
     )
 
 
@@ -147,19 +148,19 @@ def parse_territory(text: str, geography: Geography | None = None) -> Territory:
     geo = geography if geography is not None else default_geography()
     raw = text.strip()
     if not raw:
-        raise TerritoryError("empty territory", hint=_SYNTAX)
+        raise TerritoryError("territoire vide", hint=_SYNTAX)
     prefixed = _PREFIXED.match(raw)
     if prefixed:
         word = fold(prefixed.group(1))
         kind = _PREFIXES.get(word)
         if kind is None:
             raise TerritoryError(
-                f'unknown territory kind "{prefixed.group(1)}" in "{raw}"', hint=_SYNTAX
+                f"type de territoire inconnu « {prefixed.group(1)} » dans « {raw} »", hint=_SYNTAX
             )
         code = _by_code(geo, kind, prefixed.group(2))
         if code is None:
             raise TerritoryError(
-                f'unknown {_KIND_WORDS[kind]} code "{prefixed.group(2)}" (COG {MILLESIME})',
+                f"{_CODE_OF[kind]} inconnu « {prefixed.group(2)} » (COG {MILLESIME})",
                 hint=_UNKNOWN_HINTS[kind],
             )
         return build(geo, kind, code)
@@ -171,7 +172,9 @@ def parse_territory(text: str, geography: Geography | None = None) -> Territory:
             return build(geo, *by_code[0])
         if by_code:
             raise _ambiguous(geo, raw, by_code)
-        raise TerritoryError(f'unknown territory code "{raw}" (COG {MILLESIME})', hint=_SYNTAX)
+        raise TerritoryError(
+            f"code de territoire inconnu « {raw} » (COG {MILLESIME})", hint=_SYNTAX
+        )
 
     found = geo.names.get(fold(raw), [])
     for kind in KINDS:
@@ -185,6 +188,8 @@ def parse_territory(text: str, geography: Geography | None = None) -> Territory:
     close = difflib.get_close_matches(key, near, n=3, cutoff=0.85)
     suggestions = [f"{k}:{c} ({_describe(geo, k, c)})" for key in close for k, c in geo.names[key]]
     hint = (
-        f"Did you mean {', '.join(suggestions[:MAX_CANDIDATES])}? {_SYNTAX}" if close else _SYNTAX
+        f"Vouliez-vous dire {', '.join(suggestions[:MAX_CANDIDATES])} ? {_SYNTAX}"
+        if close
+        else _SYNTAX
     )
-    raise TerritoryError(f'no territory named "{raw}"', hint=hint)
+    raise TerritoryError(f"aucun territoire nommé « {raw} »", hint=hint)

@@ -55,10 +55,11 @@ def _records(data: object, path: Path) -> tuple[str, list[Any]]:
         if isinstance(data, dict) and isinstance(data.get("gestion"), dict):
             return "boamp-dila-api-v1", [data]
     raise InputFileError(
-        "not a BOAMP JSON file (no results, records list or gestion/donnees)",
+        "ce n'est pas un fichier JSON BOAMP (ni results, ni liste d'enregistrements, "
+        "ni gestion/donnees)",
         file=path,
-        hint="Expected an Opendatasoft 'boamp' API v2.1 response or export, or a DILA API v1 "
-        "record.",
+        hint="Fichier attendu : une réponse ou un export de l'API Opendatasoft « boamp » v2.1, "
+        "ou un enregistrement de l'API DILA v1.",
     )
 
 
@@ -68,15 +69,15 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InputFileError(
-            f"malformed JSON ({str(exc).split(':')[0]})",
+            f"JSON mal formé ({str(exc).split(':')[0]})",
             file=path,
-            hint="The file is truncated or not JSON; download it again.",
+            hint="Le fichier est tronqué ou n'est pas du JSON ; téléchargez-le à nouveau.",
         ) from exc
     shape, records = _records(data, path)
     for index, record in enumerate(records):
         ref = f"results[{index}]" if shape != "boamp-dila-api-v1" else "record"
         if not isinstance(record, dict):
-            ctx.reject(ref, "record is not an object", raw_value=record)
+            ctx.reject(ref, "l'enregistrement n'est pas un objet JSON", raw_value=record)
             continue
         try:
             if shape == "boamp-dila-api-v1":
@@ -88,7 +89,7 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
             else:
                 notice = _ods_record(record, shape, ctx)
         except (ValueError, KeyError, TypeError) as exc:
-            ctx.reject(ref, f"unreadable record ({exc})", record_id=_idweb(record))
+            ctx.reject(ref, f"enregistrement illisible ({exc})", record_id=_idweb(record))
             continue
         yield notice
     ctx.progress(len(raw))
@@ -109,7 +110,7 @@ def _embedded(record: dict[str, Any], key: str) -> Any:
 def _ods_record(record: dict[str, Any], shape: str, ctx: NoticeReadContext) -> Notice:
     idweb = _idweb(record)
     if not idweb:
-        raise ValueError("no idweb")
+        raise ValueError("idweb absent")
     gestion = _embedded(record, "gestion")
     donnees = _embedded(record, "donnees")
     url = text(record.get("url_avis"))

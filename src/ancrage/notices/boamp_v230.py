@@ -251,7 +251,7 @@ def notice_from_v230(
     """Map a normalised ``GESTION``/``DONNEES`` pair. Raises ``ValueError`` without IDWEB."""
     idweb = text(get(gestion, "reference.idweb"))
     if idweb is None:
-        raise ValueError("no IDWEB")
+        raise ValueError("IDWEB absent")
     index = get(gestion, "indexation")
     identite = get(donnees, "identite")
     objet = get(donnees, "objet")

@@ -51,14 +51,14 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
     root = parse_xml(data, path)
     if root.tag != "ANNONCE":
         raise InputFileError(
-            f"not a BOAMP notice (root element {root.tag!s})",
+            f"ce n'est pas un avis BOAMP (élément racine « {root.tag!s} »)",
             file=path,
-            hint="Expected a DILA Boamp_v230 <ANNONCE> file.",
+            hint="Fichier attendu : un avis <ANNONCE> Boamp_v230 de la DILA.",
         )
     gestion = root.find("GESTION")
     donnees = root.find("DONNEES")
     if gestion is None or donnees is None:
-        ctx.reject(path.name, "ANNONCE without GESTION or DONNEES")
+        ctx.reject(path.name, "ANNONCE sans GESTION ni DONNEES")
         return
     try:
         notice = notice_from_v230(to_tree(gestion), to_tree(donnees), source_format=name)

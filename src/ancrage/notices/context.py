@@ -24,8 +24,8 @@ class NoticeReadContext(ReadContext):
 
             if self.eforms_dir is None:
                 raise ConfigError(
-                    "no directory given for the eForms SDK field table",
-                    hint="Pass eforms_dir (e.g. <reference_dir>/eforms) to the read context.",
+                    "aucun dossier indiqué pour la table des champs du SDK eForms",
+                    hint="Passez eforms_dir (ex. <reference_dir>/eforms) au contexte de lecture.",
                 )
             self._fields = load_fields(self.eforms_dir)
         return self._fields

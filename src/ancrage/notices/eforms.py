@@ -360,7 +360,7 @@ def notice_from_ubl(
     tree = Tree(fields)
     notice_uuid = tree.text(root, "BT-701-notice")
     if notice_uuid is None:
-        raise ValueError("no notice identifier (BT-701)")
+        raise ValueError("identifiant de l'avis absent (BT-701)")
     version = tree.text(root, "BT-757-notice")
     source_id = f"{notice_uuid}-{version}" if version else notice_uuid
     publication = tree.text(root, "OPP-010-notice")

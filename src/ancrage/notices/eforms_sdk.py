@@ -44,8 +44,8 @@ class EformsFields:
             return self.fields[field_id]
         except KeyError:
             raise ConfigError(
-                f"the eForms SDK table has no field {field_id}",
-                hint="Use an eForms SDK 1.x fields.json (1.10 or later).",
+                f"la table du SDK eForms n'a pas de champ {field_id}",
+                hint="Utilisez le fields.json d'un SDK eForms 1.x (1.10 ou plus récent).",
             ) from None
 
     def relative(self, field_id: str, node_id: str) -> str:
@@ -54,8 +54,8 @@ class EformsFields:
         base = self.nodes.get(node_id)
         if base is None or not absolute.startswith(base + "/"):
             raise ConfigError(
-                f"eForms field {field_id} is not under node {node_id}",
-                hint="Use an eForms SDK 1.x fields.json (1.10 or later).",
+                f"le champ eForms {field_id} n'est pas sous le nœud {node_id}",
+                hint="Utilisez le fields.json d'un SDK eForms 1.x (1.10 ou plus récent).",
             )
         return absolute[len(base) + 1 :]
 
@@ -64,8 +64,8 @@ class EformsFields:
             return self.nodes[node_id]
         except KeyError:
             raise ConfigError(
-                f"the eForms SDK table has no node {node_id}",
-                hint="Use an eForms SDK 1.x fields.json (1.10 or later).",
+                f"la table du SDK eForms n'a pas de nœud {node_id}",
+                hint="Utilisez le fields.json d'un SDK eForms 1.x (1.10 ou plus récent).",
             ) from None
 
 
@@ -75,8 +75,9 @@ def find_fields_file(directory: Path, version: str = DEFAULT_SDK_VERSION) -> Pat
         if candidate.is_file():
             return candidate
     raise ConfigError(
-        f"eForms SDK field table not found in {directory}",
-        hint=f"Download {sdk_fields_url(version)} to {directory / f'fields_sdk-{version}.json'}.",
+        f"table des champs du SDK eForms introuvable dans {directory}",
+        hint=f"Téléchargez {sdk_fields_url(version)} "
+        f"dans {directory / f'fields_sdk-{version}.json'}.",
     )
 
 
@@ -89,8 +90,8 @@ def load_fields(directory: Path, version: str = DEFAULT_SDK_VERSION) -> EformsFi
         sdk_version = str(raw.get("sdkVersion", version))
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(
-            f"the eForms SDK field table is not readable ({exc.__class__.__name__})",
+            f"la table des champs du SDK eForms est illisible ({exc.__class__.__name__})",
             file=path,
-            hint=f"Download it again from {sdk_fields_url(version)}.",
+            hint=f"Téléchargez-la à nouveau depuis {sdk_fields_url(version)}.",
         ) from exc
     return EformsFields(sdk_version, fields, nodes)

@@ -62,13 +62,15 @@ def apply_change(notice: Notice, change: Notice) -> Notice:
     """The notice as it stands after ``change`` (corrigendum, cancellation or award)."""
     if change.id == notice.id:
         raise NoticeMergeError(
-            "a notice cannot change itself", record=notice.id, hint="Pass the change notice."
+            "un avis ne peut pas se modifier lui-même",
+            record=notice.id,
+            hint="Donnez l'avis de modification.",
         )
     if not refers_to(notice, change):
         raise NoticeMergeError(
-            f"change {change.id} does not refer to this notice",
+            f"la modification {change.id} ne concerne pas cet avis",
             record=notice.id,
-            hint="Match a change to its notice by changes_notice or procedure_id first.",
+            hint="Rattachez d'abord la modification à son avis par changes_notice ou procedure_id.",
         )
     result = copy.deepcopy(notice)
     result.change_history.append(change.id)
@@ -82,9 +84,9 @@ def apply_change(notice: Notice, change: Notice) -> Notice:
         return result
     if change.kind not in ("corrigendum",):
         raise NoticeMergeError(
-            f"notice {change.id} is a {change.kind}, not a change",
+            f"l'avis {change.id} est de type {change.kind}, ce n'est pas une modification",
             record=notice.id,
-            hint="Only corrigenda, cancellations and award notices can be applied.",
+            hint="Seuls les rectificatifs, les annulations et les avis d'attribution s'appliquent.",
         )
     for name in REPLACEABLE:
         value = getattr(change, name)

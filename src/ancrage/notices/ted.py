@@ -33,9 +33,10 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
     local = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else ""
     if local not in UBL_ROOTS:
         raise InputFileError(
-            f"not an eForms notice (root element {local or '?'})",
+            f"ce n'est pas un avis eForms (élément racine « {local or '?'} »)",
             file=path,
-            hint="Expected a UBL ContractNotice, PriorInformationNotice or ContractAwardNotice.",
+            hint="Fichier attendu : un avis UBL ContractNotice, PriorInformationNotice ou "
+            "ContractAwardNotice.",
         )
     try:
         notice = notice_from_ubl(root, ctx.eforms_fields(), "ted", name)

@@ -24,12 +24,12 @@ def parse_xml(data: bytes, path: Path | str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno is not None else "?"
         raise InputFileError(
-            f"malformed XML at line {line}",
+            f"XML mal formé à la ligne {line}",
             file=path,
-            hint="The file is truncated or not XML; download the notice again.",
+            hint="Le fichier est tronqué ou n'est pas du XML ; téléchargez l'avis à nouveau.",
         ) from exc
     if root is None:
-        raise InputFileError("empty XML document", file=path, hint="Download the notice again.")
+        raise InputFileError("document XML vide", file=path, hint="Téléchargez l'avis à nouveau.")
     return root
 
 
@@ -38,7 +38,7 @@ def read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise InputFileError(
-            f"cannot read the file ({exc.strerror})",
+            f"fichier illisible ({exc.strerror})",
             file=path,
-            hint="Check the path and the file permissions.",
+            hint="Vérifiez le chemin et les droits du fichier.",
         ) from exc

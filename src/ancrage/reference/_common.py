@@ -35,7 +35,7 @@ def read_csv(path: Path, expected: tuple[str, ...]) -> Iterator[tuple[int, dict[
         handle = path.open(encoding="utf-8", newline="")
     except FileNotFoundError as exc:
         raise ReferenceDataError(
-            "reference file not found", file=path, hint="Check the reference directory."
+            "fichier de référence introuvable", file=path, hint="Vérifiez le dossier de référence."
         ) from exc
     with handle:
         reader = csv.reader(handle, strict=True)
@@ -43,10 +43,9 @@ def read_csv(path: Path, expected: tuple[str, ...]) -> Iterator[tuple[int, dict[
             header = [h.strip().lower().lstrip("\ufeff") for h in next(reader, [])]
             if tuple(header[: len(expected)]) != expected:
                 raise InputFileError(
-                    f"unexpected header {','.join(header) or '(empty file)'}, "
-                    f"expected {','.join(expected)}",
+                    f"en-tête inattendu {_quoted(header)}, attendu « {','.join(expected)} »",
                     file=path,
-                    hint="Download the file again or check that it is the right one.",
+                    hint="Téléchargez le fichier à nouveau ou vérifiez que c'est le bon.",
                 )
             for row in reader:
                 if not row:
@@ -55,14 +54,33 @@ def read_csv(path: Path, expected: tuple[str, ...]) -> Iterator[tuple[int, dict[
                 yield reader.line_num, dict(zip(header, values, strict=False))
         except UnicodeDecodeError as exc:
             raise InputFileError(
-                "the file is not UTF-8 text",
+                "le fichier n'est pas un texte UTF-8",
                 file=path,
-                hint="Download the file again or check that it is the right one.",
+                hint="Téléchargez le fichier à nouveau ou vérifiez que c'est le bon.",
             ) from exc
         except csv.Error as exc:
             raise InputFileError(
-                f"the file is not valid CSV ({exc})",
+                f"le fichier n'est pas un CSV valide ({_csv_problem(exc)})",
                 file=path,
-                record=f"line {reader.line_num}",
-                hint="Download the file again or check that it is the right one.",
+                record=f"ligne {reader.line_num}",
+                hint="Téléchargez le fichier à nouveau ou vérifiez que c'est le bon.",
             ) from exc
+
+
+def _quoted(header: list[str]) -> str:
+    return f"« {','.join(header)} »" if header else "(fichier vide)"
+
+
+# The messages of Python's csv module that a damaged download can produce, in French.
+_CSV_PROBLEMS = (
+    ("unexpected end of data", "fin de données inattendue"),
+    ("line contains NUL", "la ligne contient un caractère NUL"),
+    ("new-line character seen in unquoted field", "saut de ligne dans un champ sans guillemets"),
+    ("field larger than field limit", "champ plus long que la limite permise"),
+    ("expected after", "caractère inattendu après un guillemet"),
+)
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    return next((fr for en, fr in _CSV_PROBLEMS if en in text), text)

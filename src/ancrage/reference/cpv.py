@@ -46,7 +46,7 @@ CpvLevel = Literal["division", "group", "class", "category", "code"]
 _CODE = re.compile(r"^(\d{7,8})(?:-(\d))?$")
 _PREFIX = re.compile(r"^\d{2,6}$")
 _LEVELS: dict[int, CpvLevel] = {2: "division", 3: "group", 4: "class", 5: "category"}
-_HINT = "Write a CPV code as 8 digits, with or without its check digit (45320000-6)."
+_HINT = "Écrivez le code CPV en 8 chiffres, avec ou sans sa clé de contrôle (45320000-6)."
 
 
 def normalise_cpv(code: str) -> str:
@@ -57,7 +57,8 @@ def normalise_cpv(code: str) -> str:
     text = re.sub(r"\s+", "", str(code))
     match = _CODE.match(text)
     if match is None:
-        raise InvalidCodeError(f"not a CPV code: {code!r}", field="cpv", value=code, hint=_HINT)
+        message = f"code CPV « {code} » invalide" if text else "code CPV vide"
+        raise InvalidCodeError(message, field="cpv", value=code, hint=_HINT)
     return match.group(1).zfill(8)
 
 
@@ -201,10 +202,11 @@ def load_cpv(directory: Path) -> CpvNomenclature:
     fr_path = directory / CPV_FR_FILE
     if not fr_path.is_file():
         raise ReferenceDataError(
-            f"the CPV 2008 labels are not in the reference directory ({CPV_FR_FILE} missing)",
+            f"les libellés CPV 2008 ne sont pas dans le dossier de référence "
+            f"({CPV_FR_FILE} manquant)",
             file=directory,
-            hint="Download them once with fetch_cpv() (needs network) or point the reference "
-            "directory at a folder holding cpv_2008_fr.csv.",
+            hint="Téléchargez-les une fois avec fetch_cpv() (réseau nécessaire) ou choisissez "
+            "comme dossier de référence un dossier contenant cpv_2008_fr.csv.",
         )
     english: dict[str, str] = {}
     en_path = directory / CPV_EN_FILE
@@ -216,7 +218,7 @@ def load_cpv(directory: Path) -> CpvNomenclature:
         entries[code] = CpvEntry(code, raw.partition("-")[2], label_fr, english.get(raw))
     if not entries:
         raise InputFileError(
-            "no CPV code in the file", file=fr_path, hint="Download the file again."
+            "aucun code CPV dans le fichier", file=fr_path, hint="Téléchargez le fichier à nouveau."
         )
     return CpvNomenclature(entries)
 
@@ -229,8 +231,9 @@ def _read_labels(path: Path, header: tuple[str, str]) -> Iterable[tuple[str, str
             normalise_cpv(raw)
         except InvalidCodeError as exc:
             raise InputFileError(
-                "not a CPV code", file=path, record=f"line {line}", field=key, value=raw,
-                hint="Download the file again or check that it is the right one.",
+                exc.message,
+                file=path, record=f"ligne {line}", field=key, value=raw,
+                hint="Téléchargez le fichier à nouveau ou vérifiez que c'est le bon.",
             ) from exc
         yield raw, row[value].strip()
 
@@ -248,20 +251,20 @@ def fetch_cpv(cache_dir: Path, client: httpx.Client | None = None) -> Path:
         response = http.get(CPV_URL, follow_redirects=True)
     except httpx.HTTPError as exc:
         raise ReferenceDataError(
-            f"cannot download the CPV 2008 file ({type(exc).__name__})",
+            f"impossible de télécharger le fichier CPV 2008 ({type(exc).__name__})",
             file=CPV_URL,
-            hint="Check the network connection, or copy cpv_2008_fr.csv into the reference "
-            "directory by hand.",
+            hint="Vérifiez la connexion réseau, ou copiez vous-même cpv_2008_fr.csv dans le "
+            "dossier de référence.",
         ) from exc
     finally:
         if own:
             http.close()
     if response.status_code != 200:
         raise ReferenceDataError(
-            f"cannot download the CPV 2008 file (HTTP {response.status_code})",
+            f"impossible de télécharger le fichier CPV 2008 (HTTP {response.status_code})",
             file=CPV_URL,
-            hint="The EU may have moved the file; copy cpv_2008_fr.csv into the reference "
-            "directory by hand.",
+            hint="L'UE a peut-être déplacé le fichier ; copiez vous-même cpv_2008_fr.csv dans le "
+            "dossier de référence.",
         )
     rows = parse_cpv_archive(response.content)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -285,31 +288,33 @@ def parse_cpv_archive(content: bytes) -> list[tuple[str, str, str]]:
     """``(code with check digit, French label, English label)`` from the official ZIP archive."""
     # Importing zipfile_deflate64 teaches the standard zipfile module the Deflate64 method.
     zipfile = importlib.import_module("zipfile_deflate64")
-    hint = "The EU may have changed the file; copy cpv_2008_fr.csv into the reference directory."
+    hint = (
+        "L'UE a peut-être modifié le fichier ; copiez cpv_2008_fr.csv dans le dossier de référence."
+    )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ReferenceDataError(
-            "the downloaded CPV file is not a ZIP archive", file=CPV_URL, hint=hint
+            "le fichier CPV téléchargé n'est pas une archive ZIP", file=CPV_URL, hint=hint
         ) from exc
     with archive:
         if CPV_XML_MEMBER not in archive.namelist():
             raise ReferenceDataError(
-                f"{CPV_XML_MEMBER} is not in the downloaded archive", file=CPV_URL, hint=hint
+                f"{CPV_XML_MEMBER} absent de l'archive téléchargée", file=CPV_URL, hint=hint
             )
         try:
             xml = archive.read(CPV_XML_MEMBER)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
                 NotImplementedError, RuntimeError) as exc:
             raise ReferenceDataError(
-                f"the downloaded CPV archive is damaged ({type(exc).__name__})",
+                f"l'archive CPV téléchargée est endommagée ({type(exc).__name__})",
                 file=CPV_URL, hint=hint,
             ) from exc
     try:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
         raise ReferenceDataError(
-            f"{CPV_XML_MEMBER} is not valid XML ({exc})", file=CPV_URL, hint=hint
+            f"{CPV_XML_MEMBER} n'est pas un XML valide ({exc})", file=CPV_URL, hint=hint
         ) from exc
     rows: list[tuple[str, str, str]] = []
     for element in root.iter("CPV"):
@@ -319,7 +324,8 @@ def parse_cpv_archive(content: bytes) -> list[tuple[str, str, str]]:
             rows.append((code, texts["FR"], texts.get("EN", "")))
     if not rows:
         raise ReferenceDataError(
-            f"no CPV code with a French label in {CPV_XML_MEMBER}", file=CPV_URL, hint=hint
+            f"aucun code CPV avec un libellé français dans {CPV_XML_MEMBER}",
+            file=CPV_URL, hint=hint,
         )
     return rows
 

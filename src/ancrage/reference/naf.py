@@ -26,7 +26,10 @@ _PARENT_LEVELS: tuple[NafLevel, ...] = ("section", "division", "group", "class")
 
 _SECTION = re.compile(r"^[A-U]$")
 _DIGITS = re.compile(r"^(\d{2})\.?(\d{0,2})([A-Z]?)$")
-_HINT = "Write a NAF code as in SIRENE: 43.22A (sous-classe), 43.22, 43.2, 43 or a section letter."
+_HINT = (
+    "Écrivez le code NAF comme dans SIRENE : 43.22A (sous-classe), 43.22, 43.2, 43 ou une "
+    "lettre de section."
+)
 
 
 def normalise_naf(code: str) -> str:
@@ -36,11 +39,16 @@ def normalise_naf(code: str) -> str:
         return text
     match = _DIGITS.match(text)
     if match is None:
-        raise InvalidCodeError(f"not a NAF code: {code!r}", field="naf", value=code, hint=_HINT)
+        raise _invalid(code)
     division, rest, letter = match.groups()
     if letter and len(rest) != 2:
-        raise InvalidCodeError(f"not a NAF code: {code!r}", field="naf", value=code, hint=_HINT)
+        raise _invalid(code)
     return f"{division}.{rest}{letter}" if rest else division
+
+
+def _invalid(code: str) -> InvalidCodeError:
+    message = f"code NAF « {code} » invalide" if str(code).strip() else "code NAF vide"
+    return InvalidCodeError(message, field="naf", value=code, hint=_HINT)
 
 
 def naf_level(code: str) -> NafLevel:
@@ -137,8 +145,8 @@ def _load(path: Path) -> NafNomenclature:
         level = row["level"]
         if level not in LEVELS:
             raise InputFileError(
-                f"unknown level {level!r}", file=path, record=f"line {line}",
-                hint="Rebuild the file with scripts/build_naf.py.",
+                f"niveau « {level} » inconnu", file=path, record=f"ligne {line}",
+                hint="Reconstruisez le fichier avec scripts/build_naf.py.",
             )
         parents = {lv: row[lv] for lv in _PARENT_LEVELS if row[lv]}
         entries[row["code"]] = NafEntry(row["code"], level, row["label"], parents)

@@ -48,16 +48,18 @@ def naf_cpv_rules() -> tuple[NafCpvRule, ...]:
             weight = float(row["weight"])
         except (ValueError, InvalidCodeError) as exc:
             raise InputFileError(
-                "bad NAF code or weight", file=path, record=f"line {line}"
+                "code NAF ou poids invalide", file=path, record=f"ligne {line}"
             ) from exc
         cpv = row["cpv_prefix"]
         if naf != row["naf_prefix"] or not _CPV_PREFIX.match(cpv) or not 0 < weight <= 1:
             raise InputFileError(
-                "bad rule (NAF not in SIRENE spelling, CPV prefix with trailing zeros or weight "
-                "outside ]0, 1])", file=path, record=f"line {line}",
+                "règle invalide (code NAF pas écrit comme dans SIRENE, préfixe CPV terminé par des "
+                "zéros ou poids hors de ]0, 1])", file=path, record=f"ligne {line}",
             )
         if (naf, cpv) in seen:
-            raise InputFileError(f"duplicate rule {naf} → {cpv}", file=path, record=f"line {line}")
+            raise InputFileError(
+                f"règle {naf} → {cpv} en double", file=path, record=f"ligne {line}"
+            )
         seen.add((naf, cpv))
         rules.append(NafCpvRule(naf, cpv, weight, row["trade"], row["note"]))
     return tuple(rules)
@@ -175,21 +177,22 @@ def learn_naf_cpv(
     """
     if min_support < 1:
         raise ReferenceDataError(
-            f"min_support must be at least 1, got {min_support}",
-            hint="Pass the minimum number of observations a pair needs to be kept.",
+            f"min_support doit être au moins 1 (reçu {min_support})",
+            hint="Donnez le nombre minimal d'observations pour qu'une paire soit gardée.",
         )
     try:
         columns = [d[0] for d in con.execute(f"SELECT * FROM ({pairs_sql}) LIMIT 0").description]
     except duckdb.Error as exc:
         raise ReferenceDataError(
-            f"the pairs query failed ({str(exc).splitlines()[0]})",
-            hint="Pass a SELECT returning the columns naf and cpv.",
+            f"la requête des paires a échoué ({str(exc).splitlines()[0]})",
+            hint="Donnez un SELECT qui renvoie les colonnes naf et cpv.",
         ) from exc
     missing = [c for c in ("naf", "cpv") if c not in columns]
     if missing:
         raise ReferenceDataError(
-            f"the pairs query has no column {', '.join(missing)} (columns: {', '.join(columns)})",
-            hint="Alias the columns: SELECT … AS naf, … AS cpv.",
+            f"la requête des paires n'a pas de colonne {', '.join(missing)} "
+            f"(colonnes : {', '.join(columns)})",
+            hint="Nommez les colonnes : SELECT … AS naf, … AS cpv.",
         )
     sql = _LEARN_SQL.format(pairs_sql=pairs_sql)
     table: pa.Table = con.sql(sql, params={"min_support": min_support}).to_arrow_table()

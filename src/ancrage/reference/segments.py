@@ -43,7 +43,7 @@ def segments() -> dict[str, Segment]:
     for line, row in read_csv(path, ("segment_id", "label", "description")):
         if row["segment_id"] in out:
             raise InputFileError(
-                f"duplicate segment {row['segment_id']}", file=path, record=f"line {line}"
+                f"segment « {row['segment_id']} » en double", file=path, record=f"ligne {line}"
             )
         out[row["segment_id"]] = Segment(row["segment_id"], row["label"], row["description"])
     return out
@@ -59,8 +59,9 @@ def segment_rules() -> dict[str, SegmentRule]:
         prefix, segment_id = row["cpv_prefix"], row["segment_id"]
         if not _PREFIX.match(prefix) or prefix in out or segment_id not in known:
             raise InputFileError(
-                "bad rule (prefix not 2–8 digits, duplicate prefix or unknown segment)",
-                file=path, record=f"line {line}", value=f"{prefix},{segment_id}",
+                "règle invalide (préfixe qui n'a pas 2 à 8 chiffres, préfixe en double ou segment "
+                "inconnu)",
+                file=path, record=f"ligne {line}", value=f"{prefix},{segment_id}",
             )
         out[prefix] = SegmentRule(prefix, segment_id, row["note"])
     return out

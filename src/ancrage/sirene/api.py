@@ -219,10 +219,10 @@ class RechercheEntreprisesClient:
         siret = siret.strip()
         if not (siret.isdigit() and len(siret) == 14):
             raise SireneError(
-                "not a SIRET (14 digits expected)",
+                "SIRET invalide (14 chiffres attendus)",
                 field="siret",
                 value=siret,
-                hint=f"Got {siret!r}.",
+                hint=f"Reçu « {siret} ».",
             )
         for result in self.search(siret)["results"]:
             record = record_from_result(result, siret)
@@ -235,10 +235,10 @@ class RechercheEntreprisesClient:
         siren = siren.strip()
         if not (siren.isdigit() and len(siren) == 9):
             raise SireneError(
-                "not a SIREN (9 digits expected)",
+                "SIREN invalide (9 chiffres attendus)",
                 field="siren",
                 value=siren,
-                hint=f"Got {siren!r}.",
+                hint=f"Reçu « {siren} ».",
             )
         for result in self.search(siren)["results"]:
             if result.get("siren") == siren:
@@ -269,40 +269,41 @@ class RechercheEntreprisesClient:
                 response = self._http.get("/search", params={"q": q})
             except httpx.TransportError as exc:
                 raise SireneApiError(
-                    f"cannot reach {HOST} ({type(exc).__name__})",
+                    f"impossible de joindre {HOST} ({type(exc).__name__})",
                     record=q,
-                    hint="Check the network connection, or enrich offline from the SIRENE "
-                    "stock files (ancrage.sirene.stock).",
+                    hint="Vérifiez la connexion réseau, ou enrichissez hors ligne avec les "
+                    "fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER).",
                 ) from exc
             if response.status_code == 200:
                 try:
                     body = response.json()
                 except ValueError as exc:
                     raise SireneApiError(
-                        f"{HOST} answered with invalid JSON",
+                        f"{HOST} a répondu par un JSON invalide",
                         record=q,
-                        hint="Retry later; report it if it persists.",
+                        hint="Réessayez plus tard ; signalez-le si cela persiste.",
                     ) from exc
                 if not isinstance(body, dict) or not isinstance(body.get("results"), list):
                     raise SireneApiError(
-                        f"{HOST} answered without a results list",
+                        f"{HOST} a répondu sans liste de résultats",
                         record=q,
-                        hint="The API may have changed; report it.",
+                        hint="L'API a peut-être changé ; signalez-le.",
                     )
                 return body
             if response.status_code not in RETRY_STATUSES:
                 raise SireneApiError(
-                    f"{HOST} answered HTTP {response.status_code}",
+                    f"{HOST} a répondu HTTP {response.status_code}",
                     record=q,
-                    hint="Check the identifier; report it if it persists.",
+                    hint="Vérifiez l'identifiant ; signalez-le si cela persiste.",
                 )
             if attempt < self._max_attempts:
                 self._sleep(self._retry_delay(response, attempt))
         raise SireneApiError(
-            f"{HOST} kept answering HTTP {response.status_code} after "
-            f"{self._max_attempts} attempts",
+            f"{HOST} a encore répondu HTTP {response.status_code} après "
+            f"{self._max_attempts} tentatives",
             record=q,
-            hint="The API is overloaded or down; retry later or use the SIRENE stock files.",
+            hint="L'API est surchargée ou indisponible ; réessayez plus tard ou utilisez les "
+            "fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER).",
         )
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float:

@@ -23,8 +23,8 @@ from ancrage.sirene.model import ARROW_SCHEMA, CATEGORIES
 from ancrage.sirene.tables import headcount_bands
 
 DOWNLOAD_HINT = (
-    "Download StockEtablissement and StockUniteLegale (Parquet or CSV) from data.gouv.fr, "
-    "dataset « Base Sirene des entreprises et de leurs établissements (SIREN, SIRET) »"
+    "Téléchargez StockEtablissement et StockUniteLegale (Parquet ou CSV) sur data.gouv.fr, "
+    "jeu de données « Base Sirene des entreprises et de leurs établissements (SIREN, SIRET) »"
 )
 
 ESTABLISHMENT_COLUMNS = (
@@ -134,9 +134,9 @@ def _source(path: Path) -> str:
     if name.endswith((".csv", ".csv.gz")):
         return f"read_csv({quoted}, header = true, delim = ',', quote = '\"', all_varchar = true)"
     raise SireneError(
-        "unknown SIRENE stock file format (expected .parquet, .csv or .csv.gz)",
+        "format de fichier stock SIRENE inconnu (.parquet, .csv ou .csv.gz attendu)",
         file=path,
-        hint=DOWNLOAD_HINT + ", unzipped.",
+        hint=DOWNLOAD_HINT + ", décompressés.",
     )
 
 
@@ -147,16 +147,16 @@ def _check_columns(
         present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
     except duckdb.Error as exc:
         raise SireneError(
-            f"cannot read the SIRENE stock file ({str(exc).splitlines()[0]})",
+            f"impossible de lire le fichier stock SIRENE ({str(exc).splitlines()[0]})",
             file=path,
             hint=DOWNLOAD_HINT + ".",
         ) from exc
     missing = [c for c in needed if c not in present]
     if missing:
         raise SireneError(
-            f"not a SIRENE stock file: column {missing[0]} is missing",
+            f"pas un fichier stock SIRENE : la colonne {missing[0]} manque",
             file=path,
-            hint=DOWNLOAD_HINT + " (current layout, UTF-8).",
+            hint=DOWNLOAD_HINT + " (format actuel, UTF-8).",
         )
 
 
@@ -165,8 +165,8 @@ def wanted_sirets(wanted: Iterable[str] | pa.Array | pa.ChunkedArray | pa.Table)
     if isinstance(wanted, pa.Table):
         if "siret" not in wanted.column_names:
             raise SireneError(
-                "the table of wanted SIRETs has no column siret",
-                hint="Pass a table with a string column named siret.",
+                "la table des SIRET cherchés n'a pas de colonne siret",
+                hint="Passez une table avec une colonne texte nommée siret.",
             )
         column = wanted.column("siret")
     elif isinstance(wanted, pa.Array | pa.ChunkedArray):
@@ -176,10 +176,11 @@ def wanted_sirets(wanted: Iterable[str] | pa.Array | pa.ChunkedArray | pa.Table)
         for value in values:
             if not isinstance(value, str):
                 raise SireneError(
-                    "not a SIRET (14 digits expected)",
+                    "SIRET invalide (14 chiffres attendus)",
                     field="siret",
                     value=value,
-                    hint=f"Got {value!r}; pass SIRETs as text (a number loses its leading 0).",
+                    hint=f"Reçu {value!r} ; passez les SIRET en texte (un nombre perd son 0 "
+                    "initial).",
                 )
         column = pa.array(values, type=pa.string())
     column = pc.utf8_trim_whitespace(pc.cast(column, pa.string())).drop_null()
@@ -187,11 +188,11 @@ def wanted_sirets(wanted: Iterable[str] | pa.Array | pa.ChunkedArray | pa.Table)
     if pc.any(bad).as_py():
         value = pc.filter(column, bad)[0].as_py()
         raise SireneError(
-            "not a SIRET (14 digits expected)",
+            "SIRET invalide (14 chiffres attendus)",
             field="siret",
             value=value,
-            hint=f"Got {value!r}; classify identifiers with ancrage.sirene.ids.parse_party_id "
-            "and pass only SIRETs.",
+            hint=f"Reçu « {value} » ; classez les identifiants avec "
+            "ancrage.sirene.ids.parse_party_id et ne passez que des SIRET.",
         )
     return pa.table({"siret": column})
 
@@ -209,7 +210,9 @@ def lookup_stock(
     limits = limits or EngineLimits()
     for path in (files.establishments, files.legal_units):
         if not path.is_file():
-            raise SireneError("SIRENE stock file not found", file=path, hint=DOWNLOAD_HINT + ".")
+            raise SireneError(
+                "fichier stock SIRENE introuvable", file=path, hint=DOWNLOAD_HINT + "."
+            )
     et_source = _source(files.establishments)
     ul_source = _source(files.legal_units)
     wanted_table = wanted_sirets(wanted)
@@ -231,7 +234,7 @@ def lookup_stock(
             result = con.sql(_select_sql(et_source, ul_source)).to_arrow_table()
         except duckdb.Error as exc:
             raise SireneError(
-                f"cannot read the SIRENE stock files ({str(exc).splitlines()[0]})",
+                f"impossible de lire les fichiers stock SIRENE ({str(exc).splitlines()[0]})",
                 file=files.establishments,
                 hint=DOWNLOAD_HINT + ".",
             ) from exc

@@ -245,15 +245,16 @@ def write_synthetic_stock(
     """Write the two files per format under ``out_dir``; returns their paths by format."""
     if n_legal_units < 1 or n_establishments < n_legal_units:
         raise SireneError(
-            "a synthetic stock needs at least one legal unit and one establishment per legal unit",
+            "un stock synthétique demande au moins une unité légale et un établissement par unité "
+            "légale",
             value=(n_establishments, n_legal_units),
-            hint="Pass n_establishments >= n_legal_units >= 1.",
+            hint="Passez n_establishments >= n_legal_units >= 1.",
         )
     if n_legal_units > 899_999_999:
-        raise SireneError("too many legal units for 9-digit SIRENs", value=n_legal_units)
+        raise SireneError("trop d'unités légales pour des SIREN à 9 chiffres", value=n_legal_units)
     unknown = [f for f in formats if f not in ("parquet", "csv")]
     if unknown:
-        raise SireneError(f"unknown format {unknown[0]}", hint="Use parquet and/or csv.")
+        raise SireneError(f"format inconnu « {unknown[0]} »", hint="Utilisez parquet et/ou csv.")
     stride = 899_999_999 // n_legal_units
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
