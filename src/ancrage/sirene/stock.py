@@ -80,7 +80,16 @@ def _flag(col: str, true: str, false: str) -> str:
     return f"CASE {t} WHEN '{true}' THEN TRUE WHEN '{false}' THEN FALSE END"
 
 
-def _select_sql(et_source: str, ul_source: str) -> str:
+def _key(column: str, width: int, column_type: str) -> str:
+    """The identifier column as zero-padded text. A text column is used as it is, so that
+    DuckDB can prune Parquet row groups with their statistics; a numeric one (CSV sniffed as
+    integers, leading zeros lost) is padded back."""
+    if column_type.upper() == "VARCHAR":
+        return column
+    return f"lpad(CAST({column} AS VARCHAR), {width}, '0')"
+
+
+def _select_sql(et_source: str, ul_source: str, siret_key: str, siren_key: str) -> str:
     naf = _text("e.activitePrincipaleEtablissement")
     cj = _text("u.categorieJuridiqueUniteLegale")
     band = _text("u.trancheEffectifsUniteLegale")
@@ -93,14 +102,14 @@ def _select_sql(et_source: str, ul_source: str) -> str:
     return f"""
     WITH wanted AS (SELECT DISTINCT siret, left(siret, 9) AS siren FROM wanted_sirets),
     e AS (
-        SELECT lpad(CAST(siret AS VARCHAR), 14, '0') AS siret, {et_cols}
+        SELECT {siret_key} AS siret, {et_cols}
         FROM {et_source}
-        WHERE lpad(CAST(siret AS VARCHAR), 14, '0') IN (SELECT siret FROM wanted)
+        WHERE {siret_key} IN (SELECT siret FROM wanted)
     ),
     u AS (
-        SELECT lpad(CAST(siren AS VARCHAR), 9, '0') AS siren, {ul_cols}
+        SELECT {siren_key} AS siren, {ul_cols}
         FROM {ul_source}
-        WHERE lpad(CAST(siren AS VARCHAR), 9, '0') IN (SELECT siren FROM wanted)
+        WHERE {siren_key} IN (SELECT siren FROM wanted)
     )
     SELECT
         e.siret AS siret,
@@ -142,9 +151,13 @@ def _source(path: Path) -> str:
 
 def _check_columns(
     con: duckdb.DuckDBPyConnection, path: Path, source: str, needed: tuple[str, ...]
-) -> None:
+) -> dict[str, str]:
+    """The column types of a stock file; raises when a needed column is missing."""
     try:
-        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        present = {
+            row[0]: str(row[1])
+            for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        }
     except duckdb.Error as exc:
         raise SireneError(
             f"impossible de lire le fichier stock SIRENE ({str(exc).splitlines()[0]})",
@@ -158,6 +171,7 @@ def _check_columns(
             file=path,
             hint=DOWNLOAD_HINT + " (format actuel, UTF-8).",
         )
+    return present
 
 
 def wanted_sirets(wanted: Iterable[str] | pa.Array | pa.ChunkedArray | pa.Table) -> pa.Table:
@@ -227,11 +241,14 @@ def lookup_stock(
         con.execute("SET enable_progress_bar = false")
         if limits.temp_directory is not None:
             con.execute("SET temp_directory = ?", [str(limits.temp_directory)])
-        _check_columns(con, files.establishments, et_source, ESTABLISHMENT_COLUMNS)
-        _check_columns(con, files.legal_units, ul_source, LEGAL_UNIT_COLUMNS)
+        et_types = _check_columns(con, files.establishments, et_source, ESTABLISHMENT_COLUMNS)
+        ul_types = _check_columns(con, files.legal_units, ul_source, LEGAL_UNIT_COLUMNS)
+        siret_key = _key("siret", 14, et_types["siret"])
+        siren_key = _key("siren", 9, ul_types["siren"])
         con.register("wanted_sirets", wanted_table)
         try:
-            result = con.sql(_select_sql(et_source, ul_source)).to_arrow_table()
+            sql = _select_sql(et_source, ul_source, siret_key, siren_key)
+            result = con.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise SireneError(
                 f"impossible de lire les fichiers stock SIRENE ({str(exc).splitlines()[0]})",
