@@ -253,14 +253,7 @@ class Scope:
         """Conditions on ``contracts`` (alias ``c``)."""
         conds = []
         if self.buyers:
-            sirets = [b for b in self.buyers if len(b) == 14]
-            sirens = [b for b in self.buyers if len(b) == 9]
-            parts = []
-            if sirets:
-                parts.append(f"coalesce(c.buyer_siret, c.buyer_id) IN ({_list(sirets)})")
-            if sirens:
-                parts.append(f"left(coalesce(c.buyer_siret, c.buyer_id), 9) IN ({_list(sirens)})")
-            conds.append("(" + " OR ".join(parts) + ")")
+            conds.append(self._buyer_condition("coalesce(c.buyer_siret, c.buyer_id)"))
         if self.years is not None:
             conds.append(f"c.notification_year BETWEEN {self.years[0]} AND {self.years[1]}")
         if self.kind is not None:
@@ -276,6 +269,17 @@ class Scope:
             conds.append("coalesce(c.is_framework, FALSE)")
         return conds
 
+    def _buyer_condition(self, buyer: str) -> str:
+        """``buyer`` (a SQL expression) is one of the SIRETs, or belongs to one of the SIRENs."""
+        sirets = [b for b in self.buyers if len(b) == 14]
+        sirens = [b for b in self.buyers if len(b) == 9]
+        parts = []
+        if sirets:
+            parts.append(f"{buyer} IN ({_list(sirets)})")
+        if sirens:
+            parts.append(f"left({buyer}, 9) IN ({_list(sirens)})")
+        return "(" + " OR ".join(parts) + ")"
+
     def spend_where(self) -> str:
         """The filters that apply to a spend line (alias ``e`` for ``spend_enriched``)."""
         conds = ["TRUE"]
@@ -284,14 +288,7 @@ class Scope:
             column, _ = _TERRITORY_COLUMN[t.kind]
             conds.append(f"e.{column} = {_lit(t.code)}")
         if self.buyers:
-            sirets = [b for b in self.buyers if len(b) == 14]
-            sirens = [b for b in self.buyers if len(b) == 9]
-            parts = []
-            if sirets:
-                parts.append(f"e.buyer_siret IN ({_list(sirets)})")
-            if sirens:
-                parts.append(f"left(e.buyer_siret, 9) IN ({_list(sirens)})")
-            conds.append("(" + " OR ".join(parts) + ")")
+            conds.append(self._buyer_condition("e.buyer_siret"))
         if self.years is not None:
             conds.append(f"e.year BETWEEN {self.years[0]} AND {self.years[1]}")
         if self.purchase_type is not None:
