@@ -10,8 +10,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ancrage.errors import AncrageError
 
@@ -28,10 +29,23 @@ class ReportError(AncrageError):
     """The report cannot be written as asked."""
 
 
+def _import_weasyprint() -> Any:
+    """The weasyprint module (it loads Pango when imported)."""
+    with warnings.catch_warnings():
+        # WeasyPrint ≥ 66 announces on import that it will need Debian's libharfbuzz-subset0
+        # some day; the PDF is the same without it (fonts are embedded whole).
+        warnings.filterwarnings(
+            "ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning
+        )
+        import weasyprint  # type: ignore[import-untyped]
+
+    return weasyprint
+
+
 def weasyprint_available() -> bool:
-    """WeasyPrint imports (it loads Pango when imported)."""
+    """WeasyPrint imports (Pango is installed)."""
     try:
-        import weasyprint  # type: ignore[import-untyped]  # noqa: F401
+        _import_weasyprint()
     except (ImportError, OSError):
         return False
     return True
@@ -59,9 +73,7 @@ def chromium_command(binary: str) -> list[str]:
 
 
 def _weasyprint(html: str, target: Path) -> None:
-    import weasyprint
-
-    weasyprint.HTML(string=html).write_pdf(target)
+    _import_weasyprint().HTML(string=html).write_pdf(target)
 
 
 def _chromium(html: str, target: Path, binary: str) -> None:
