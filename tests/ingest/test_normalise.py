@@ -107,3 +107,23 @@ def test_amount_flag_never_crashes(amount: float, duration: int | None) -> None:
     assert flag is None or isinstance(flag, str)
     if amount <= 0:
         assert flag == "non_positive"
+
+
+def _canonical(rows: list[dict[str, Any]]) -> list[tuple[tuple[str, str], ...]]:
+    return sorted(tuple(sorted((k, repr(v)) for k, v in row.items())) for row in rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(record, min_size=1, max_size=6))
+def test_a_batch_gives_what_records_one_by_one_give(raws: list[dict[str, Any]]) -> None:
+    """Column-wise normalisation of a batch = each record normalised alone."""
+    today = dt.date(2026, 11, 23)
+    alone = Normaliser("file", "decp-2019", "f.json", today=today)
+    for pos, raw in enumerate(raws):
+        alone.add(pos, RawContract(**raw))  # type: ignore[typeddict-item]
+    batch = Normaliser("file", "decp-2019", "f.json", today=today)
+    kept = batch.add_batch(0, [RawContract(**raw) for raw in raws])  # type: ignore[typeddict-item]
+    expected, got = alone.drain(), batch.drain()
+    assert kept == len(expected["contracts"])
+    for table in expected:
+        assert _canonical(got[table]) == _canonical(expected[table]), table

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ import orjson
 
 from ancrage.ingest import values as V
 from ancrage.ingest.lookups import settings, table
+from ancrage.model import CONTRACT_KEY, RECORD_POS
 from ancrage.sources.base import RawContract, RawParty
 
 Row = dict[str, Any]
@@ -123,15 +124,40 @@ def _ensure_patterns() -> None:
         _PLACEHOLDERS.extend(_placeholder_patterns())
 
 
+# the columns of the contracts buffer (the staging schema of the contracts table)
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "contract_id", "kind", "file_id", "source_format", "source_file", "source_record",
+    "source_name", "uid", "raw_id", "buyer_id", "buyer_siret", "buyer_name", "buyer_department",
+    "object", "cpv", "nature", "is_framework", "procedure", "procedure_family", "techniques",
+    "execution_modes", "price_form", "price_types", "place_code", "place_type", "place_name",
+    "notification_date", "notification_year", "publication_date", "start_date", "amount_initial",
+    "amount", "amount_flag", "duration_initial_months", "duration_months", "public_subsidy",
+    "offers_received", "innovative", "ccag", "advance", "advance_rate", "grouping_type",
+    "subcontracting_declared", "origin_eu", "origin_fr", "framework_id", "env_reported",
+    "env_clause", "env_criterion", "env_none", "social_reported", "social_clause",
+    "social_criterion", "social_reserved", "social_none", "n_suppliers", "n_modifications",
+    "n_subcontracts", "flags", "extra", RECORD_POS, CONTRACT_KEY,
+)  # fmt: skip
+
+
+Columns = dict[str, list[Any]]
+
+
 @dataclass
 class Normaliser:
-    """Normalises the records of one file into canonical rows (kept in memory until drained)."""
+    """Normalises the records of one file into canonical rows (kept in memory until drained).
+
+    Records come in batches (:meth:`add_batch`): what can be done column by column is (each
+    distinct raw value normalised once, the repair log written for the changed ones), what is
+    nested (suppliers, modifications, sub-contracting) is done record by record. Contracts are
+    buffered as columns, the other tables as rows.
+    """
 
     file_id: str
     source_format: str
     source_file: str
     today: dt.date = field(default_factory=dt.date.today)
-    contracts: list[Row] = field(default_factory=list)
+    contracts: Columns = field(default_factory=dict)
     suppliers: list[Row] = field(default_factory=list)
     modifications: list[Row] = field(default_factory=list)
     subcontracting: list[Row] = field(default_factory=list)
@@ -144,6 +170,11 @@ class Normaliser:
         self._max_months: int = settings("plausibility")["duration"]["max_months"]
         today = self.today
         self._date = V.memo(lambda raw: V.date(raw, today=today))
+        self._lists: dict[tuple[str, ...], tuple[list[str], list[tuple[int, str, Any, str]]]] = {}
+        self._considered: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], list[int]]] = {}
+        self._frameworks: dict[str | None, bool] = {}
+        self._families: dict[str | None, str | None] = {}
+        self.contracts = _empty_columns()
 
     # -- helpers -----------------------------------------------------------------------------
     def _quarantine(
@@ -171,80 +202,152 @@ class Normaliser:
     # -- main --------------------------------------------------------------------------------
     def add(self, pos: int, raw: RawContract) -> bool:
         """Normalise one record; False when it was quarantined."""
-        ref = raw.get("ref", f"#{pos}")
-        kind = raw.get("kind", "marche")
-        raw_id = raw.get("id")
-        rid, _ = V.identifier(raw_id)
-        buyer_obj = raw.get("buyer")
-        buyer: RawParty = buyer_obj if isinstance(buyer_obj, dict) else {}
-        buyer_raw = buyer.get("id")
-        buyer_id, buyer_rule = V.siret(buyer_raw, "SIRET")
-        derived_id = False
-        if rid is None and raw_id is None:
-            # no id at all (seen on 2019 concessions): a stable id from the record's content
-            rid, derived_id = content_id(raw), True
-        if rid is None:
-            self._quarantine(ref, raw_id, "id", raw_id, QUARANTINE_REASONS["no_id"])
-            self.quarantined_records += 1
-            return False
-        if buyer_id is None:
-            self._quarantine(ref, raw_id, "buyer.id", buyer_raw, QUARANTINE_REASONS["no_buyer"])
-            self.quarantined_records += 1
-            return False
+        return self.add_batch(pos, [raw]) == 1
 
-        supplier_ids = initial_supplier_ids(raw.get("suppliers"))
-        cid = contract_id(kind, buyer_id, rid, supplier_ids)
-        starts = [len(t) for t in self._children()]
-        ctx = _Fields(self, cid, ref)
-        if derived_id:
-            ctx.log("id", None, rid, "id_derived_from_content")
-        elif rid != str(raw_id).strip():
-            ctx.log("id", raw_id, rid, "siret_separators_removed")
-        if buyer_rule:
-            ctx.log("buyer.id", buyer_raw, buyer_id, buyer_rule)
+    def add_batch(self, start: int, raws: Sequence[RawContract]) -> int:
+        """Normalise records at positions ``start``, ``start + 1``…; return how many were kept."""
+        recs = self._identify(start, raws)
+        if not recs:
+            return 0
+        kept = [rec.raw for rec in recs]
 
-        flags: list[str] = []
-        amount0 = ctx.fix("amount", raw.get("amount"), V.number)
-        duration0 = ctx.fix("duration_months", raw.get("duration_months"), V.integer)
-        notified = ctx.fix("notification_date", raw.get("notification_date"), self._date)
-        procedure = ctx.fix("procedure", raw.get("procedure"), _procedure)
-        nature = ctx.fix("nature", raw.get("nature"), _nature)
-        techniques = ctx.fix_list("techniques", raw.get("techniques"))
-        nature_row = table("natures").get(nature) if nature else None
-        is_framework = bool(nature_row and nature_row["framework"] == "true") or any(
-            t.casefold().startswith("accord-cadre") for t in techniques or []
+        def col(name: str) -> list[Any]:
+            return [raw.get(name) for raw in kept]
+
+        fix = self._fix_column
+        amount0 = fix("amount", col("amount"), V.number, recs)
+        duration0 = fix("duration_months", col("duration_months"), V.integer, recs)
+        notified = fix("notification_date", col("notification_date"), self._date, recs)
+        procedure = fix("procedure", col("procedure"), _procedure, recs)
+        nature = fix("nature", col("nature"), _nature, recs)
+        techniques = self._fix_lists("techniques", col("techniques"), recs)
+        declared = fix("subcontracting_declared", col("subcontracting_declared"), V.boolean, recs)
+        cpv = fix("cpv", col("cpv"), V.cpv, recs)
+
+        out = self.contracts
+        for rec, amount_i, duration_i, declared_i, cpv_i, notified_i in zip(
+            recs, amount0, duration0, declared, cpv, notified, strict=True
+        ):
+            self._record(rec, amount_i, duration_i, declared_i, cpv_i, notified_i)
+
+        buyer_ids = [rec.buyer_id for rec in recs]
+        out["contract_id"] += [rec.cid for rec in recs]
+        out["kind"] += [rec.kind for rec in recs]
+        out["file_id"] += [self.file_id] * len(recs)
+        out["source_format"] += [self.source_format] * len(recs)
+        out["source_file"] += [self.source_file] * len(recs)
+        out["source_record"] += [rec.ref for rec in recs]
+        out["raw_id"] += [str(raw.get("id")) for raw in kept]
+        out["buyer_id"] += buyer_ids
+        out["buyer_siret"] += [b if V.is_valid_siret(b) else None for b in buyer_ids]
+        out["cpv"] += cpv
+        out["nature"] += nature
+        out["is_framework"] += [
+            self._framework_nature(n) or _framework_technique(t)
+            for n, t in zip(nature, techniques, strict=True)
+        ]
+        out["procedure"] += procedure
+        out["procedure_family"] += [self._family(p) for p in procedure]
+        out["techniques"] += techniques
+        out["execution_modes"] += self._fix_lists(
+            "execution_modes", col("execution_modes"), recs
         )
+        out["price_types"] += self._fix_lists("price_types", col("price_types"), recs)
+        out["notification_date"] += notified
+        out["notification_year"] += [d.year if d else None for d in notified]
+        out["amount_initial"] += amount0
+        out["duration_initial_months"] += duration0
+        out["subcontracting_declared"] += declared
+        out["record_pos"] += [rec.pos for rec in recs]
+        out["contract_key"] += [rec.key for rec in recs]
+        for name, fn in self._deferred().items():
+            if name.startswith("buyer_"):
+                raws_ = [rec.buyer.get(name.removeprefix("buyer_")) for rec in recs]
+            else:
+                raws_ = col(name)
+            out[name] += fix(_REPAIR_FIELD.get(name, name), raws_, fn, recs)
+        return len(recs)
 
-        # suppliers, modifications
-        initial = self._parties(ctx, "suppliers", raw.get("suppliers") or [])
+    def _identify(self, start: int, raws: Sequence[RawContract]) -> list[_Rec]:
+        """Stable ids of the records; quarantine those without a contract or buyer id."""
+        recs: list[_Rec] = []
+        identifier, siret = V.identifier, V.siret
+        for i, raw in enumerate(raws):
+            pos = start + i
+            ref = raw.get("ref", f"#{pos}")
+            kind = raw.get("kind", "marche")
+            raw_id = raw.get("id")
+            rid, _ = identifier(raw_id)
+            buyer_obj = raw.get("buyer")
+            buyer: RawParty = buyer_obj if isinstance(buyer_obj, dict) else {}
+            buyer_raw = buyer.get("id")
+            buyer_id, buyer_rule = siret(buyer_raw, "SIRET")
+            derived_id = False
+            if rid is None and raw_id is None:
+                # no id at all (seen on 2019 concessions): a stable id from the record's content
+                rid, derived_id = content_id(raw), True
+            if rid is None:
+                self._quarantine(ref, raw_id, "id", raw_id, QUARANTINE_REASONS["no_id"])
+                self.quarantined_records += 1
+                continue
+            if buyer_id is None:
+                self._quarantine(ref, raw_id, "buyer.id", buyer_raw, QUARANTINE_REASONS["no_buyer"])
+                self.quarantined_records += 1
+                continue
+            key = contract_key(kind, buyer_id, rid, initial_supplier_ids(raw.get("suppliers")))
+            cid = "DC" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+            rec = _Rec(self, raw, pos, ref, cid, kind, key, buyer, buyer_id)
+            if derived_id:
+                rec.log("id", None, rid, "id_derived_from_content")
+            elif rid != str(raw_id).strip():
+                rec.log("id", raw_id, rid, "siret_separators_removed")
+            if buyer_rule:
+                rec.log("buyer.id", buyer_raw, buyer_id, buyer_rule)
+            recs.append(rec)
+        return recs
+
+    def _record(
+        self,
+        rec: _Rec,
+        amount0: float | None,
+        duration0: int | None,
+        declared: bool | None,
+        cpv: str | None,
+        notified: dt.date | None,
+    ) -> None:
+        """What is done record by record: parties, modifications, sub-contracting, flags."""
+        raw, cid, out = rec.raw, rec.cid, self.contracts
+        flags: list[str] = []
+        initial = self._parties(rec, "suppliers", raw.get("suppliers") or [])
         amount, duration, current = amount0, duration0, initial
         origin = "initial"
         mods = _as_list(raw.get("modifications"))
         for seq, mod in enumerate(mods):
             if not isinstance(mod, dict):
-                ctx.log(f"modifications[{seq}]", mod, None, "wrong_type_dropped")
+                rec.log(f"modifications[{seq}]", mod, None, "wrong_type_dropped")
                 continue
             path = f"modifications[{seq}]"
-            m_amount = ctx.fix(f"{path}.amount", mod.get("amount"), V.number)
-            m_duration = ctx.fix(f"{path}.duration_months", mod.get("duration_months"), V.integer)
+            m_amount = rec.fix(f"{path}.amount", mod.get("amount"), V.number)
+            m_duration = rec.fix(f"{path}.duration_months", mod.get("duration_months"), V.integer)
             m_parties = mod.get("suppliers")
-            m_suppliers = self._parties(ctx, f"{path}.suppliers", m_parties or [])
+            m_suppliers = self._parties(rec, f"{path}.suppliers", m_parties or [])
             self.modifications.append(
                 {
                     "contract_id": cid,
                     "file_id": self.file_id,
                     "seq": seq,
-                    "modification_id": ctx.fix(f"{path}.id", mod.get("id"), V.identifier),
-                    "object": ctx.fix(f"{path}.object", mod.get("object"), V.text),
+                    "modification_id": rec.fix(f"{path}.id", mod.get("id"), V.identifier),
+                    "object": rec.fix(f"{path}.object", mod.get("object"), V.text),
                     "amount": m_amount,
                     "duration_months": m_duration,
-                    "notification_date": ctx.fix(
+                    "notification_date": rec.fix(
                         f"{path}.notification_date", mod.get("notification_date"), self._date
                     ),
-                    "publication_date": ctx.fix(
+                    "publication_date": rec.fix(
                         f"{path}.publication_date", mod.get("publication_date"), self._date
                     ),
                     "suppliers": [{"id_type": s[0], "id": s[1], "name": s[2]} for s in m_suppliers],
+                    RECORD_POS: rec.pos,
                 }
             )
             if m_amount is not None:
@@ -254,9 +357,8 @@ class Normaliser:
             if m_suppliers:
                 current, origin = m_suppliers, "modification"
 
-        n_mods = len(mods)
-        flag = amount_flag(amount, duration)
         share = amount / len(current) if amount is not None and current else None
+        buyer_id = rec.buyer_id
         for rank, (id_type, sid, name, dep) in enumerate(current):
             self.suppliers.append(
                 {
@@ -271,19 +373,20 @@ class Normaliser:
                     "amount_share": share,
                     "share_method": "equal_split",
                     "origin": origin,
+                    RECORD_POS: rec.pos,
                 }
             )
-        if any(sid == buyer_id for _, sid, _, _ in current):
-            flags.append("buyer_is_supplier")
+            if sid == buyer_id and "buyer_is_supplier" not in flags:
+                flags.append("buyer_is_supplier")
 
-        n_subs = self._subcontracts(ctx, cid, raw)
-        declared = ctx.fix("subcontracting_declared", raw.get("subcontracting_declared"), V.boolean)
+        acts = _as_list(raw.get("subcontracts"))
+        changes = _as_list(raw.get("subcontract_changes"))
+        n_subs = self._subcontracts(rec, acts, changes) if acts or changes else 0
         if n_subs and declared is False:
             flags.append("subcontracting_undeclared")
 
-        env = self._considerations(ctx, "environmental", raw.get("environmental"), flags)
-        soc = self._considerations(ctx, "social", raw.get("social"), flags)
-        cpv = ctx.fix("cpv", raw.get("cpv"), V.cpv)
+        env = self._considerations(rec, "environmental", raw.get("environmental"), flags)
+        soc = self._considerations(rec, "social", raw.get("social"), flags)
         if cpv is None:
             flags.append("cpv_missing")
         if notified is None:
@@ -297,85 +400,86 @@ class Normaliser:
         if not V.is_valid_siret(buyer_id):
             flags.append("buyer_siret_invalid")
 
-        proc_row = table("procedures").get(procedure) if procedure else None
+        out["amount"].append(amount)
+        out["amount_flag"].append(amount_flag(amount, duration))
+        out["duration_months"].append(duration)
+        out["env_reported"].append(env is not None)
+        out["env_clause"].append(None if env is None else "clause" in env)
+        out["env_criterion"].append(None if env is None else "criterion" in env)
+        out["env_none"].append(None if env is None else "none" in env)
+        out["social_reported"].append(soc is not None)
+        out["social_clause"].append(None if soc is None else "clause" in soc)
+        out["social_criterion"].append(None if soc is None else "criterion" in soc)
+        out["social_reserved"].append(None if soc is None else "reserved" in soc)
+        out["social_none"].append(None if soc is None else "none" in soc)
+        out["n_suppliers"].append(len(current))
+        out["n_modifications"].append(len(mods))
+        out["n_subcontracts"].append(n_subs)
+        out["flags"].append(flags)
         extra = raw.get("extra")
-        self.contracts.append(
-            {
-                "contract_id": cid,
-                "kind": kind,
-                "file_id": self.file_id,
-                "source_format": self.source_format,
-                "source_file": self.source_file,
-                "source_record": ref,
-                "source_name": raw.get("source_name"),
-                "uid": raw.get("uid"),
-                "raw_id": str(raw_id),
-                "buyer_id": buyer_id,
-                "buyer_siret": buyer_id if V.is_valid_siret(buyer_id) else None,
-                "buyer_name": buyer.get("name"),
-                "buyer_department": buyer.get("department"),
-                "object": raw.get("object"),
-                "cpv": cpv,
-                "nature": nature,
-                "is_framework": is_framework,
-                "procedure": procedure,
-                "procedure_family": proc_row["family"] if proc_row else None,
-                "techniques": techniques,
-                "execution_modes": ctx.fix_list("execution_modes", raw.get("execution_modes")),
-                "price_form": raw.get("price_form"),
-                "price_types": ctx.fix_list("price_types", raw.get("price_types")),
-                "place_code": raw.get("place_code"),
-                "place_type": raw.get("place_type"),
-                "place_name": raw.get("place_name"),
-                "notification_date": notified,
-                "notification_year": notified.year if notified else None,
-                "publication_date": raw.get("publication_date"),
-                "start_date": raw.get("start_date"),
-                "amount_initial": amount0,
-                "amount": amount,
-                "amount_flag": flag,
-                "duration_initial_months": duration0,
-                "duration_months": duration,
-                "public_subsidy": raw.get("public_subsidy"),
-                "offers_received": raw.get("offers_received"),
-                "innovative": raw.get("innovative"),
-                "ccag": raw.get("ccag"),
-                "advance": raw.get("advance"),
-                "advance_rate": raw.get("advance_rate"),
-                "grouping_type": raw.get("grouping_type"),
-                "subcontracting_declared": declared,
-                "origin_eu": raw.get("origin_eu"),
-                "origin_fr": raw.get("origin_fr"),
-                "framework_id": raw.get("framework_id"),
-                "env_reported": env is not None,
-                "env_clause": None if env is None else "clause" in env,
-                "env_criterion": None if env is None else "criterion" in env,
-                "env_none": None if env is None else "none" in env,
-                "social_reported": soc is not None,
-                "social_clause": None if soc is None else "clause" in soc,
-                "social_criterion": None if soc is None else "criterion" in soc,
-                "social_reserved": None if soc is None else "reserved" in soc,
-                "social_none": None if soc is None else "none" in soc,
-                "n_suppliers": len(current),
-                "n_modifications": n_mods,
-                "n_subcontracts": n_subs,
-                "flags": flags,
-                "extra": orjson.dumps(extra, default=str).decode() if extra else None,
-                "record_pos": pos,
-                "contract_key": contract_key(kind, buyer_id, rid, supplier_ids),
-            }
-        )
-        for rows, start in zip(self._children(), starts, strict=True):
-            for row in rows[start:]:
-                row["record_pos"] = pos
-        return True
+        out["extra"].append(orjson.dumps(extra, default=str).decode() if extra else None)
 
-    def _children(self) -> tuple[list[Row], ...]:
-        """Tables whose rows belong to a record (repairs last)."""
-        return (self.suppliers, self.modifications, self.subcontracting, self.repairs)
+    def _fix_column(
+        self,
+        field_name: str,
+        raws: list[Any],
+        fn: Callable[[Any], tuple[Any, str | None]],
+        recs: list[_Rec],
+    ) -> list[Any]:
+        """Normalise one column, each distinct value once, logging the values it changed."""
+        # keyed by type too: ``True == 1 == 1.0`` in Python, not in the data
+        keys: list[tuple[type, Any]] = list(zip(map(type, raws), raws, strict=True))
+        try:
+            fixed = {key: fn(key[1]) for key in set(keys)}
+        except TypeError:  # a list or an object where a value was expected: keyed by identity
+            keys = [(t, id(v)) if t is list or t is dict else (t, v) for t, v in keys]
+            fixed = {key: fn(raw) for key, raw in zip(keys, raws, strict=True)}
+        fixed[(type(None), None)] = (None, None)  # every normaliser maps None to None as is
+        values = list(map({k: f[0] for k, f in fixed.items()}.__getitem__, keys))
+        changed = {k: f[1] for k, f in fixed.items() if f[1] is not None}
+        if changed:
+            for key, raw, value, rec in zip(keys, raws, values, recs, strict=True):
+                rule = changed.get(key)
+                if rule is not None:
+                    rec.log(field_name, raw, value, rule)
+        return values
+
+    def _fix_lists(self, field_name: str, raws: list[Any], recs: list[_Rec]) -> list[Any]:
+        """Normalise a column of label lists; each distinct list of strings once."""
+        out: list[Any] = []
+        memo = self._lists
+        for raw, rec in zip(raws, recs, strict=True):
+            if raw is None:
+                out.append(None)
+                continue
+            items = raw if isinstance(raw, list) else [raw]
+            cacheable = all(type(item) is str for item in items)
+            fixed = memo.get(tuple(items)) if cacheable else None
+            if fixed is None:
+                fixed = _fix_list(items)
+                if cacheable and len(memo) < _MEMO_MAX:
+                    memo[tuple(items)] = fixed
+            values, logs = fixed
+            for i, item, value, rule in logs:
+                rec.log(f"{field_name}[{i}]", item, value, rule)
+            out.append(values)
+        return out
+
+    def _framework_nature(self, nature: str | None) -> bool:
+        known = self._frameworks.get(nature)
+        if known is None:
+            row = table("natures").get(nature) if nature else None
+            known = self._frameworks[nature] = bool(row and row["framework"] == "true")
+        return known
+
+    def _family(self, procedure: str | None) -> str | None:
+        if procedure not in self._families:
+            row = table("procedures").get(procedure) if procedure else None
+            self._families[procedure] = row["family"] if row else None
+        return self._families[procedure]
 
     def _deferred(self) -> dict[str, Callable[[Any], tuple[Any, str | None]]]:
-        """Contract columns normalised column by column at drain time (they feed no rule)."""
+        """Contract columns normalised column by column that feed no rule."""
         return {
             "source_name": V.text,
             "uid": V.identifier,
@@ -400,165 +504,187 @@ class Normaliser:
             "framework_id": V.identifier,
         }
 
-    def _normalise_deferred(self) -> None:
-        """Normalise the deferred columns: each distinct raw value once per batch."""
-        rows, repairs = self.contracts, self.repairs
-        for name, fn in self._deferred().items():
-            label = _REPAIR_FIELD.get(name, name)
-            cache: dict[tuple[type, Any], tuple[Any, str | None]] = {}
-            for row in rows:
-                raw = row[name]
-                if raw is None:
-                    continue
-                try:
-                    key = (raw.__class__, raw)
-                    fixed = cache.get(key)
-                    if fixed is None:
-                        fixed = cache[key] = fn(raw)
-                except TypeError:  # unhashable (a list where a value was expected)
-                    fixed = fn(raw)
-                row[name] = fixed[0]
-                if fixed[1] is not None:
-                    repairs.append(
-                        {
-                            "file_id": self.file_id,
-                            "source_file": self.source_file,
-                            "source_record": row["source_record"],
-                            "contract_id": row["contract_id"],
-                            "field": label,
-                            "raw_value": str(raw)[:500],
-                            "new_value": None if fixed[0] is None else str(fixed[0])[:500],
-                            "rule": fixed[1],
-                            "record_pos": row["record_pos"],
-                        }
-                    )
-
-    def drain(self) -> dict[str, list[Row]]:
-        """Hand over the rows buffered so far and start afresh (bounded memory)."""
-        self._normalise_deferred()
-        out = {
-            "contracts": self.contracts,
+    def drain_columns(self) -> tuple[Columns, dict[str, list[Row]]]:
+        """Hand over the contracts (columns) and the other tables (rows); start afresh."""
+        contracts = self.contracts
+        rows = {
             "contract_suppliers": self.suppliers,
             "modifications": self.modifications,
             "subcontracting": self.subcontracting,
             "repairs": self.repairs,
             "quarantine": self.quarantine,
         }
-        self.contracts, self.suppliers, self.modifications = [], [], []
+        self.contracts = _empty_columns()
+        self.suppliers, self.modifications = [], []
         self.subcontracting, self.repairs, self.quarantine = [], [], []
-        return out
+        return contracts, rows
+
+    def drain(self) -> dict[str, list[Row]]:
+        """Like :meth:`drain_columns`, every table as rows."""
+        contracts, rows = self.drain_columns()
+        names = list(contracts)
+        return {
+            "contracts": [
+                dict(zip(names, values, strict=True))
+                for values in zip(*contracts.values(), strict=True)
+            ],
+            **rows,
+        }
 
     def _parties(
-        self, ctx: _Fields, path: str, parties: Iterable[object]
+        self, rec: _Rec, path: str, parties: Iterable[object]
     ) -> list[tuple[str | None, str, str | None, str | None]]:
         out: list[tuple[str | None, str, str | None, str | None]] = []
         seen: set[tuple[str | None, str]] = set()
         if not isinstance(parties, list):
-            ctx.log(path, parties, None, "wrong_type_dropped")
+            rec.log(path, parties, None, "wrong_type_dropped")
             return out
         for i, p in enumerate(parties):
             if not isinstance(p, dict):
-                ctx.log(f"{path}[{i}]", p, None, "wrong_type_dropped")
+                rec.log(f"{path}[{i}]", p, None, "wrong_type_dropped")
                 continue
-            id_type = ctx.fix(f"{path}[{i}].id_type", p.get("id_type"), V.id_type)
+            id_type = rec.fix(f"{path}[{i}].id_type", p.get("id_type"), V.id_type)
             raw_id = p.get("id")
             sid, rule = V.siret(raw_id, id_type)
             if rule:
-                ctx.log(f"{path}[{i}].id", raw_id, sid, rule)
+                rec.log(f"{path}[{i}].id", raw_id, sid, rule)
             if sid is None:
-                ctx.log(f"{path}[{i}]", raw_id, None, "party_without_id_dropped")
+                rec.log(f"{path}[{i}]", raw_id, None, "party_without_id_dropped")
                 continue
             if (id_type, sid) in seen:
-                ctx.log(f"{path}[{i}]", raw_id, None, "duplicate_party_removed")
+                rec.log(f"{path}[{i}]", raw_id, None, "duplicate_party_removed")
                 continue
             seen.add((id_type, sid))
-            name = ctx.fix(f"{path}[{i}].name", p.get("name"), V.text)
-            dep = ctx.fix(f"{path}[{i}].department", p.get("department"), V.text)
+            name = rec.fix(f"{path}[{i}].name", p.get("name"), V.text)
+            dep = rec.fix(f"{path}[{i}].department", p.get("department"), V.text)
             out.append((id_type, sid, name, dep))
         return out
 
-    def _subcontracts(self, ctx: _Fields, cid: str, raw: RawContract) -> int:
+    def _subcontracts(self, rec: _Rec, acts: list[Any], raw_changes: list[Any]) -> int:
         changes: dict[str, list[Any]] = {}
-        for i, ch in enumerate(_as_list(raw.get("subcontract_changes"))):
+        for i, ch in enumerate(raw_changes):
             if not isinstance(ch, dict):
-                ctx.log(f"subcontract_changes[{i}]", ch, None, "wrong_type_dropped")
+                rec.log(f"subcontract_changes[{i}]", ch, None, "wrong_type_dropped")
                 continue
             key, _ = V.identifier(ch.get("id"))
-            amount = ctx.fix(f"subcontract_changes[{i}].amount", ch.get("amount"), V.number)
-            months = ctx.fix(
+            amount = rec.fix(f"subcontract_changes[{i}].amount", ch.get("amount"), V.number)
+            months = rec.fix(
                 f"subcontract_changes[{i}].duration_months", ch.get("duration_months"), V.integer
             )
             if key is not None:
                 changes.setdefault(key, []).append((amount, months))
         n = 0
-        for seq, act in enumerate(_as_list(raw.get("subcontracts"))):
+        for seq, act in enumerate(acts):
             path = f"subcontracts[{seq}]"
             if not isinstance(act, dict):
-                ctx.log(path, act, None, "wrong_type_dropped")
+                rec.log(path, act, None, "wrong_type_dropped")
                 continue
             party = act.get("subcontractor") or {}
             if not isinstance(party, dict):
-                ctx.log(f"{path}.subcontractor", party, None, "wrong_type_dropped")
+                rec.log(f"{path}.subcontractor", party, None, "wrong_type_dropped")
                 party = {}
-            id_type = ctx.fix(f"{path}.subcontractor.id_type", party.get("id_type"), V.id_type)
+            id_type = rec.fix(f"{path}.subcontractor.id_type", party.get("id_type"), V.id_type)
             sid, rule = V.siret(party.get("id"), id_type)
             if rule:
-                ctx.log(f"{path}.subcontractor.id", party.get("id"), sid, rule)
-            act_id = ctx.fix(f"{path}.id", act.get("id"), V.identifier)
-            amount0 = ctx.fix(f"{path}.amount", act.get("amount"), V.number)
-            months = ctx.fix(f"{path}.duration_months", act.get("duration_months"), V.integer)
+                rec.log(f"{path}.subcontractor.id", party.get("id"), sid, rule)
+            act_id = rec.fix(f"{path}.id", act.get("id"), V.identifier)
+            amount0 = rec.fix(f"{path}.amount", act.get("amount"), V.number)
+            months = rec.fix(f"{path}.duration_months", act.get("duration_months"), V.integer)
             amount = amount0
             for ch_amount, ch_months in changes.get(act_id or "", []):
                 amount = ch_amount if ch_amount is not None else amount
                 months = ch_months if ch_months is not None else months
             self.subcontracting.append(
                 {
-                    "contract_id": cid,
+                    "contract_id": rec.cid,
                     "file_id": self.file_id,
                     "seq": seq,
                     "act_id": act_id,
                     "id_type": id_type,
                     "subcontractor_id": sid,
                     "subcontractor_siret": sid if V.is_valid_siret(sid) else None,
-                    "subcontractor_name": ctx.fix(
+                    "subcontractor_name": rec.fix(
                         f"{path}.subcontractor.name", party.get("name"), V.text
                     ),
                     "amount_initial": amount0,
                     "amount": amount,
                     "duration_months": months,
-                    "notification_date": ctx.fix(
+                    "notification_date": rec.fix(
                         f"{path}.notification_date", act.get("notification_date"), self._date
                     ),
-                    "publication_date": ctx.fix(
+                    "publication_date": rec.fix(
                         f"{path}.publication_date", act.get("publication_date"), self._date
                     ),
-                    "price_variation": ctx.fix(
+                    "price_variation": rec.fix(
                         f"{path}.price_variation", act.get("price_variation"), V.text
                     ),
+                    RECORD_POS: rec.pos,
                 }
             )
             n += 1
         return n
 
     def _considerations(
-        self, ctx: _Fields, dimension: str, raw: object, flags: list[str]
-    ) -> set[str] | None:
+        self, rec: _Rec, dimension: str, raw: object, flags: list[str]
+    ) -> frozenset[str] | None:
         if raw is None:
             return None
         items = raw if isinstance(raw, list) else [raw]
-        found: set[str] = set()
-        for i, item in enumerate(items):
-            value, _ = V.text(item)
-            if value is None:
-                continue
-            row = table("considerations").get(value)
-            if row is None or row["dimension"] != dimension:
-                ctx.log(f"{dimension}[{i}]", item, None, "label_unknown_dropped")
-                if "unknown_consideration" not in flags:
-                    flags.append("unknown_consideration")
-                continue
-            found.add(row["value"])
+        cacheable = all(type(item) is str for item in items)
+        key = (dimension, tuple(items)) if cacheable else None
+        fixed = self._considered.get(key) if key is not None else None
+        if fixed is None:
+            fixed = _considerations(dimension, items)
+            if key is not None and len(self._considered) < _MEMO_MAX:
+                self._considered[key] = fixed
+        found, unknown = fixed
+        for i in unknown:
+            rec.log(f"{dimension}[{i}]", items[i], None, "label_unknown_dropped")
+        if unknown and "unknown_consideration" not in flags:
+            flags.append("unknown_consideration")
         return found
+
+
+_MEMO_MAX = 100_000
+
+
+def _empty_columns() -> Columns:
+    return {name: [] for name in CONTRACT_COLUMNS}
+
+
+def _fix_list(items: list[Any]) -> tuple[list[str], list[tuple[int, Any, Any, str]]]:
+    """Labels of a list field, and the repairs made on its items."""
+    values: list[str] = []
+    logs: list[tuple[int, Any, Any, str]] = []
+    for i, item in enumerate(items):
+        if item is None:
+            continue
+        value, rule = V.text(item)
+        if rule is not None:
+            logs.append((i, item, value, rule))
+        if value is not None:
+            values.append(value)
+    return values, logs
+
+
+def _considerations(dimension: str, items: list[Any]) -> tuple[frozenset[str], list[int]]:
+    """Kinds of consideration found, and the positions of the labels not recognised."""
+    found: set[str] = set()
+    unknown: list[int] = []
+    for i, item in enumerate(items):
+        value, _ = V.text(item)
+        if value is None:
+            continue
+        row = table("considerations").get(value)
+        if row is None or row["dimension"] != dimension:
+            unknown.append(i)
+            continue
+        found.add(row["value"])
+    return frozenset(found), unknown
+
+
+def _framework_technique(techniques: list[str] | None) -> bool:
+    return any(t.casefold().startswith("accord-cadre") for t in techniques or [])
 
 
 def _as_list(value: object) -> list[Any]:
@@ -578,13 +704,28 @@ def _nature(raw: object) -> tuple[Any, str | None]:
     return V.label(raw, "natures", "nature")
 
 
-@dataclass
-class _Fields:
-    """Per-record helper: apply a normaliser to a field and log what it changed."""
 
-    norm: Normaliser
-    cid: str
-    ref: str
+
+class _Rec:
+    """A record being normalised: where it is, its ids, and how to log a repair on it."""
+
+    __slots__ = ("buyer", "buyer_id", "cid", "key", "kind", "norm", "pos", "raw", "ref")
+
+    def __init__(
+        self,
+        norm: Normaliser,
+        raw: RawContract,
+        pos: int,
+        ref: str,
+        cid: str,
+        kind: str,
+        key: str,
+        buyer: RawParty,
+        buyer_id: str,
+    ) -> None:
+        self.norm, self.raw, self.pos, self.ref = norm, raw, pos, ref
+        self.cid, self.kind, self.key = cid, kind, key
+        self.buyer, self.buyer_id = buyer, buyer_id
 
     def log(self, field_name: str, raw: object, new: object, rule: str) -> None:
         self.norm.repairs.append(
@@ -597,6 +738,7 @@ class _Fields:
                 "raw_value": None if raw is None else str(raw)[:500],
                 "new_value": None if new is None else str(new)[:500],
                 "rule": rule,
+                RECORD_POS: self.pos,
             }
         )
 
@@ -607,14 +749,3 @@ class _Fields:
         if rule is not None:
             self.log(field_name, raw, value, rule)
         return value
-
-    def fix_list(self, field_name: str, raw: object) -> list[str] | None:
-        if raw is None:
-            return None
-        items = raw if isinstance(raw, list) else [raw]
-        out: list[str] = []
-        for i, item in enumerate(items):
-            value = self.fix(f"{field_name}[{i}]", item, V.text)
-            if value is not None:
-                out.append(value)
-        return out

@@ -29,11 +29,12 @@ from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest.normalise import Normaliser
 from ancrage.model import CONTRACT_KEY, RECORD_POS, TABLES
 from ancrage.settings import Settings
-from ancrage.sources.base import ReadContext, Source
+from ancrage.sources.base import RawContract, ReadContext, Source
 from ancrage.sources.registry import by_name, detect
 from ancrage.warehouse.store import Warehouse, _sql_str
 
-FLUSH_EVERY = 20_000
+BATCH_SIZE = 2_000  # records normalised together (column by column)
+FLUSH_EVERY = 20_000  # records buffered before they are written to the staging files
 # Files made by Ancrage's own generator say so in their first bytes (see ancrage.synth).
 SYNTHETIC_MARKERS = (b"ancrage.synth", b"ancrage-synth")
 _RECORD_TABLES = ("contract_suppliers", "modifications", "subcontracting", "repairs")
@@ -315,12 +316,19 @@ def _stage(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for pos, raw in enumerate(source.read(path, ctx)):
-            read += 1
-            norm.add(pos, raw)
-            if read % FLUSH_EVERY == 0:
-                read += _flush(norm, ctx, writers)
-        read += _flush(norm, ctx, writers)
+        batch: list[RawContract] = []
+        pos = 0  # position of the record among those the reader yielded
+        for raw in source.read(path, ctx):
+            batch.append(raw)
+            if len(batch) == BATCH_SIZE:
+                norm.add_batch(pos, batch)
+                pos += len(batch)
+                batch = []
+                if pos % FLUSH_EVERY == 0:
+                    read += _flush(norm, ctx, writers)
+        norm.add_batch(pos, batch)
+        pos += len(batch)
+        read += pos + _flush(norm, ctx, writers)
     except AncrageError:
         raise
     except Exception as exc:  # a reader bug must not become a traceback nor a half load
@@ -361,7 +369,12 @@ def _flush(norm: Normaliser, ctx: ReadContext, writers: dict[str, pq.ParquetWrit
                 }
             )
     ctx.rejections.clear()
-    for table, rows in norm.drain().items():
+    contracts, tables = norm.drain_columns()
+    if contracts[CONTRACT_KEY]:
+        schema = writers["contracts"].schema
+        arrays = [pa.array(contracts[f.name], type=f.type) for f in schema]
+        writers["contracts"].write_table(pa.Table.from_arrays(arrays, schema=schema))
+    for table, rows in tables.items():
         if rows:
             writers[table].write_table(_to_arrow(rows, writers[table].schema))
     return rejected
