@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -78,16 +81,30 @@ Reference = Annotated[
 ]
 
 
+SCOPE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "territory": (Territory, None),
+    "buyers": (Buyers, None),
+    "years": (Years, None),
+    "exclude_cpv": (ExcludeCpv, None),
+    "keep_cpv": (KeepCpv, None),
+    "kind": (Kind, None),
+    "purchase_type": (PurchaseType, None),
+    "frameworks": (Frameworks, FrameworksOption.include),
+    "include_flagged": (IncludeFlagged, False),
+    "reference": (Reference, None),
+}
+
+
 def scope_from_options(
-    territory: str | None,
-    buyers: str | None,
-    years: str | None,
-    exclude_cpv: str | None,
-    keep_cpv: str | None,
-    kind: KindOption | None,
-    purchase_type: PurchaseTypeOption | None,
-    frameworks: FrameworksOption,
-    include_flagged: bool,
+    territory: str | None = None,
+    buyers: str | None = None,
+    years: str | None = None,
+    exclude_cpv: str | None = None,
+    keep_cpv: str | None = None,
+    kind: KindOption | None = None,
+    purchase_type: PurchaseTypeOption | None = None,
+    frameworks: FrameworksOption = FrameworksOption.include,
+    include_flagged: bool = False,
 ) -> Scope:
     return build_scope(
         territory=territory,
@@ -100,6 +117,34 @@ def scope_from_options(
         frameworks=frameworks.value,
         include_flagged=include_flagged,
     )
+
+
+def with_scope_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the scope options (``--territory`` … ``--reference``).
+
+    The command declares ``scope: Scope`` and ``reference: str | None`` instead of the ten
+    options; they are added to its signature for typer, before its last parameter (``--home``).
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name not in ("scope", "reference")]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
+        for name, (hint, default) in SCOPE_OPTIONS.items()
+    ]
+    params = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in [*own[:-1], *added, *own[-1:]]
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        reference = kwargs.pop("reference")
+        options = {name: kwargs.pop(name) for name in SCOPE_OPTIONS if name != "reference"}
+        scope = scope_from_options(**options)
+        command(scope=scope, reference=reference, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
 
 
 def _pct(value: Any) -> str:
@@ -115,17 +160,10 @@ def _ref(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
+@with_scope_options
 def diagnose_cmd(
-    territory: Territory = None,
-    buyers: Buyers = None,
-    years: Years = None,
-    exclude_cpv: ExcludeCpv = None,
-    keep_cpv: KeepCpv = None,
-    kind: Kind = None,
-    purchase_type: PurchaseType = None,
-    frameworks: Frameworks = FrameworksOption.include,
-    include_flagged: IncludeFlagged = False,
-    reference: Reference = None,
+    scope: Scope,
+    reference: str | None,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
@@ -133,17 +171,6 @@ def diagnose_cmd(
 ) -> None:
     """Diagnostic territorial de la commande publique : volume, ancrage local, titulaires,
     considérations, concurrence, fuites par segment, qualité des données."""
-    scope = scope_from_options(
-        territory,
-        buyers,
-        years,
-        exclude_cpv,
-        keep_cpv,
-        kind,
-        purchase_type,
-        frameworks,
-        include_flagged,
-    )
     data = diagnose(settings(home), scope, reference=reference)
     if output is TableFormat.json:
         print_json(data)

@@ -12,21 +12,8 @@ import pyarrow.parquet as pq
 import typer
 
 from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, out, settings
-from ancrage.cli.diagnose import (
-    Buyers,
-    ExcludeCpv,
-    Frameworks,
-    FrameworksOption,
-    IncludeFlagged,
-    KeepCpv,
-    Kind,
-    PurchaseType,
-    Reference,
-    Territory,
-    Years,
-    scope_from_options,
-)
-from ancrage.diagnose import indicator_tables
+from ancrage.cli.diagnose import with_scope_options
+from ancrage.diagnose import Scope, indicator_tables
 from ancrage.errors import ConfigError
 
 
@@ -72,35 +59,17 @@ def write_tables(
     return written
 
 
+@with_scope_options
 def export(
     out_dir: Annotated[Path, typer.Option("--out", help="Dossier de sortie.")],
-    territory: Territory = None,
-    buyers: Buyers = None,
-    years: Years = None,
-    exclude_cpv: ExcludeCpv = None,
-    keep_cpv: KeepCpv = None,
-    kind: Kind = None,
-    purchase_type: PurchaseType = None,
-    frameworks: Frameworks = FrameworksOption.include,
-    include_flagged: IncludeFlagged = False,
-    reference: Reference = None,
+    scope: Scope,
+    reference: str | None,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="csv (défaut), xlsx ou parquet.")
     ] = ExportFormat.csv,
     home: HomeOption = None,
 ) -> None:
     """Exporte toutes les tables derrière les chiffres du diagnostic (un fichier par table)."""
-    scope = scope_from_options(
-        territory,
-        buyers,
-        years,
-        exclude_cpv,
-        keep_cpv,
-        kind,
-        purchase_type,
-        frameworks,
-        include_flagged,
-    )
     tables = indicator_tables(settings(home), scope, reference=reference)
     written = write_tables(tables, fmt, out_dir)
     console = out()

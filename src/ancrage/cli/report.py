@@ -9,20 +9,8 @@ from typing import Annotated
 import typer
 
 from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, err, out, settings
-from ancrage.cli.diagnose import (
-    Buyers,
-    ExcludeCpv,
-    Frameworks,
-    FrameworksOption,
-    IncludeFlagged,
-    KeepCpv,
-    Kind,
-    PurchaseType,
-    Reference,
-    Territory,
-    Years,
-    scope_from_options,
-)
+from ancrage.cli.diagnose import with_scope_options
+from ancrage.diagnose import Scope
 from ancrage.report import build_report, write_report
 from ancrage.report.render import output_format
 
@@ -33,21 +21,14 @@ class PdfEngineOption(StrEnum):
     chromium = "chromium"
 
 
+@with_scope_options
 def report(
     out_path: Annotated[
         Path,
         typer.Option("--out", help="Fichier à écrire : rapport.html ou rapport.pdf."),
     ],
-    territory: Territory = None,
-    buyers: Buyers = None,
-    years: Years = None,
-    exclude_cpv: ExcludeCpv = None,
-    keep_cpv: KeepCpv = None,
-    kind: Kind = None,
-    purchase_type: PurchaseType = None,
-    frameworks: Frameworks = FrameworksOption.include,
-    include_flagged: IncludeFlagged = False,
-    reference: Reference = None,
+    scope: Scope,
+    reference: str | None,
     postal_base: Annotated[
         Path | None,
         typer.Option(
@@ -67,17 +48,6 @@ def report(
     """Rapport territorial de la commande publique (HTML autonome ou PDF) : messages clés,
     graphiques, cartes, qualité des données, sources et méthode."""
     output_format(out_path)  # a bad suffix fails before any computation
-    scope = scope_from_options(
-        territory,
-        buyers,
-        years,
-        exclude_cpv,
-        keep_cpv,
-        kind,
-        purchase_type,
-        frameworks,
-        include_flagged,
-    )
     data = build_report(settings(home), scope, reference=reference, postal_base=postal_base)
     used = write_report(data, out_path, engine=pdf_engine.value)
     if data.fictitious:
