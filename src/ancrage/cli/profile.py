@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,52 +41,37 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
-def _apply(
-    p: Profile,
-    *,
-    email: str | None,
-    siret: str | None,
-    naf: str | None,
-    commune: str | None,
-    cpv: list[str] | None,
-    keyword: list[str] | None,
-    exclude: list[str] | None,
-    dep: list[str] | None,
-    rayon: float | None,
-    montant_min: float | None,
-    montant_max: float | None,
-    certification: list[str] | None,
-    type_achat: list[str] | None,
-    reserve: str | None,
-    lots: bool | None,
-    frequence: str | None,
-) -> None:
-    for name, value in (
-        ("email", email),
-        ("siret", siret),
-        ("naf", naf),
-        ("commune", commune),
-        ("radius_km", rayon),
-        ("value_min", montant_min),
-        ("value_max", montant_max),
-        ("lots_only", lots),
-    ):
-        if value is not None:
-            setattr(p, name, value)
-    for name, values in (
-        ("cpv", cpv),
-        ("keywords", keyword),
-        ("excluded_keywords", exclude),
-        ("departements", dep),
-        ("certifications", certification),
-        ("purchase_types", type_achat),
-    ):
-        if values is not None:
-            setattr(p, name, _split(values))
-    if reserve is not None:
-        p.reserved = reserve  # type: ignore[assignment]  # checked by check_profile
-    if frequence is not None:
-        p.frequency = frequence  # type: ignore[assignment]
+# option name -> profile field
+_SCALARS = {
+    "email": "email",
+    "siret": "siret",
+    "naf": "naf",
+    "commune": "commune",
+    "rayon": "radius_km",
+    "montant_min": "value_min",
+    "montant_max": "value_max",
+    "lots": "lots_only",
+    "reserve": "reserved",  # checked by check_profile
+    "frequence": "frequency",
+}
+_LISTS = {
+    "cpv": "cpv",
+    "keyword": "keywords",
+    "exclude": "excluded_keywords",
+    "dep": "departements",
+    "certification": "certifications",
+    "type_achat": "purchase_types",
+}
+
+
+def _apply(p: Profile, options: dict[str, Any]) -> None:
+    """Set the fields of ``p`` whose options were given (list options: comma-separated too)."""
+    for option, name in _SCALARS.items():
+        if options.get(option) is not None:
+            setattr(p, name, options[option])
+    for option, name in _LISTS.items():
+        if options.get(option) is not None:
+            setattr(p, name, _split(options[option]))
 
 
 @app.command("add")
@@ -124,27 +109,10 @@ def add(
     frequence: Annotated[str | None, typer.Option(help="daily (résumé) ou immediate.")] = None,
 ) -> None:
     """Crée un profil ; codes CPV suggérés d'après le code NAF si vous n'en donnez pas."""
+    options = dict(locals())
     cfg = settings(home)
     p = Profile(name=name)
-    _apply(
-        p,
-        email=email,
-        siret=siret,
-        naf=naf,
-        commune=commune,
-        cpv=cpv,
-        keyword=keyword,
-        exclude=exclude,
-        dep=dep,
-        rayon=rayon,
-        montant_min=montant_min,
-        montant_max=montant_max,
-        certification=certification,
-        type_achat=type_achat,
-        reserve=reserve,
-        lots=lots,
-        frequence=frequence,
-    )
+    _apply(p, options)
     if sirene:
         from ancrage.sirene.api import RechercheEntreprisesClient
 
@@ -219,27 +187,10 @@ def edit(
     ] = None,
 ) -> None:
     """Modifie un profil (seules les options données changent)."""
+    options = dict(locals())
     engine = open_db(settings(home), db)
     p = get_profile(engine, name)
-    _apply(
-        p,
-        email=email,
-        siret=None,
-        naf=None,
-        commune=None,
-        cpv=cpv,
-        keyword=keyword,
-        exclude=exclude,
-        dep=dep,
-        rayon=rayon,
-        montant_min=montant_min,
-        montant_max=montant_max,
-        certification=certification,
-        type_achat=type_achat,
-        reserve=reserve,
-        lots=lots,
-        frequence=frequence,
-    )
+    _apply(p, options)
     if actif is not None:
         p.active = actif
     save_profile(engine, p)
