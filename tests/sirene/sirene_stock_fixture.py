@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from ancrage.sirene.model import SireneRecord
 from ancrage.sirene.stock import StockFiles
 
 ESTABLISHMENTS_CSV = """\
@@ -46,3 +47,42 @@ def write_stock(directory: Path) -> dict[str, StockFiles]:
     )
     con.close()
     return {"csv": StockFiles(et_csv, ul_csv), "parquet": StockFiles(et_pq, ul_pq)}
+
+
+# The fictitious joinery of the stock, as both the stock and the API must read it (hand-checked).
+MENUISERIE_HEAD_OFFICE = SireneRecord(
+    "91234567800011",
+    "912345678",
+    "86194",
+    "86000",
+    "43.32A",
+    True,
+    True,
+    "4332AB",
+    None,
+    "MENUISERIE FICTIVE DU CLAIN",
+    "5499",
+    "PME",
+    2022,
+    "02",
+    2022,
+    False,
+)
+MENUISERIE_AGENCY = SireneRecord(
+    "91234567800029",
+    "912345678",
+    "86062",
+    "86360",
+    "43.32A",
+    False,
+    True,
+    None,
+    None,
+    "MENUISERIE FICTIVE DU CLAIN",
+    "5499",
+    "PME",
+    2022,
+    "02",
+    2022,
+    False,
+)

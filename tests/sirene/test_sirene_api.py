@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sirene_stock_fixture import MENUISERIE_AGENCY, MENUISERIE_HEAD_OFFICE
 
 from ancrage.sirene.api import RechercheEntreprisesClient, record_from_result
 from ancrage.sirene.errors import SireneApiError
@@ -60,42 +61,8 @@ def _serve(files: dict[str, bytes], calls: list[str]) -> Callable[[httpx.Request
     return handler
 
 
-SECONDARY = SireneRecord(
-    "91234567800029",
-    "912345678",
-    "86062",
-    "86360",
-    "43.32A",
-    False,
-    True,
-    None,
-    None,
-    "MENUISERIE FICTIVE DU CLAIN",
-    "5499",
-    "PME",
-    2022,
-    "02",
-    2022,
-    False,
-)
-HEAD_OFFICE = SireneRecord(
-    "91234567800011",
-    "912345678",
-    "86194",
-    "86000",
-    "43.32A",
-    True,
-    True,
-    "4332AB",
-    None,
-    "MENUISERIE FICTIVE DU CLAIN",
-    "5499",
-    "PME",
-    2022,
-    "02",
-    2022,
-    False,
-)
+SECONDARY = MENUISERIE_AGENCY
+HEAD_OFFICE = MENUISERIE_HEAD_OFFICE
 
 
 def test_lookup_siret_secondary_establishment(tmp_path: Path) -> None:

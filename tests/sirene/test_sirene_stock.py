@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from sirene_stock_fixture import write_stock
+from sirene_stock_fixture import MENUISERIE_AGENCY, MENUISERIE_HEAD_OFFICE, write_stock
 
 from ancrage.sirene.errors import SireneError
 from ancrage.sirene.model import ARROW_SCHEMA, SireneRecord, records_from_arrow
@@ -84,42 +84,8 @@ EXPECTED = {
         None,
         False,
     ),
-    "91234567800011": SireneRecord(
-        "91234567800011",
-        "912345678",
-        "86194",
-        "86000",
-        "43.32A",
-        True,
-        True,
-        "4332AB",
-        None,
-        "MENUISERIE FICTIVE DU CLAIN",
-        "5499",
-        "PME",
-        2022,
-        "02",
-        2022,
-        False,
-    ),
-    "91234567800029": SireneRecord(
-        "91234567800029",
-        "912345678",
-        "86062",
-        "86360",
-        "43.32A",
-        False,
-        True,
-        None,
-        None,
-        "MENUISERIE FICTIVE DU CLAIN",
-        "5499",
-        "PME",
-        2022,
-        "02",
-        2022,
-        False,
-    ),
+    "91234567800011": MENUISERIE_HEAD_OFFICE,
+    "91234567800029": MENUISERIE_AGENCY,
     "91234567800037": SireneRecord(
         "91234567800037",
         "912345678",
