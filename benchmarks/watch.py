@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/watch.py --profiles 100000 --notices 5000
 
-Prints index build time, matching time, candidates, matches and peak memory (max RSS).
+Prints the index build and matching times (wall clock and CPU of this process: the machine may
+be shared), their total, candidate pairs, lot matches, matches, peak memory (max RSS) and the
+load average before and after.
 
 The synthetic data follows what the watch meets (see docs/watch.md, "Benchmark"):
 
@@ -30,6 +32,7 @@ import bisect
 import csv
 import itertools
 import math
+import os
 import random
 import resource
 import time
@@ -202,16 +205,21 @@ def main() -> None:
     national = sum(1 for p in profiles if not p.departements and p.radius_km is None)
     print(f"profiles={args.profiles} (national {national}) notices={args.notices} "
           f"lots={sum(len(n.lots) for n in notices)} points={'yes' if postal else 'no'}")
-    t0 = time.perf_counter()
+    load = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     index = ProfileIndex(profiles, locator)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     matches = index.match(notices, NOW)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    stats = getattr(index, "stats", None)
-    print(f"index build {t1 - t0:.2f} s, matching {t2 - t1:.2f} s, matches {len(matches)}"
-          + (f", candidates {stats.candidates}, lot matches {stats.lot_matches}" if stats else ""))
-    print(f"peak memory (max RSS) {rss:.0f} MiB")
+    stats = index.stats
+    print(f"index build {t1 - t0:.2f} s (CPU {c1 - c0:.2f} s), "
+          f"matching {t2 - t1:.2f} s (CPU {c2 - c1:.2f} s), "
+          f"total {t2 - t0:.2f} s (CPU {c2 - c0:.2f} s)")
+    print(f"candidates {stats.candidates}, lot matches {stats.lot_matches}, "
+          f"matches {len(matches)}")
+    print(f"peak memory (max RSS) {rss:.0f} MiB; load average (1 min) {load:.2f} -> "
+          f"{os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

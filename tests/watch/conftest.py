@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import uuid
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,6 +21,18 @@ from ancrage.watch import db as watch_db
 from ancrage.watch.matching import Locator
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "watch.py"
+
+
+@pytest.fixture(scope="session")
+def bench() -> ModuleType:
+    """The watch benchmark's module: its generators of synthetic profiles and notices."""
+    spec = importlib.util.spec_from_file_location("bench_watch", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,9 @@ definition: every profile × every lot scored with ``score_target``, on the benc
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from pathlib import Path
 from types import ModuleType
-
-import pytest
 
 from ancrage.watch.matching import (
     Locator,
@@ -19,18 +15,6 @@ from ancrage.watch.matching import (
     score_target,
     targets_of,
 )
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "watch.py"
-
-
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_watch", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_index_and_quick_score_agree_with_brute_force(

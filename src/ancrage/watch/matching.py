@@ -1,9 +1,13 @@
 """Match notices and lots against company profiles, with an explanation in plain French.
 
 Profiles are indexed, never scanned: an inverted index maps (CPV prefix, département) and
-(keyword stem, département) to profile numbers — profiles without an area sit under the key
+(keyword, département) to profile numbers — profiles without an area sit under the key
 ``None`` (anywhere) — so a lot only meets the profiles that share one of its CPV prefixes or
-one of its words *and* its place. Work grows with candidate matches, not with profiles × notices.
+one of its keywords *and* its place. Work grows with candidate matches, not with profiles ×
+notices. The index and the profiles' numbers are columns (:class:`ProfileTable` of
+:mod:`ancrage.watch.columns`): the candidate pairs of a batch of lots are scored with numpy,
+bit for bit as :func:`quick_score` (the scalar definition, kept for the few pairs numpy cannot
+settle), and the French explanation (:func:`score_target`) is built only when a match is read.
 
 CPV proximity (``cpv`` = significant digits of a code): the lot's code lies inside a prefix of the
 profile → 1.0 ("votre métier"); the lot's code is broader than the profile's prefix (3 digits at
@@ -16,33 +20,61 @@ deadline 0.1.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
-from operator import itemgetter
+from itertools import repeat
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from ancrage.geo import Geography
 from ancrage.geo.centroids import POSTAL_BASE_FILE, Point
-from ancrage.geo.geography import haversine_km
+from ancrage.geo.geography import EARTH_RADIUS_KM, haversine_km
 from ancrage.geo.text import fold
 from ancrage.notices.model import AwardCriterion, Lot, Notice
 from ancrage.notices.search import analyse, query_stems
 from ancrage.notices.store import departements, status_of
 from ancrage.settings import Settings
+from ancrage.watch.columns import (
+    DEFAULT_SCALE_KM,
+    KM_MARGIN,
+    MIN_SCORE,
+    VALUE_SLACK,
+    WEIGHTS,
+    ProfileTable,
+    haversine,
+)
 from ancrage.watch.model import Profile
 
 OPEN_KINDS = ("contract_notice", "prior_information")
-MIN_SCORE = 0.4
-WEIGHTS = {"cpv": 0.35, "keywords": 0.2, "distance": 0.15, "value": 0.1, "cert": 0.1, "days": 0.1}
-DEFAULT_SCALE_KM = 200.0  # distance at which the distance score reaches 0 without a radius
-VALUE_SLACK = 3.0  # a value beyond ×/÷ 3 of the range is dropped
 ANYWHERE: str | None = None
+BATCH_TARGETS = 2000  # targets scored together: bounds the memory of the pair arrays
 BOX_MARGIN_KM = 5.0  # a bounding box's nearest point is a lower bound of its distance, ±<1 km
+DOT_SLACK = 1e-12  # error bound of a dot product of unit vectors, far above float64's
+REACH_KM = 100.0  # radius queries scan this far at least, for the next radii of the same centre
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many objects are made and none is dropped
+    (compiling profiles, building matches): each of its passes would walk every object of the
+    index again, for nothing — they hold no reference cycle to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # ---------------------------------------------------------------- text helpers
@@ -84,6 +116,100 @@ def green_criteria(criteria: Iterable[AwardCriterion]) -> list[str]:
 
 
 # ---------------------------------------------------------------- places
+
+
+class DepPoints:
+    """Commune points of every département as unit vectors (x, y, z), sorted by latitude,
+    for radius queries: a point lies within ``r`` km of a centre when the dot product of their
+    vectors is at least ``cos(r / R)``, and it cannot when its latitude differs by more than
+    ``r / R``. Points too close to the bound to tell are left to :func:`haversine_km`.
+
+    Per centre, the best dot product of each département within reach of
+    :data:`REACH_KM` (or of the largest radius asked) is kept, so a centre asked with several
+    radii is scanned once."""
+
+    def __init__(
+        self, points: dict[str, tuple[tuple[float, float, float, float], list[Point]]]
+    ) -> None:
+        self.names = list(points)
+        self.boxes = [points[d][0] for d in self.names]
+        self.box_array = np.array(self.boxes, dtype=np.float64).reshape(-1, 4)
+        every = [(pt, d) for d, name in enumerate(self.names) for pt in points[name][1]]
+        every.sort(key=lambda item: item[0][0])
+        self.points = [pt for pt, _ in every]
+        self.dep_of = np.array([d for _, d in every], dtype=np.int64)
+        rad = np.radians(np.array(self.points, dtype=np.float64).reshape(-1, 2))
+        lat, lon = rad[:, 0], rad[:, 1]
+        self.lat = np.ascontiguousarray(lat)
+        self.vectors = np.ascontiguousarray(
+            np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+        )
+        self._best = np.full(len(self.names), -2.0)  # scratch, one cell per département
+        self._reach: dict[Point, tuple[float, list[int], list[float], list[float]]] = {}
+
+    def _band(self, home: Point, radius_km: float) -> tuple[int, npt.NDArray[np.float64]]:
+        """Start of the latitude band that can hold points within the radius, and the dot
+        products of its points with the centre."""
+        rlat, rlon = math.radians(home[0]), math.radians(home[1])
+        band = (radius_km + 1.0) / EARTH_RADIUS_KM  # |Δ latitude| × R ≤ distance
+        lo, hi = np.searchsorted(self.lat, [rlat - band, rlat + band]).tolist()
+        centre = np.array(
+            [math.cos(rlat) * math.cos(rlon), math.cos(rlat) * math.sin(rlon), math.sin(rlat)]
+        )
+        return lo, self.vectors[lo:hi] @ centre
+
+    def _scan(self, home: Point, reach: float) -> tuple[float, list[int], list[float], list[float]]:
+        """Départements with a point within ``reach`` km (bound included), their best dot
+        product, and the distance of their box's nearest point."""
+        lo, dots = self._band(home, reach)
+        bound = math.cos((reach + 1.0) / EARTH_RADIUS_KM)
+        near = np.flatnonzero(dots >= bound)
+        best = self._best
+        np.maximum.at(best, self.dep_of[lo + near], dots[near])
+        found = np.flatnonzero(best >= bound).tolist()
+        tops = best[found].tolist()
+        best[:] = -2.0
+        lat, lon = home
+        box = self.box_array[found]
+        near_lat = np.minimum(np.maximum(lat, box[:, 0]), box[:, 1])
+        near_lon = np.minimum(np.maximum(lon, box[:, 2]), box[:, 3])
+        km = haversine(
+            math.radians(lat), math.radians(lon), np.radians(near_lat), np.radians(near_lon)
+        )
+        return reach, found, tops, km.tolist()
+
+    def _box_km(self, home: Point, d: int) -> float:
+        """The scalar distance of the nearest point of a département's box, as the scan."""
+        lat0, lat1, lon0, lon1 = self.boxes[d]
+        return haversine_km(home, (min(max(home[0], lat0), lat1), min(max(home[1], lon0), lon1)))
+
+    def within(self, home: Point, radius_km: float, skip: set[str]) -> set[str]:
+        """Départements (other than ``skip``) with a point within ``radius_km`` of ``home``,
+        among those whose bounding box is within reach (as the scalar scan)."""
+        known = self._reach.get(home)
+        if known is None or known[0] < radius_km:
+            known = self._reach[home] = self._scan(home, max(radius_km, REACH_KM))
+        _, found, tops, boxes = known
+        sure = math.cos(max(0.0, radius_km - KM_MARGIN) / EARTH_RADIUS_KM) + DOT_SLACK
+        maybe = math.cos((radius_km + KM_MARGIN) / EARTH_RADIUS_KM) - DOT_SLACK
+        out: set[str] = set()
+        for d, top, box in zip(found, tops, boxes, strict=True):
+            name = self.names[d]
+            if top < maybe or name in skip:
+                continue
+            limit = radius_km + BOX_MARGIN_KM  # the scalar code never scans a box beyond this
+            if box > limit + KM_MARGIN or (
+                box >= limit - KM_MARGIN and self._box_km(home, d) > limit
+            ):
+                continue
+            if top > sure:
+                out.add(name)
+                continue
+            lo, dots = self._band(home, radius_km)  # too close to tell: scalar haversine
+            close = np.flatnonzero((dots >= maybe) & (self.dep_of[lo:lo + len(dots)] == d))
+            if any(haversine_km(home, self.points[lo + i]) <= radius_km for i in close.tolist()):
+                out.add(name)
+        return out
 
 
 class Locator:
@@ -130,27 +256,27 @@ class Locator:
             for dep, pts in points.items()
         }
 
+    @cached_property
+    def _dep_arrays(self) -> DepPoints:
+        return DepPoints(self._dep_points)
+
     @lru_cache(maxsize=65536)  # noqa: B019 - one locator per run, bounded
     def deps_within(self, commune: str, radius_km: float) -> frozenset[str]:
         """Départements with at least one commune point within the radius (the own département
         only when points are unknown). A département whose bounding box lies farther than the
-        radius (with a margin for the box's curved edges) is not scanned."""
+        radius (with a margin for the box's curved edges) is not scanned; the points of the
+        others are compared with numpy (:class:`DepPoints`), and those too close to the
+        radius to tell are checked with :func:`haversine_km`, so the answer is the scalar
+        one."""
         found = self.geo.lookup_commune(commune)
         if found is None:
             return frozenset()
         home = self.geo.centroid(found[0].code)
         deps = {found[0].departement}
-        if home is not None:
-            lat, lon = home
-            for dep, ((lat0, lat1, lon0, lon1), pts) in self._dep_points.items():
-                if dep in deps:
-                    continue
-                nearest = (min(max(lat, lat0), lat1), min(max(lon, lon0), lon1))
-                if haversine_km(home, nearest) > radius_km + BOX_MARGIN_KM:
-                    continue
-                if any(haversine_km(home, point) <= radius_km for point in pts):
-                    deps.add(dep)
-        return frozenset(deps)
+        if home is None or not self._dep_points:
+            return frozenset(deps)
+        within = self._dep_arrays.within(home, radius_km, skip=deps)
+        return frozenset(deps | within)
 
     @lru_cache(maxsize=65536)  # noqa: B019
     def place_point(
@@ -325,31 +451,98 @@ class Compiled:
     keyword_den: int = 1  # keyword hits that give the full keyword score (1 or 2)
 
 
-def compile_profile(profile: Profile, locator: Locator | None) -> Compiled:
-    deps: set[str] | None = set(profile.departements) if profile.departements else None
-    point = None
-    if profile.radius_km is not None and profile.commune:
-        within = (
-            locator.deps_within(profile.commune, profile.radius_km)
-            if locator is not None
-            else frozenset({profile.departement} if profile.departement else ())
+class ProfileCompiler:
+    """Compiles profiles, computing once what many profiles share: the area of a list of
+    départements and a radius around a commune, the stems of a keyword, a folded
+    certification."""
+
+    def __init__(self, locator: Locator | None) -> None:
+        self.locator = locator
+        self._areas: dict[
+            tuple[tuple[str, ...], str | None, float | None, str | None],
+            tuple[frozenset[str] | None, Point | None],
+        ] = {}
+        self._stems: dict[str, tuple[str, ...]] = {}
+        self._texts: dict[
+            tuple[tuple[str, ...], ...],
+            tuple[
+                tuple[tuple[str, ...], ...],
+                tuple[str, ...],
+                tuple[tuple[str, ...], ...],
+                frozenset[str],
+                frozenset[str],
+                int,
+            ],
+        ] = {}
+
+    def _area(self, profile: Profile) -> tuple[frozenset[str] | None, Point | None]:
+        key = (tuple(profile.departements), profile.commune, profile.radius_km,
+               profile.departement)
+        area = self._areas.get(key)
+        if area is None:
+            locator = self.locator
+            deps: set[str] | None = set(profile.departements) if profile.departements else None
+            point = None
+            if profile.radius_km is not None and profile.commune:
+                within = (
+                    locator.deps_within(profile.commune, profile.radius_km)
+                    if locator is not None
+                    else frozenset({profile.departement} if profile.departement else ())
+                )
+                deps = (deps or set()) | set(within)
+                point = locator.commune_point(profile.commune) if locator is not None else None
+            area = self._areas[key] = (frozenset(deps) if deps is not None else None, point)
+        return area
+
+    def _stems_of(self, text: str) -> tuple[str, ...]:
+        stems = self._stems.get(text)
+        if stems is None:
+            stems = self._stems[text] = tuple(query_stems(text))
+        return stems
+
+    def _words(
+        self, profile: Profile
+    ) -> tuple[
+        tuple[tuple[str, ...], ...],
+        tuple[str, ...],
+        tuple[tuple[str, ...], ...],
+        frozenset[str],
+        frozenset[str],
+        int,
+    ]:
+        """Keyword stems and texts, excluded stems, folded certifications, own départements and
+        keyword share of a profile, shared by the profiles that say the same."""
+        key = (
+            tuple(profile.keywords),
+            tuple(profile.excluded_keywords),
+            tuple(profile.certifications),
+            tuple(profile.departements),
         )
-        deps = (deps or set()) | set(within)
-        point = locator.commune_point(profile.commune) if locator is not None else None
-    keywords = [(k, tuple(query_stems(k))) for k in profile.keywords]
-    keywords = [(k, s) for k, s in keywords if s]
-    return Compiled(
-        profile=profile,
-        cpv=tuple(profile.cpv),
-        keywords=tuple(s for _, s in keywords),
-        keyword_text=tuple(k for k, _ in keywords),
-        excluded=tuple(s for s in (tuple(query_stems(k)) for k in profile.excluded_keywords) if s),
-        deps=frozenset(deps) if deps is not None else None,
-        point=point,
-        certifications=frozenset(fold(c) for c in profile.certifications),
-        own_deps=frozenset(profile.departements),
-        keyword_den=max(1, min(2, len(keywords))),
-    )
+        found = self._texts.get(key)
+        if found is None:
+            keywords = [(k, self._stems_of(k)) for k in profile.keywords]
+            keywords = [(k, s) for k, s in keywords if s]
+            found = self._texts[key] = (
+                tuple(s for _, s in keywords),
+                tuple(k for k, _ in keywords),
+                tuple(s for s in map(self._stems_of, profile.excluded_keywords) if s),
+                frozenset(fold(c) for c in profile.certifications),
+                frozenset(profile.departements),
+                max(1, min(2, len(keywords))),
+            )
+        return found
+
+    def compile(self, profile: Profile) -> Compiled:
+        deps, point = self._area(profile)
+        keywords, texts, excluded, certifications, own, den = self._words(profile)
+        return Compiled(
+            profile, tuple(profile.cpv), keywords, texts, excluded, deps, point, certifications,
+            own, den,
+        )
+
+
+def compile_profile(profile: Profile, locator: Locator | None) -> Compiled:
+    return ProfileCompiler(locator).compile(profile)
 
 
 # ---------------------------------------------------------------- results
@@ -364,60 +557,95 @@ class LotMatch:
     warnings: list[str]
 
 
+class MatchBatch:
+    """What the matches of a batch of notices share: the notices with their targets, the
+    moment, and every (target, rounded score) that passed, grouped by notice and profile, in
+    target order."""
+
+    __slots__ = ("notices", "now", "scores", "spans", "target_of")
+
+    def __init__(
+        self,
+        notices: Sequence[tuple[Notice, Sequence[Target]]],
+        now: datetime,
+        target_of: npt.NDArray[np.int32],
+        scores: npt.NDArray[np.float64],
+        spans: npt.NDArray[np.int64],
+    ) -> None:
+        self.notices, self.now = notices, now
+        self.target_of, self.scores = target_of, scores  # target index within its notice
+        self.spans = spans  # group g (a notice and a profile): [spans[g], spans[g + 1])
+
+
 class NoticeMatch:
     """The best of a notice's lots for one profile, and every lot that matched.
 
-    The score, the deadline and the order of the lots come from the numbers
-    (:func:`quick_score`); the French explanation of each lot (:attr:`lots`, :attr:`reasons`,
-    :attr:`warnings`) is built on first use, so matching many profiles stays cheap."""
+    The score and the order of the lots come from the numbers (:func:`quick_score`, or its
+    column-wise twin :meth:`ProfileTable.score`); the French explanation of each lot
+    (:attr:`lots`, :attr:`reasons`, :attr:`warnings`) is built on first use, so matching many
+    profiles stays cheap."""
 
-    __slots__ = (
-        "_compiled",
-        "_hits",
-        "_lots",
-        "_now",
-        "_targets",
-        "deadline",
-        "notice_id",
-        "profile_id",
-        "profile_name",
-        "score",
-        "title",
-    )
+    __slots__ = ("_batch", "_best", "_compiled", "_group", "_lots", "_notice", "score")
 
     def __init__(
         self,
         compiled: Compiled,
-        notice: Notice,
-        targets: Sequence[Target],
-        hits: Sequence[tuple[float, int]],
-        now: datetime,
+        batch: MatchBatch,
+        notice: int,
+        group: int,
+        score: float,
+        best: int,
     ) -> None:
-        """``hits``: (rounded score, target index) of each matching target, in target order."""
-        score, first = max(hits, key=itemgetter(0))  # the first of the best: the best lot
-        best = targets[first]
-        self.profile_id = compiled.profile.id
-        self.profile_name = compiled.profile.name
-        self.notice_id = notice.id
-        self.title = notice.title or best.title
+        """``notice``: its place in the batch; ``group``: the profile's hits in the batch;
+        ``best``: the first of the notice's targets with the best score ``score``."""
+        self._compiled, self._batch, self._notice, self._group = compiled, batch, notice, group
         self.score = score
-        self.deadline = best.deadline
-        self._compiled, self._targets, self._now = compiled, targets, now
-        self._hits = hits
+        self._best = best
         self._lots: list[LotMatch] | None = None
+
+    @property
+    def profile_id(self) -> int | None:
+        return self._compiled.profile.id
+
+    @property
+    def profile_name(self) -> str:
+        return self._compiled.profile.name
+
+    @property
+    def notice_id(self) -> str:
+        return self._batch.notices[self._notice][0].id
+
+    @property
+    def title(self) -> str:
+        notice, targets = self._batch.notices[self._notice]
+        return notice.title or targets[self._best].title
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self._batch.notices[self._notice][1][self._best].deadline
+
+    @property
+    def hits(self) -> list[tuple[float, int]]:
+        """(rounded score, target index) of each matching target, in target order."""
+        batch = self._batch
+        start, end = batch.spans[self._group : self._group + 2].tolist()
+        return list(
+            zip(batch.scores[start:end].tolist(), batch.target_of[start:end].tolist(), strict=True)
+        )
 
     @property
     def lots(self) -> list[LotMatch]:
         if self._lots is None:
             order: list[tuple[float, int]] = []
-            for hit in self._hits:  # a better lot goes first, the others keep their order
+            for hit in self.hits:  # a better lot goes first, the others keep their order
                 if order and hit[0] > order[0][0]:
                     order.insert(0, hit)
                 else:
                     order.append(hit)
             lots = []
+            targets = self._batch.notices[self._notice][1]
             for _, i in order:
-                lot = score_target(self._compiled, self._targets[i], self._now)
+                lot = score_target(self._compiled, targets[i], self._batch.now)
                 if lot is None:
                     raise AssertionError("quick_score and score_target disagree")
                 lots.append(lot)
@@ -445,87 +673,137 @@ class NoticeMatch:
 
 
 class ProfileIndex:
-    """Inverted index of profiles: (CPV prefix | keyword stem, département | anywhere)."""
+    """Profiles compiled once, as columns with their inverted index (:class:`ProfileTable`:
+    (CPV prefix | keyword, département | anywhere) → profile numbers)."""
 
     def __init__(self, profiles: Sequence[Profile], locator: Locator | None = None) -> None:
         self.locator = locator
-        self.compiled = [compile_profile(p, locator) for p in profiles if p.active]
-        cpv_in: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-        cpv_above: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-        words: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-        for n, c in enumerate(self.compiled):
-            cells: Iterable[str | None] = c.deps if c.deps is not None else (ANYWHERE,)
-            for cell in cells:
-                for prefix in c.cpv:
-                    cpv_in[(prefix, cell)].append(n)
-                    for size in range(3, len(prefix)):
-                        cpv_above[(prefix[:size], cell)].append(n)
-                for stems in c.keywords:
-                    words[(stems[0], cell)].append(n)
-        self._cpv_in = dict(cpv_in)
-        self._cpv_above = dict(cpv_above)
-        self._words = dict(words)
+        compiler = ProfileCompiler(locator)
+        with no_cycle_collection():
+            self.compiled = [compiler.compile(p) for p in profiles if p.active]
+            self.table = ProfileTable(self.compiled)
+        names = [c.profile.name for c in self.compiled]
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        self._name_rank = rank
         self.stats = MatchStats()
 
     def __len__(self) -> int:
         return len(self.compiled)
 
     def candidates(self, target: Target, digits: Sequence[str] | None = None) -> set[int]:
-        """Profiles sharing a CPV prefix or a keyword's first stem with the target, in its
-        départements or anywhere (``digits``: the target's CPV digits, when already known)."""
-        cells: list[str | None] = [ANYWHERE, *target.deps]
-        found: set[int] = set()
-        cpv_in, cpv_above, words = self._cpv_in, self._cpv_above, self._words
-        for code_digits in digits if digits is not None else map(cpv_digits, target.cpv):
-            for cell in cells:
-                for size in range(2, len(code_digits) + 1):
-                    hit = cpv_in.get((code_digits[:size], cell))
-                    if hit:
-                        found.update(hit)
-                if len(code_digits) >= 3:
-                    hit = cpv_above.get((code_digits, cell))
-                    if hit:
-                        found.update(hit)
-        for stem in target.stems:
-            for cell in cells:
-                hit = words.get((stem, cell))
-                if hit:
-                    found.update(hit)
-        return found
+        """Profiles sharing a CPV prefix or a keyword with the target, in its départements or
+        anywhere (``digits``: the target's CPV digits, when already known)."""
+        known = digits if digits is not None else [cpv_digits(code) for code in target.cpv]
+        return set(self.table.candidates(target, known).tolist())
 
-    def match_notice(self, notice: Notice, now: datetime) -> list[NoticeMatch]:
-        """Every profile the notice (or one of its lots) matches, best lot first.
-
-        Every candidate pair is scored with numbers only (:func:`quick_score`); the matches
-        build their explanation (:func:`score_target`) when it is read."""
+    def open_targets(self, notice: Notice, now: datetime) -> list[Target]:
+        """The targets of an open call whose deadline has not passed."""
         if notice.kind not in OPEN_KINDS or status_of(notice) != "open":
             return []
-        targets = [
+        return [
             t for t in targets_of(notice, self.locator) if t.deadline is None or t.deadline > now
         ]
-        passed: dict[int, list[tuple[float, int]]] = {}  # profile -> (score, target index)
-        compiled = self.compiled
-        for i, target in enumerate(targets):
-            facts = TargetFacts.of(target, now)
-            found = self.candidates(target, facts.digits)
-            self.stats.candidates += len(found)
-            for n in found:
-                score = quick_score(compiled[n], target, facts)
-                if score is not None:
-                    hit = (round(score, 3), i)
-                    if n in passed:
-                        passed[n].append(hit)
-                    else:
-                        passed[n] = [hit]
-        self.stats.lot_matches += sum(map(len, passed.values()))
-        found_matches = [
-            NoticeMatch(compiled[n], notice, targets, hits, now) for n, hits in passed.items()
-        ]
-        return sorted(found_matches, key=lambda m: (-m.score, m.profile_name))
+
+    def match_notice(self, notice: Notice, now: datetime) -> list[NoticeMatch]:
+        """Every profile the notice (or one of its lots) matches, best score first (then by
+        profile name), best lot first; the explanations are built when read."""
+        targets = self.open_targets(notice, now)
+        if not targets:
+            return []
+        with no_cycle_collection():
+            return self.match_batch([(notice, targets)], now)
 
     def match(self, notices: Iterable[Notice], now: datetime | None = None) -> list[NoticeMatch]:
+        """:meth:`match_notice` of each notice, in order; notices are scored by batches of
+        about :data:`BATCH_TARGETS` targets."""
         moment = now or datetime.now(UTC)
-        return [m for notice in notices for m in self.match_notice(notice, moment)]
+        out: list[NoticeMatch] = []
+        batch: list[tuple[Notice, list[Target]]] = []
+        size = 0
+        with no_cycle_collection():
+            for notice in notices:
+                targets = self.open_targets(notice, moment)
+                if targets:
+                    batch.append((notice, targets))
+                    size += len(targets)
+                if size >= BATCH_TARGETS:
+                    out += self.match_batch(batch, moment)
+                    batch, size = [], 0
+            if batch:
+                out += self.match_batch(batch, moment)
+        return out
+
+    def score_batch(
+        self, targets: Sequence[Target], now: datetime
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """(target index, profile, rounded score) of every pair above the threshold.
+
+        Candidate pairs are scored column-wise (:meth:`ProfileTable.score`); the few pairs
+        numpy may not give bit for bit, and irregular profiles, go through
+        :func:`quick_score`."""
+        facts = [TargetFacts.of(t, now) for t in targets]
+        scored = self.table.score(targets, facts)
+        self.stats.candidates += scored.candidates
+        rounded = np.rint(scored.scores * 1000) / 1000  # = round(x, 3): no score near a half
+        t, p = scored.targets, scored.profiles
+        if len(scored.check_targets):
+            compiled = self.compiled
+            extra = [
+                (i, n, round(x, 3))
+                for i, n in zip(
+                    scored.check_targets.tolist(), scored.check_profiles.tolist(), strict=True
+                )
+                if (x := quick_score(compiled[n], targets[i], facts[i])) is not None
+            ]
+            if extra:
+                t = np.concatenate([t, np.array([i for i, _, _ in extra], dtype=np.int64)])
+                p = np.concatenate([p, np.array([n for _, n, _ in extra], dtype=np.int64)])
+                rounded = np.concatenate([rounded, np.array([x for _, _, x in extra])])
+        return t, p, rounded
+
+    def match_batch(
+        self, batch: Sequence[tuple[Notice, Sequence[Target]]], now: datetime
+    ) -> list[NoticeMatch]:
+        """The matches of a batch of notices (with their open targets), notice by notice."""
+        targets = [t for _, ts in batch for t in ts]
+        t, p, scores = self.score_batch(targets, now)
+        if not len(t):
+            return []
+        self.stats.lot_matches += len(t)
+        sizes = np.array([len(ts) for _, ts in batch], dtype=np.int64)
+        notice_of = np.repeat(np.arange(len(batch), dtype=np.int64), sizes)
+        first = np.cumsum(sizes) - sizes
+        owner_notice = notice_of[t]
+        n = max(1, len(self.compiled))
+        order = np.argsort((owner_notice * n + p) * len(targets) + t)  # notice, profile, target
+        t, p, scores, owner_notice = t[order], p[order], scores[order], owner_notice[order]
+        local = t - first[owner_notice]
+        size = len(t)
+        new = np.concatenate([[True], (p[1:] != p[:-1]) | (owner_notice[1:] != owner_notice[:-1])])
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], size)
+        best = np.maximum.reduceat(scores, starts)
+        group = np.repeat(np.arange(len(starts)), ends - starts)
+        position = np.where(scores == best[group], np.arange(size), size)
+        best_target = local[np.minimum.reduceat(position, starts)]
+        owners = p[starts]
+        group_notice = owner_notice[starts]
+        thousandths = 1000 - np.rint(best * 1000).astype(np.int64)  # best score first
+        ranked = np.argsort((group_notice * 1001 + thousandths) * n + self._name_rank[owners])
+        shared = MatchBatch(batch, now, local.astype(np.int32), scores, np.append(starts, size))
+        compiled = self.compiled
+        return list(
+            map(
+                NoticeMatch,
+                map(compiled.__getitem__, owners[ranked].tolist()),
+                repeat(shared),
+                group_notice[ranked].tolist(),
+                ranked.tolist(),
+                best[ranked].tolist(),
+                best_target[ranked].tolist(),
+            )
+        )
 
 
 @dataclass(slots=True)
