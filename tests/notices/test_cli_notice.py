@@ -73,3 +73,29 @@ def test_unknown_notice_id(tmp_path: Path, notices_dir: Path) -> None:
         "aucun avis « boamp:99-1 » dans la base des avis. Les identifiants ont la forme "
         "source:numéro (ex. boamp:26-7113) ; cherchez-les avec « ancrage notice search »."
     )
+
+
+def test_search_rebuilds_a_missing_index_with_a_french_note(
+    tmp_path: Path, notices_dir: Path
+) -> None:
+    import shutil
+
+    from ancrage.notices.index import index_dir
+    from ancrage.settings import Settings
+
+    home = tmp_path / "home"
+    ods = notices_dir / "boamp" / "ods_api_v2_1" / "boamp-where-date_2026-01-21_fnsimple.json"
+    assert runner.invoke(app, ["notice", "load", str(ods), "--home", str(home)]).exit_code == 0
+    search = ["notice", "search", "menuiseries", "--home", str(home), "--format", "json"]
+    before = runner.invoke(app, search)
+    assert before.exit_code == 0, before.output
+    assert before.stderr == ""
+    shutil.rmtree(index_dir(Settings.resolve(home)))
+    result = runner.invoke(app, search)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == before.stdout
+    assert result.stderr.strip() == (
+        "L'index de recherche ne correspond pas à la base des avis (index absent) : "
+        "reconstruction à partir des 5 avis de la base…"
+    )
+    assert runner.invoke(app, search).stderr == ""  # rebuilt once

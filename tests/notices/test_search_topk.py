@@ -1,14 +1,16 @@
-"""The fast ranking paths (FTS5 top-k, selective filter, semi-join) give exactly the full
-ranking, on the real samples."""
+"""The top-k ranking (tantivy's best by score, ties fetched and ordered) gives exactly the full
+ranking, and the filters as tantivy queries keep exactly what the SQL filters keep, on the real
+samples."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from ancrage.notices import search as search_module
+from ancrage.notices.index import searcher
 from ancrage.notices.ingest import load_notices
 from ancrage.notices.search import Filters, query_stems, ranked
 from ancrage.notices.store import NoticeStore
@@ -50,21 +52,50 @@ def home(tmp_path_factory: pytest.TempPathFactory, notices_dir: Path, eforms_dir
     return settings
 
 
-@pytest.mark.parametrize("selective", [20_000, 1])  # 1: no filter is selective (semi-join)
 @pytest.mark.parametrize("filters", FILTERS)
-def test_fast_paths_equal_full_ranking(
-    home: Settings, filters: Filters, selective: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(search_module, "SELECTIVE", selective)
+def test_top_k_equals_full_ranking(home: Settings, filters: Filters) -> None:
     found = 0
     with NoticeStore(home).reading() as con:
+        index = searcher(home, con)
         for query in QUERIES:
             stems = query_stems(query)
             for limit in (1, 2, 3, 5, 20):
-                full = ranked(con, stems, filters, now=NOW, limit=limit, plan="full")
-                assert ranked(con, stems, filters, now=NOW, limit=limit) == full, (query, limit)
+                full = ranked(index, stems, filters, now=NOW, limit=limit, plan="full")
+                assert ranked(index, stems, filters, now=NOW, limit=limit) == full, (query, limit)
                 found += len(full)
     assert found > 0
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_index_filters_keep_what_sql_filters_keep(home: Settings, filters: Filters) -> None:
+    with NoticeStore(home).reading() as con:
+        index = searcher(home, con)
+        where, params = filters.sql(NOW)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        kept = {r for (r,) in con.execute(f"SELECT rowid FROM notice_filter f {clause}", params)}
+        assert kept
+        for query in QUERIES:
+            stems = query_stems(query)
+            every = ranked(index, stems, Filters(), now=NOW, limit=1000, plan="full")
+            filtered = ranked(index, stems, filters, now=NOW, limit=1000, plan="full")
+            assert filtered == [(r, score) for r, score in every if r in kept], query
+
+
+def test_ties_are_ordered_by_latest_deadline_then_rowid(home: Settings) -> None:
+    with NoticeStore(home).reading() as con:
+        index = searcher(home, con)
+        deadlines = dict(con.execute("SELECT rowid, deadline_utc FROM notices"))
+        hits = ranked(index, query_stems("travaux"), Filters(), now=NOW, limit=1000, plan="full")
+    ties = 0
+    for (r1, s1), (r2, s2) in itertools.pairwise(hits):
+        assert s1 >= s2
+        if s1 == s2:
+            ties += 1
+            d1, d2 = deadlines[r1], deadlines[r2]
+            assert (d1 is None, d2 is None) != (True, False)
+            if d1 is not None and d2 is not None:
+                assert (d1, -r1) >= (d2, -r2)
+    assert ties > 0
 
 
 def test_departement_shortcut_agrees_with_the_geography() -> None:

@@ -1,5 +1,6 @@
-"""Schema 1 → 2: a store written by the schema-1 code is migrated when first opened, and then
-holds exactly what a fresh schema-2 load of the same files holds."""
+"""Schemas 1 and 2 → 3: a store written by older code is migrated when first opened (the FTS5
+table is dropped, the tantivy index is built from the store when first searched), and then holds
+and finds exactly what a fresh schema-3 load of the same files holds and finds."""
 
 from __future__ import annotations
 
@@ -9,45 +10,48 @@ from pathlib import Path
 
 import pytest
 
+from ancrage.notices.index import index_dir
 from ancrage.notices.ingest import load_notices
 from ancrage.notices.search import search
 from ancrage.notices.store import NoticeStore, load_notice, store_path
 from ancrage.settings import Settings
 
-# The schema-1 tables as the schema-1 code created them (store.py before schema 2).
+# The FTS5 tables as the schema-1 and schema-2 code created them (store.py before schema 3).
 SCHEMA_1_FTS = """CREATE VIRTUAL TABLE notice_fts USING fts5(
     title, body, tokenize = 'unicode61 remove_diacritics 2'
+)"""
+SCHEMA_2_FTS = """CREATE VIRTUAL TABLE notice_fts USING fts5(
+    title, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
 )"""
 KEPT = ("notices", "notice_cpv", "notice_dep", "lots", "quarantine", "files")
 COMPARED = {
     "notices": "SELECT * FROM notices ORDER BY rowid",
     "notice_filter": "SELECT * FROM notice_filter ORDER BY rowid",
-    "notice_fts": "SELECT * FROM temp.fts_words ORDER BY term, doc, col, offset",
-    "notice_fts_docsize": "SELECT * FROM notice_fts_docsize ORDER BY id",
 }
 NOW = datetime(2026, 1, 15, tzinfo=UTC)
 
 
-def _schema_1_copy(fresh: Path, old: Path) -> None:
-    """The store that the schema-1 code writes for the same files: the same tables, and an
-    FTS5 table that keeps its stemmed text (the schema-1 code indexed ``fts_row`` of each
-    stored document, which reading it back gives again)."""
+def _old_copy(fresh: Path, old: Path, version: int) -> None:
+    """The store that the schema-1 or schema-2 code writes for the same files: the same tables
+    (schema 2: and ``notice_filter``), and an FTS5 table of the stemmed text (the older code
+    indexed ``fts_row`` of each stored document, which reading it back gives again)."""
     from ancrage.notices.search import fts_row
 
+    kept = KEPT if version == 1 else (*KEPT, "notice_filter")
     old.parent.mkdir(parents=True)
     con = sqlite3.connect(old, isolation_level=None)
     con.execute("ATTACH ? AS fresh", (str(fresh),))
     con.execute("BEGIN")
     for (sql,) in con.execute(
         "SELECT sql FROM fresh.sqlite_schema WHERE name IN "
-        f"({', '.join('?' * len(KEPT))}) OR (type = 'index' AND tbl_name IN "
-        f"({', '.join('?' * len(KEPT))}) AND sql IS NOT NULL)",
-        KEPT + KEPT,
+        f"({', '.join('?' * len(kept))}) OR (type = 'index' AND tbl_name IN "
+        f"({', '.join('?' * len(kept))}) AND sql IS NOT NULL)",
+        kept + kept,
     ).fetchall():
         con.execute(sql)
-    for table in KEPT:
+    for table in kept:
         con.execute(f"INSERT INTO {table} SELECT * FROM fresh.{table}")
-    con.execute(SCHEMA_1_FTS)
+    con.execute(SCHEMA_1_FTS if version == 1 else SCHEMA_2_FTS)
     con.executemany(
         "INSERT INTO notice_fts (rowid, title, body) VALUES (?, ?, ?)",
         [
@@ -57,13 +61,12 @@ def _schema_1_copy(fresh: Path, old: Path) -> None:
     )
     con.execute("COMMIT")
     con.execute("DETACH fresh")
-    con.execute("PRAGMA user_version = 1")
+    con.execute(f"PRAGMA user_version = {version}")
     con.close()
 
 
 def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     con = sqlite3.connect(path)
-    con.execute("CREATE VIRTUAL TABLE temp.fts_words USING fts5vocab(main, notice_fts, instance)")
     try:
         return {table: con.execute(sql).fetchall() for table, sql in COMPARED.items()}
     finally:
@@ -73,30 +76,46 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
 @pytest.fixture(scope="module")
 def stores(
     tmp_path_factory: pytest.TempPathFactory, notices_dir: Path, eforms_dir: Path
-) -> tuple[Settings, Settings]:
+) -> dict[int, Settings]:
+    """The fresh store (3) and its copies as schemas 1 and 2 wrote them."""
     fresh = Settings.resolve(tmp_path_factory.mktemp("fresh"))
     load_notices(fresh, [notices_dir], eforms_dir=eforms_dir)
-    old = Settings.resolve(tmp_path_factory.mktemp("old"))
-    _schema_1_copy(store_path(fresh), store_path(old))
-    return fresh, old
+    out = {3: fresh}
+    for version in (1, 2):
+        out[version] = Settings.resolve(tmp_path_factory.mktemp(f"v{version}"))
+        _old_copy(store_path(fresh), store_path(out[version]), version)
+    return out
 
 
-def test_reading_a_schema_1_store_migrates_it(stores: tuple[Settings, Settings]) -> None:
-    fresh, old = stores
+def _tables(path: Path) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_reading_an_older_store_migrates_it(stores: dict[int, Settings], version: int) -> None:
+    fresh, old = stores[3], stores[version]
     con = sqlite3.connect(store_path(old))
-    assert con.execute("PRAGMA user_version").fetchone() == (1,)
-    assert con.execute("SELECT count(*) FROM notice_fts_content").fetchone() == (60,)
+    assert con.execute("PRAGMA user_version").fetchone() == (version,)
+    assert con.execute("SELECT count(*) FROM notice_fts").fetchone() == (60,)
     con.close()
-    hits = search(old, "menuiseries", now=NOW)  # opens the store: migrates it
+    assert not index_dir(old).exists()
+    hits = search(old, "menuiseries", now=NOW)  # opens the store: migrates it, builds the index
     assert [h.id for h in hits] == ["boamp:26-7319", "boamp:26-7113"]
     con = sqlite3.connect(store_path(old))
-    assert con.execute("PRAGMA user_version").fetchone() == (2,)
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
-    assert "notice_fts_content" not in tables  # no copy of the stemmed text any more
+    assert con.execute("PRAGMA user_version").fetchone() == (3,)
     con.close()
+    tables = _tables(store_path(old))
+    assert not {t for t in tables if t.startswith("notice_fts")}  # the FTS5 index is gone
+    assert tables == _tables(store_path(fresh))
+    assert index_dir(old).is_dir()
     assert _dump(store_path(old)) == _dump(store_path(fresh))
 
 
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize(
     ("query", "kw"),
     [
@@ -108,16 +127,15 @@ def test_reading_a_schema_1_store_migrates_it(stores: tuple[Settings, Settings])
     ],
 )
 def test_migrated_store_searches_like_a_fresh_one(
-    stores: tuple[Settings, Settings], query: str, kw: dict[str, object]
+    stores: dict[int, Settings], version: int, query: str, kw: dict[str, object]
 ) -> None:
-    fresh, old = stores
-    got = search(old, query, now=NOW, **kw)  # type: ignore[arg-type]
-    assert got == search(fresh, query, now=NOW, **kw)  # type: ignore[arg-type]
+    got = search(stores[version], query, now=NOW, **kw)  # type: ignore[arg-type]
+    assert got == search(stores[3], query, now=NOW, **kw)  # type: ignore[arg-type]
     assert got != []
 
 
-def test_writing_after_migration(stores: tuple[Settings, Settings], notices_dir: Path) -> None:
-    _, old = stores
-    with NoticeStore(old).writing() as con:
-        assert con.execute("PRAGMA user_version").fetchone() == (2,)
+@pytest.mark.parametrize("version", [1, 2])
+def test_writing_after_migration(stores: dict[int, Settings], version: int) -> None:
+    with NoticeStore(stores[version]).writing() as con:
+        assert con.execute("PRAGMA user_version").fetchone() == (3,)
         assert con.execute("SELECT count(*) FROM notice_filter").fetchone() == (60,)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 import orjson
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ancrage.cli.common import (
     HomeOption,
@@ -30,6 +31,49 @@ app = typer.Typer(
     help="Appels d'offres (BOAMP, TED) : chargement, fiche de lecture, recherche.",
     no_args_is_help=True,
 )
+
+
+class IndexRebuildBar:
+    """When the search index has to be rebuilt: a French note on stderr, then a progress bar
+    (only when stderr is a terminal). Nothing at all otherwise. ``before``: a progress display
+    still running (the load's), stopped first (rich shows one at a time)."""
+
+    def __init__(self, before: Progress | None = None) -> None:
+        self.before = before
+        self.console = err()
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=self.console,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.end()
+
+    def start(self, name: str, total: int | None) -> None:
+        if self.before is not None:
+            self.before.stop()
+        self.console.print(f"[yellow]{name}[/yellow]", soft_wrap=True)
+        if self.console.is_terminal:
+            self.progress.start()
+            self.task = self.progress.add_task("index de recherche", total=total)
+
+    def advance(self, done: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=done)
+
+    def end(self) -> None:
+        if self.task is not None:
+            total = self.progress.tasks[-1].total or 1
+            self.progress.update(self.task, total=total, completed=total)
+            self.progress.stop()
+            self.task = None
 
 
 class SheetFormat(StrEnum):
@@ -57,8 +101,10 @@ def load(
     ] = None,
 ) -> None:
     """Charge des avis dans la base des avis et compte, par fichier, ce qui a été fait."""
-    with RichLoadProgress() as progress:
-        reports = load_notices(settings(home), paths, progress, eforms_dir=eforms_dir)
+    with RichLoadProgress() as progress, IndexRebuildBar(progress.progress) as rebuild:
+        reports = load_notices(
+            settings(home), paths, progress, eforms_dir=eforms_dir, index_progress=rebuild
+        )
     if output is TableFormat.json:
         print_json([r.as_json() for r in reports])
     else:
@@ -138,15 +184,17 @@ def search(
 ) -> None:
     """Recherche plein texte (français, sans accents ni pluriels) dans les avis chargés."""
     after = _date(deadline_after) if deadline_after is not None else None
-    hits = search_notices(
-        settings(home),
-        query,
-        cpv=cpv,
-        territory=territory,
-        open_only=open_only,
-        deadline_after=after,
-        limit=limit,
-    )
+    with IndexRebuildBar() as rebuild:
+        hits = search_notices(
+            settings(home),
+            query,
+            cpv=cpv,
+            territory=territory,
+            open_only=open_only,
+            deadline_after=after,
+            limit=limit,
+            progress=rebuild,
+        )
     if output is TableFormat.json:
         print_json([h.as_json() for h in hits])
         return

@@ -3,7 +3,9 @@
 The format of each file is found by the readers' ``sniff``. Each file is loaded in one SQLite
 transaction (all or nothing), its notices written in batches (``NoticeWriter``); a file already
 loaded (same sha256) is not read again, and a notice already stored with the same content is
-counted as a duplicate, so re-loading changes nothing.
+counted as a duplicate, so re-loading changes nothing. The search index follows
+(:class:`ancrage.notices.index.IndexSession`): the notices of each file committed are sent to
+it, and it is committed once at the end.
 Per file, ``read = loaded + quarantined + duplicates``; every rejection is recorded in the
 ``quarantine`` table with its file, record and reason.
 """
@@ -22,14 +24,13 @@ from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest.pipeline import LoadProgress
 from ancrage.notices import boamp_json, boamp_xml, ted
 from ancrage.notices.context import NoticeReadContext
-from ancrage.notices.store import NoticeStore, NoticeWriter, bulk_index, optimize_index
+from ancrage.notices.index import IndexProgress, IndexSession
+from ancrage.notices.store import NoticeStore, NoticeWriter
 from ancrage.settings import Settings
 
 READERS: tuple[ModuleType, ...] = (ted, boamp_xml, boamp_json)
 HEAD_BYTES = 65536
 SUFFIXES = (".json", ".xml")
-OPTIMIZE_AFTER = 10_000  # notices loaded by one call: then merge the full-text index
-MERGE_PAGES = 1000  # after a smaller load: merge at most this many pages of the index
 
 
 @dataclass
@@ -103,30 +104,28 @@ def load_notices(
     progress: LoadProgress | None = None,
     *,
     eforms_dir: Path | None = None,
+    index_progress: IndexProgress | None = None,
 ) -> list[NoticeFileReport]:
     """Load files one after the other; a file that fails is reported, the others still load.
 
-    ``eforms_dir`` holds the eForms SDK field table (default ``<reference>/eforms``)."""
+    ``eforms_dir`` holds the eForms SDK field table (default ``<reference>/eforms``);
+    ``index_progress`` shows the rebuild of the search index, when it has to be rebuilt."""
     table_dir = eforms_dir if eforms_dir is not None else settings.reference_dir / "eforms"
     reports: list[NoticeFileReport] = []
-    with NoticeStore(settings).writing() as con, bulk_index(con):
+    with (
+        NoticeStore(settings).writing() as con,
+        IndexSession(settings, con, index_progress) as search_index,
+    ):
         for path in expand(paths):
             report = NoticeFileReport(file=str(path), detected_format=None)
             try:
                 reader = detect(path)
                 report.detected_format = reader.name
-                _load_one(con, reader, path, table_dir, report, progress)
+                _load_one(con, reader, path, table_dir, report, progress, search_index)
             except AncrageError as exc:
                 report.read = report.loaded = report.quarantined = report.duplicates = 0
                 report.error = exc
             reports.append(report)
-    with NoticeStore(settings).writing() as con:
-        if sum(r.loaded for r in reports) >= OPTIMIZE_AFTER:
-            optimize_index(con)
-        else:  # a small load: some merging work (bounded), so segments do not pile up
-            con.execute(
-                "INSERT INTO notice_fts (notice_fts, rank) VALUES ('merge', ?)", (MERGE_PAGES,)
-            )
     return reports
 
 
@@ -137,6 +136,7 @@ def _load_one(
     eforms_dir: Path,
     report: NoticeFileReport,
     progress: LoadProgress | None,
+    search_index: IndexSession,
 ) -> None:
     sha = _sha256(path)
     known = con.execute("SELECT read, quarantined FROM files WHERE sha256 = ?", (sha,)).fetchone()
@@ -152,8 +152,9 @@ def _load_one(
         progress.start_file(path.name, path.stat().st_size)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     con.execute("BEGIN IMMEDIATE")
+    sink = search_index.sink()
     try:
-        writer = NoticeWriter(con)
+        writer = NoticeWriter(con, sink=sink)
         for index, notice in enumerate(reader.read(path, ctx)):
             report.read += 1
             writer.add(notice, file=str(path), record=str(index))
@@ -186,9 +187,11 @@ def _load_one(
         con.execute("COMMIT")
     except AncrageError:
         con.execute("ROLLBACK")
+        search_index.rolled_back(sink)
         raise
     except Exception as exc:  # a reader bug must not become a traceback nor a half load
         con.execute("ROLLBACK")
+        search_index.rolled_back(sink)
         raise InputFileError(
             f"erreur inattendue en lisant le fichier ({type(exc).__name__}: {exc})",
             file=path,
@@ -197,3 +200,4 @@ def _load_one(
     finally:
         if progress:
             progress.end_file()
+    search_index.committed(sink)

@@ -1,9 +1,14 @@
 """Migrations of the notice store to the current schema (:data:`store.SCHEMA_VERSION`).
 
-1 → 2: the full-text index becomes contentless (its stemmed text was a second copy of what the
-JSON documents give); its rows are copied as they are (no re-stemming), and ``notice_filter``
-(one narrow row per notice with the filtered values) is filled from the stored columns.
-Everything runs in one transaction: a failed migration leaves the store at version 1.
+* 1 → 2 (part of the move to 3): ``notice_filter`` (one narrow row per notice with the filtered
+  values) is filled from the stored columns.
+* 2 → 3: the full-text index leaves SQLite for tantivy (:mod:`ancrage.notices.index`): the FTS5
+  table is dropped and ``search_state`` (store id, generation) is created; the tantivy index does
+  not exist yet, so it is built from the store when first searched (or at the end of the next
+  load).
+
+Everything runs in one transaction: a failed migration leaves the store at its version. The
+pages of the dropped FTS5 table are kept for reuse (no ``VACUUM``: minutes on a large store).
 """
 
 from __future__ import annotations
@@ -13,39 +18,38 @@ from collections import defaultdict
 
 from ancrage.notices.store import cpv_text, dep_mask
 
-_V1_TO_V2 = """
-CREATE TABLE notice_filter (
+_NOTICE_FILTER = """CREATE TABLE notice_filter (
     rowid INTEGER PRIMARY KEY,
     status TEXT NOT NULL,
     deadline_utc TEXT,
     deps_lo INTEGER NOT NULL,
     deps_hi INTEGER NOT NULL,
     cpvs TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE notice_fts_v2 USING fts5(
-    title, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
-);
-INSERT INTO notice_fts_v2 (rowid, title, body) SELECT rowid, title, body FROM notice_fts;
-DROP TABLE notice_fts;
-ALTER TABLE notice_fts_v2 RENAME TO notice_fts;
-"""
+)"""
+_SEARCH_STATE = (
+    "CREATE TABLE search_state (store_id TEXT NOT NULL, generation INTEGER NOT NULL)",
+    # a new store id: no index on disk can be taken for this store's
+    """INSERT INTO search_state (store_id, generation)
+    VALUES (lower(hex(randomblob(16))), 1)""",
+)
 
 
 def migrate(con: sqlite3.Connection, version: int) -> None:
     """Bring a store at ``version`` (≥ 1) to the current schema (autocommit connection)."""
-    if version == 1:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _V1_TO_V2.split(";\n"):
-                if statement.strip():
-                    con.execute(statement)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if version < 2:
+            con.execute(_NOTICE_FILTER)
             _fill_filters(con)
-            con.execute("PRAGMA user_version = 2")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("INSERT INTO notice_fts (notice_fts) VALUES ('optimize')")
+        if version < 3:
+            con.execute("DROP TABLE notice_fts")
+            for statement in _SEARCH_STATE:
+                con.execute(statement)
+        con.execute("PRAGMA user_version = 3")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _fill_filters(con: sqlite3.Connection) -> None:

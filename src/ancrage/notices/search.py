@@ -1,10 +1,12 @@
-"""French-aware full-text search over the notice store (SQLite FTS5, no server).
+"""French-aware full-text search over the notice store (a tantivy index, no server).
 
-FTS5 has no French stemmer, so the index holds a *stemmed copy* of the text: words are folded
-(accents removed, lower case) then stemmed with the Snowball French stemmer, and the query goes
-through the same steps — "menuiseries" finds "menuiserie", "électricité" finds "electricite".
-Hits are ranked by bm25 (title weighs more than the rest); filters: CPV prefix, territory
-(départements of the place of performance), open notices, deadline after a date.
+The index holds an *analysed copy* of the text: words are folded (accents removed, lower case)
+then stemmed with the Snowball French stemmer, and the query goes through the same steps —
+"menuiseries" finds "menuiserie", "électricité" finds "electricite" (tantivy only splits the
+analysed text on spaces: :mod:`ancrage.notices.index`). Hits are ranked by bm25 (title weighs
+more than the rest); filters: CPV prefix, territory (départements of the place of
+performance), open notices, deadline after a date. Without words, the filters are answered by
+SQLite (``notice_filter``), latest deadline first.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from ancrage.errors import AncrageError
 from ancrage.notices.model import Notice
 
 if TYPE_CHECKING:
+    import tantivy
+
+    from ancrage.notices.index import IndexProgress
     from ancrage.settings import Settings
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -56,6 +61,8 @@ def fold(text: str) -> str:
 
 @cache
 def _stemmer() -> Any:
+    """Snowball French: ``snowballstemmer`` gives PyStemmer's C stemmer when it is installed
+    (a dependency: 50 times faster, same stems), its pure Python one otherwise."""
     import snowballstemmer  # type: ignore[import-untyped]
 
     return snowballstemmer.stemmer("french")
@@ -116,6 +123,19 @@ def fts_row(notice: Notice) -> tuple[str, str]:
     return analyse(notice.title or ""), analyse(" ".join(_texts(notice)))
 
 
+def doc_texts(doc: dict[str, Any]) -> tuple[str, str]:
+    """(title, body) of a notice's JSON document, before analysis: the texts of
+    :func:`fts_row`, read without rebuilding the notice (rebuilding the index reads every
+    document)."""
+    parts = [doc["description"]]
+    for lot in doc["lots"]:
+        parts += [lot["title"], lot["description"]]
+    buyer, place = doc["buyer"], doc["place"]
+    parts += [buyer["name"], buyer["city"], place["text"]]
+    parts += [label for _, label in doc["trade_descriptors"]]
+    return doc["title"] or "", " ".join(p for p in parts if p)
+
+
 def query_stems(query: str) -> list[str]:
     stems: list[str] = []
     for word in words(query):
@@ -127,18 +147,24 @@ def query_stems(query: str) -> list[str]:
     return stems
 
 
+def _matches(token: str, wanted: set[str]) -> bool:
+    """Whether a whitespace-separated token of the text has a wanted stem (its stems are those
+    :func:`analyse` caches for it)."""
+    stems = _CHUNKS.get(token)
+    if stems is None:
+        stems = analyse(token)
+    return not wanted.isdisjoint(stems.split())
+
+
 def snippet(notice: Notice, stems: list[str]) -> str | None:
     """A short extract of the original text around the first word that matched."""
     wanted = set(stems)
     for text in [notice.title or "", *_texts(notice)]:
         tokens = text.split()
         for i, token in enumerate(tokens):
-            if any(stem(w) in wanted for w in words(token)):
+            if _matches(token, wanted):
                 start, end = max(0, i - SNIPPET_WORDS // 2), i + SNIPPET_WORDS
-                marked = [
-                    f"[{t}]" if any(stem(w) in wanted for w in words(t)) else t
-                    for t in tokens[start:end]
-                ]
+                marked = [f"[{t}]" if _matches(t, wanted) else t for t in tokens[start:end]]
                 prefix = "… " if start > 0 else ""
                 suffix = " …" if end < len(tokens) else ""
                 return prefix + " ".join(marked) + suffix
@@ -193,20 +219,10 @@ def territory_departements(territory: str) -> list[str]:
     return sorted({communes[c].departement for c in place.members if c in communes})
 
 
-def _fts_query(stems: list[str]) -> str:
-    return " ".join(f'"{s}"' for s in stems)
-
-
-SELECTIVE = 20_000  # a filter listing fewer notices: matches are checked against its list
-_RANKED = """SELECT f.rowid, -bm25(notice_fts, {weight}, 1.0) AS score, f.deadline_utc
-    FROM notice_fts JOIN notice_filter f ON f.rowid = notice_fts.rowid
-    WHERE {conditions}
-    ORDER BY score DESC, f.deadline_utc DESC NULLS LAST, f.rowid LIMIT ?"""
-
-
 @dataclass(frozen=True)
 class Filters:
-    """The search filters as SQL on ``f`` (``notice_filter``, one narrow row per notice)."""
+    """The search filters: as tantivy queries (:meth:`queries`, searches with words) and as SQL
+    on ``f`` (``notice_filter``, one narrow row per notice: :meth:`sql`, filters only)."""
 
     cpv: str | None = None
     deps: tuple[str, ...] | None = None
@@ -220,6 +236,33 @@ class Filters:
             or self.open_only
             or self.deadline_after is not None
         )
+
+    def _start(self) -> datetime:
+        assert self.deadline_after is not None
+        return datetime.combine(self.deadline_after, time(0, 0), PARIS).astimezone(UTC)
+
+    def queries(self, now: datetime) -> list[tantivy.Query]:
+        from tantivy import FieldType, Query
+
+        from ancrage.notices.index import schema, seconds
+
+        fields = schema()
+        out: list[tantivy.Query] = []
+        if self.cpv is not None:
+            out.append(Query.term_query(fields, "cpv", self.cpv, index_option="basic"))
+        if self.deps is not None:
+            out.append(Query.term_set_query(fields, "dep", list(self.deps)))
+        if self.open_only:
+            out.append(Query.term_query(fields, "status", "open", index_option="basic"))
+            out.append(
+                Query.range_query(
+                    fields, "deadline", FieldType.Integer, seconds(now), include_lower=False
+                )
+            )
+        if self.deadline_after is not None:
+            start = seconds(self._start())
+            out.append(Query.range_query(fields, "deadline", FieldType.Integer, start))
+        return out
 
     def sql(self, now: datetime) -> tuple[list[str], list[Any]]:
         from ancrage.notices.store import DEP_BIT, dep_mask
@@ -244,64 +287,79 @@ class Filters:
             where.append("f.status = 'open' AND f.deadline_utc > ?")
             params.append(now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         if self.deadline_after is not None:
-            start = datetime.combine(self.deadline_after, time(0, 0), PARIS).astimezone(UTC)
             where.append("f.deadline_utc >= ?")
-            params.append(start.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            params.append(self._start().strftime("%Y-%m-%dT%H:%M:%SZ"))
         return where, params
 
-    def lists(self) -> list[tuple[str, list[Any]]]:
-        """SQL listing the rowids of the notices a filter keeps, through an index: the
-        territory and CPV filters (status and dates keep too many notices to list)."""
-        out: list[tuple[str, list[Any]]] = []
-        if self.deps is not None:
-            marks = ", ".join("?" * len(self.deps))
-            out.append(
-                (f"SELECT notice_rowid FROM notice_dep WHERE dep IN ({marks})", list(self.deps))
-            )
-        if self.cpv is not None:
-            out.append(
-                (
-                    "SELECT notice_rowid FROM notice_cpv WHERE cpv >= ? AND cpv < ?",
-                    [self.cpv, self.cpv + ":"],  # ":" sorts right after "9"
-                )
-            )
-        return out
 
+def text_query(stems: list[str], filters: Filters, now: datetime) -> tantivy.Query:
+    """Every stem in the title (weight :data:`TITLE_WEIGHT`) or the body, scored with bm25;
+    the filters add nothing to the score. One stem without filters stays a plain union of two
+    terms, which tantivy ranks with block-max WAND (it skips the blocks of documents that
+    cannot enter the top k)."""
+    from tantivy import Occur, Query
 
-def _selective(con: Any, filters: Filters) -> tuple[str, list[Any]] | None:
-    """The listing of the filter that keeps fewest notices, when it keeps fewer than
-    :data:`SELECTIVE` (counted through its index, stopping at that number)."""
-    best: tuple[int, tuple[str, list[Any]]] | None = None
-    for sql, params in filters.lists():
-        (count,) = con.execute(f"SELECT count(*) FROM ({sql} LIMIT {SELECTIVE})", params).fetchone()
-        if count < SELECTIVE and (best is None or count < best[0]):
-            best = (count, (sql, params))
-    return None if best is None else best[1]
+    from ancrage.notices.index import schema
+
+    fields = schema()
+    clauses = [
+        (
+            Occur.Must,
+            Query.boolean_query(
+                [
+                    (
+                        Occur.Should,
+                        Query.boost_query(
+                            Query.term_query(fields, "title", s, index_option="freq"),
+                            TITLE_WEIGHT,
+                        ),
+                    ),
+                    (Occur.Should, Query.term_query(fields, "body", s, index_option="freq")),
+                ]
+            ),
+        )
+        for s in stems
+    ]
+    kept = filters.queries(now)
+    if kept:
+        every = Query.boolean_query([(Occur.Must, q) for q in kept])
+        clauses.append((Occur.Must, Query.const_score_query(every, 0.0)))
+    return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
 
 
 def ranked(
-    con: Any, stems: list[str], filters: Filters, *, now: datetime, limit: int, plan: str = "auto"
+    searcher: tantivy.Searcher,
+    stems: list[str],
+    filters: Filters,
+    *,
+    now: datetime,
+    limit: int,
+    plan: str = "auto",
 ) -> list[tuple[int, float]]:
-    """``(rowid, score)`` of the ``limit`` best matches, best first (bm25 score, then latest
-    deadline, then rowid); every match is scored, so the result is exact.
+    """``(rowid, score)`` of the ``limit`` best matches, best first: bm25 score, then latest
+    deadline, then rowid — exactly.
 
-    * A selective filter (a territory or CPV prefix listing fewer than :data:`SELECTIVE`
-      notices): the full-text matches are checked against that list first (a semi-join on an
-      in-memory index, written ``+rowid IN`` so that SQLite does not probe the full-text index
-      once per listed notice, which is 20–50 times slower), and only those are scored.
-    * Otherwise every match is checked against its narrow ``notice_filter`` row, and only
-      those that pass are scored.
-
-    ``plan="full"`` (for tests) never uses the list."""
-    where, params = filters.sql(now)
-    conditions = ["notice_fts MATCH ?", *where]
-    selective = _selective(con, filters) if filters and plan == "auto" else None
-    if selective is not None:
-        conditions.insert(1, f"+notice_fts.rowid IN ({selective[0]})")
-        params = [*selective[1], *params]
-    sql = _RANKED.format(weight=TITLE_WEIGHT, conditions=" AND ".join(conditions))
-    rows = con.execute(sql, [_fts_query(stems), *params, limit]).fetchall()
-    return [(int(r), float(s)) for r, s, _ in rows]
+    tantivy returns the best matches by score only; the ties of the last one kept are asked
+    for too (``limit + 1`` hits, more while the last hit has the score of the ``limit``-th),
+    then ordered here. ``plan="full"`` (for tests) asks for every match."""
+    query = text_query(stems, filters, now)
+    if plan == "full":
+        hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
+    else:
+        size = limit + 1
+        while True:
+            hits = searcher.search(query, size, count=False).hits
+            if len(hits) < size or hits[-1][0] < hits[limit - 1][0]:
+                break
+            size *= 4
+    addresses = [address for _, address in hits]
+    rowids = searcher.fast_field_values("rowid", addresses)
+    deadlines = searcher.fast_field_values("deadline", addresses)
+    best = sorted(
+        zip((float(score) for score, _ in hits), rowids, deadlines, strict=True),
+        key=lambda h: (-h[0], h[2] is None, -(h[2] or 0), h[1]),
+    )
+    return [(int(rowid or 0), score) for score, rowid, _ in best[:limit]]
 
 
 def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[tuple[int, float]]:
@@ -325,8 +383,11 @@ def search(
     deadline_after: date | None = None,
     limit: int = 20,
     now: datetime | None = None,
+    progress: IndexProgress | None = None,
 ) -> list[SearchHit]:
-    """Notices matching every word of ``query`` (stemmed), best first, with the filters."""
+    """Notices matching every word of ``query`` (stemmed), best first, with the filters.
+
+    ``progress`` shows the rebuild of the index, when it has to be rebuilt first."""
     from ancrage.notices.store import NoticeStore, departements, load_notice
 
     if cpv is not None and not _CPV_PREFIX.fullmatch(cpv):
@@ -360,7 +421,10 @@ def search(
     when = now or datetime.now(UTC)
     with NoticeStore(settings).reading() as con:
         if stems:
-            best = ranked(con, stems, filters, now=when, limit=limit)
+            from ancrage.notices.index import searcher
+
+            found = searcher(settings, con, progress)
+            best = ranked(found, stems, filters, now=when, limit=limit)
         else:
             best = listed(con, filters, now=when, limit=limit)
         docs: dict[int, tuple[bytes, str]] = {

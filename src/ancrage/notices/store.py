@@ -1,16 +1,19 @@
 """The notice store: SQLite at ``<home>/notices/notices.sqlite`` (embedded, zero set-up).
 
 Each notice is kept as a JSON document (orjson) with indexed columns for the filters (status,
-deadline in UTC, CPV codes, départements, buyer), its lots, and a full-text row
-(:mod:`ancrage.notices.search`). ``base`` is the notice as read; ``doc`` is the notice after the
-corrigenda, cancellations and award notices that refer to it (``NULL`` base: same as doc).
-The schema is created on first write and versioned with ``PRAGMA user_version``; an older
-store is migrated when it is first opened (:mod:`ancrage.notices.migrate`).
+deadline in UTC, CPV codes, départements, buyer) and its lots. ``base`` is the notice as read;
+``doc`` is the notice after the corrigenda, cancellations and award notices that refer to it
+(``NULL`` base: same as doc). The schema is created on first write and versioned with
+``PRAGMA user_version``; an older store is migrated when it is first opened
+(:mod:`ancrage.notices.migrate`).
 
-Schema 2: the full-text index is *contentless* (FTS5 ``content=''``: it keeps the index of the
-stemmed text, not the text, which can be derived from ``doc``), and ``notice_filter`` holds one
-narrow row per notice with every filtered value (status, deadline, départements as a bitmap,
-CPV codes), so a filtered search checks its matches without touching the wide rows and JSON.
+``notice_filter`` holds one narrow row per notice with every filtered value (status, deadline,
+départements as a bitmap, CPV codes), for searches without words. Schema 3: the full-text index
+is a tantivy index beside the store (:mod:`ancrage.notices.index`), derived from it;
+``search_state`` holds the store's id and *generation*, incremented with every write to
+``notices`` in the same transaction, so that an index that does not reflect the store is
+noticed (and rebuilt). The writes give the index documents of the notices they write to an
+:class:`~ancrage.notices.index.IndexSink`.
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 import orjson
 
 from ancrage.errors import AncrageError
+from ancrage.notices.index import IndexSink, index_fields, seconds
 from ancrage.notices.merge import NoticeMergeError, apply_change
 from ancrage.notices.model import Notice
 from ancrage.notices.search import fts_row
 from ancrage.settings import Settings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
 Status = Literal["open", "closed", "cancelled"]
 
@@ -115,9 +119,8 @@ CREATE TABLE notice_filter (
     deps_hi INTEGER NOT NULL,
     cpvs TEXT NOT NULL
 );
-CREATE VIRTUAL TABLE notice_fts USING fts5(
-    title, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
-);
+CREATE TABLE search_state (store_id TEXT NOT NULL, generation INTEGER NOT NULL);
+INSERT INTO search_state (store_id, generation) VALUES (lower(hex(randomblob(16))), 0);
 """
 
 # Départements kept in the bitmap of ``notice_filter`` (63 bits per column, so values stay
@@ -372,11 +375,18 @@ class NoticeStore:
 
 
 def put_notice(
-    con: sqlite3.Connection, notice: Notice, *, file: str | None = None, record: str | None = None
+    con: sqlite3.Connection,
+    notice: Notice,
+    *,
+    file: str | None = None,
+    record: str | None = None,
+    sink: IndexSink | None = None,
 ) -> bool:
     """Insert or update one notice (inside the caller's transaction); apply the changes that
     refer to it, or apply it to the notices it changes. False when the same notice (same
-    content) is already stored: nothing is written."""
+    content) is already stored: nothing is written. The search index documents of the notices
+    written go to ``sink`` (without one, the index no longer reflects the store and is rebuilt
+    when next searched)."""
     base = dump_notice(notice)
     sha = hashlib.sha256(base).hexdigest()
     row = con.execute("SELECT rowid, base_sha FROM notices WHERE id = ?", (notice.id,)).fetchone()
@@ -384,12 +394,12 @@ def put_notice(
         return False
     rowid = None if row is None else int(row[0])
     if notice.kind in CHANGE_KINDS:
-        _write(con, rowid, notice, notice, base, sha, file, record)
+        _write(con, rowid, notice, notice, base, sha, file, record, sink)
         for target_id in _targets(con, notice):
-            _refresh(con, target_id)
+            _refresh(con, target_id, sink)
     else:
         current = _with_changes(con, notice)
-        _write(con, rowid, current, notice, base, sha, file, record)
+        _write(con, rowid, current, notice, base, sha, file, record, sink)
     return True
 
 
@@ -423,14 +433,14 @@ def _with_changes(con: sqlite3.Connection, notice: Notice) -> Notice:
     return current
 
 
-def _refresh(con: sqlite3.Connection, notice_id: str) -> None:
+def _refresh(con: sqlite3.Connection, notice_id: str, sink: IndexSink | None) -> None:
     row = con.execute(
         "SELECT rowid, coalesce(base, doc), base_sha, file, record FROM notices WHERE id = ?",
         (notice_id,),
     ).fetchone()
     rowid, base_doc, sha, file, record = row
     base = load_notice(base_doc)
-    _write(con, rowid, _with_changes(con, base), base, base_doc, sha, file, record)
+    _write(con, rowid, _with_changes(con, base), base, base_doc, sha, file, record, sink)
 
 
 _INSERT_NOTICE = """INSERT INTO notices (rowid, id, source, source_id, kind, status,
@@ -445,31 +455,32 @@ _INSERT_CPV = "INSERT INTO notice_cpv (cpv, notice_rowid) VALUES (?, ?)"
 _INSERT_DEP = "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, ?)"
 _INSERT_LOT = """INSERT INTO lots (notice_rowid, position, number, title, cpv_main,
     estimated_value, deadline_utc) VALUES (?, ?, ?, ?, ?, ?, ?)"""
-_INSERT_FTS = "INSERT INTO notice_fts (rowid, title, body) VALUES (?, ?, ?)"
-_DELETE_FTS = """INSERT INTO notice_fts (notice_fts, rowid, title, body)
-    VALUES ('delete', ?, ?, ?)"""
+_BUMP = "UPDATE search_state SET generation = generation + 1 RETURNING generation"
 _INSERT_FILTER = """INSERT INTO notice_filter (rowid, status, deadline_utc, deps_lo, deps_hi, cpvs)
     VALUES (?, ?, ?, ?, ?, ?)"""
 
 
 @dataclass
 class _Rows:
-    """Everything written for some notices, table by table (one ``executemany`` each)."""
+    """Everything written for some notices, table by table (one ``executemany`` each), and
+    their search index documents (when there is a sink to give them to)."""
 
+    sink: IndexSink | None
     cpv: list[tuple[str, int]] = field(default_factory=list)
     dep: list[tuple[str, int, str]] = field(default_factory=list)
     lots: list[tuple[Any, ...]] = field(default_factory=list)
-    fts: list[tuple[int, str, str]] = field(default_factory=list)
     filters: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def add(self, rowid: int, current: Notice) -> None:
+    def add(
+        self, rowid: int, current: Notice, values: tuple[Any, ...], *, replaced: bool = False
+    ) -> None:
+        """``values``: the ``notices`` columns of ``current`` (:func:`_values`)."""
         cpvs = cpv_codes(current)
         deps = departements(current)
+        status = values[_STATUS]
         self.cpv += [(c, rowid) for c in sorted(cpvs)]
         self.dep += [(d, rowid, o) for d, o in sorted(deps.items())]
-        self.filters.append(
-            (rowid, status_of(current), utc_text(current.deadline), *dep_mask(deps), cpv_text(cpvs))
-        )
+        self.filters.append((rowid, status, values[_DEADLINE], *dep_mask(deps), cpv_text(cpvs)))
         self.lots += [
             (
                 rowid,
@@ -482,14 +493,24 @@ class _Rows:
             )
             for i, lot in enumerate(current.lots)
         ]
-        self.fts.append((rowid, *fts_row(current)))
+        if self.sink is not None:
+            title, body = fts_row(current)
+            self.sink.put(
+                index_fields(rowid, title, body, cpvs, deps, status, seconds(current.deadline)),
+                replaced=replaced,
+            )
 
     def write(self, con: sqlite3.Connection) -> None:
         con.executemany(_INSERT_CPV, self.cpv)
         con.executemany(_INSERT_DEP, self.dep)
         con.executemany(_INSERT_LOT, self.lots)
-        con.executemany(_INSERT_FTS, self.fts)
         con.executemany(_INSERT_FILTER, self.filters)
+        (generation,) = con.execute(_BUMP).fetchone()
+        if self.sink is not None:
+            self.sink.bumped(generation)
+
+
+_STATUS, _DEADLINE = 4, 6  # positions in the values of _values
 
 
 def _values(
@@ -539,22 +560,20 @@ def _write(
     sha: str,
     file: str | None,
     record: str | None,
+    sink: IndexSink | None,
 ) -> None:
     values = _values(current, base, base_doc, sha, file, record)
+    replaced = rowid is not None
     if rowid is None:
         rowid = _next_rowid(con)
         con.execute(_INSERT_NOTICE, (rowid, *values))
     else:
-        # the index is contentless: removing a row takes the values it was indexed with, those
-        # of the stored document
-        (old_doc,) = con.execute("SELECT doc FROM notices WHERE rowid = ?", (rowid,)).fetchone()
-        con.execute(_DELETE_FTS, (rowid, *fts_row(load_notice(old_doc))))
         con.execute(_UPDATE_NOTICE, (*values, rowid))
         for table in ("notice_cpv", "notice_dep", "lots"):
             con.execute(f"DELETE FROM {table} WHERE notice_rowid = ?", (rowid,))
         con.execute("DELETE FROM notice_filter WHERE rowid = ?", (rowid,))
-    rows = _Rows()
-    rows.add(rowid, current)
+    rows = _Rows(sink)
+    rows.add(rowid, current, values, replaced=replaced)
     rows.write(con)
 
 
@@ -569,9 +588,12 @@ class NoticeWriter:
 
     Call :meth:`flush` before committing. ``loaded`` and ``duplicates`` count the notices."""
 
-    def __init__(self, con: sqlite3.Connection, batch_size: int = 2000) -> None:
+    def __init__(
+        self, con: sqlite3.Connection, batch_size: int = 2000, sink: IndexSink | None = None
+    ) -> None:
         self.con = con
         self.batch_size = batch_size
+        self.sink = sink
         self.loaded = 0
         self.duplicates = 0
         self._pending: list[tuple[Notice, bytes, str, str | None, str | None]] = []
@@ -615,7 +637,7 @@ class NoticeWriter:
                 continue
             self._insert(fast)
             fast = []
-            if put_notice(self.con, notice, file=item[3], record=item[4]):
+            if put_notice(self.con, notice, file=item[3], record=item[4], sink=self.sink):
                 self.loaded += 1
             else:
                 self.duplicates += 1
@@ -626,10 +648,11 @@ class NoticeWriter:
             return
         rowid = _next_rowid(self.con)
         notices: list[tuple[Any, ...]] = []
-        rows = _Rows()
+        rows = _Rows(self.sink)
         for notice, base, sha, file, record in items:
-            notices.append((rowid, *_values(notice, notice, base, sha, file, record)))
-            rows.add(rowid, notice)
+            values = _values(notice, notice, base, sha, file, record)
+            notices.append((rowid, *values))
+            rows.add(rowid, notice, values)
             rowid += 1
         self.con.executemany(_INSERT_NOTICE, notices)
         rows.write(self.con)
@@ -641,24 +664,3 @@ _CHANGED_IDS = f"""SELECT DISTINCT changes_notice FROM notices
     WHERE changes_notice IN (SELECT value FROM json_each(?)) AND kind IN {CHANGE_KINDS}"""
 _CHANGED_PROCEDURES = f"""SELECT DISTINCT source, procedure_id FROM notices
     WHERE procedure_id IN (SELECT value FROM json_each(?)) AND kind IN {CHANGE_KINDS}"""
-
-
-@contextmanager
-def bulk_index(con: sqlite3.Connection) -> Iterator[None]:
-    """A large load (outside any transaction): the full-text index is not merged while notices
-    are written (each commit adds a segment); call :func:`optimize_index` after it to merge
-    them all at once."""
-    con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('automerge', 0)")
-    con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('crisismerge', 2000)")
-    try:
-        yield
-    finally:
-        con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('automerge', 4)")
-        con.execute("INSERT INTO notice_fts (notice_fts, rank) VALUES ('crisismerge', 16)")
-
-
-def optimize_index(con: sqlite3.Connection) -> None:
-    """Merge the full-text index into one segment (after a large load: faster searches) and
-    refresh the planner's statistics. Outside any transaction."""
-    con.execute("INSERT INTO notice_fts (notice_fts) VALUES ('optimize')")
-    con.execute("PRAGMA optimize")
