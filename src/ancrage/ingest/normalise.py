@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import orjson
@@ -71,19 +72,6 @@ def contract_id(kind: str, buyer_id: str, record_id: str, supplier_ids: Iterable
     return "DC" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
-def initial_supplier_ids(parties: object) -> list[str]:
-    """Cleaned ids of the suppliers named at notification (before any modification)."""
-    if not isinstance(parties, list):
-        return []
-    ids = []
-    for p in parties:
-        if isinstance(p, dict):
-            sid = V.siret(p.get("id"), V.id_type(p.get("id_type"))[0])[0]
-            if sid is not None:
-                ids.append(sid)
-    return ids
-
-
 def content_id(raw: RawContract) -> str:
     """An id for a record published without one: a hash of its raw content (position aside)."""
     content = {k: v for k, v in raw.items() if k != "ref"}
@@ -93,35 +81,30 @@ def content_id(raw: RawContract) -> str:
     return f"sans-id-{digest}"
 
 
-def _placeholder_patterns() -> list[re.Pattern[str]]:
-    return [re.compile(p) for p in settings("plausibility")["amount"]["placeholders"]]
+@cache
+def _plausibility() -> tuple[float, float, float, re.Pattern[str]]:
+    """Bounds of plausibility.toml, and its placeholder patterns as one regex."""
+    cfg = settings("plausibility")["amount"]
+    placeholders = re.compile("|".join(f"(?:{p})" for p in cfg["placeholders"]))
+    return cfg["max_eur"], cfg["min_eur"], cfg["max_eur_per_month"], placeholders
 
 
 def amount_flag(amount: float | None, duration: int | None) -> str | None:
     """Why an amount is implausible (a key of :data:`AMOUNT_FLAGS`), or None."""
-    cfg = settings("plausibility")["amount"]
     if amount is None:
         return "missing"
     if amount <= 0:
         return "non_positive"
-    if amount > cfg["max_eur"]:
+    max_eur, min_eur, max_per_month, placeholders = _plausibility()
+    if amount > max_eur:
         return "over_max"
-    written = f"{amount:.2f}".removesuffix(".00")
-    if any(p.match(written) for p in _PLACEHOLDERS):
+    if placeholders.match(f"{amount:.2f}".removesuffix(".00")):
         return "placeholder"
-    if amount < cfg["min_eur"]:
+    if amount < min_eur:
         return "under_min"
-    if duration and amount / duration > cfg["max_eur_per_month"]:
+    if duration and amount / duration > max_per_month:
         return "absurd_per_month"
     return None
-
-
-_PLACEHOLDERS: list[re.Pattern[str]] = []  # compiled on first use (no import-time work)
-
-
-def _ensure_patterns() -> None:
-    if not _PLACEHOLDERS:
-        _PLACEHOLDERS.extend(_placeholder_patterns())
 
 
 # the columns of the contracts buffer (the staging schema of the contracts table)
@@ -141,6 +124,7 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
 
 
 Columns = dict[str, list[Any]]
+Party = tuple[str | None, str, str | None, str | None]  # id type, id, name, département
 
 
 @dataclass
@@ -166,7 +150,6 @@ class Normaliser:
     quarantined_records: int = 0
 
     def __post_init__(self) -> None:
-        _ensure_patterns()
         self._max_months: int = settings("plausibility")["duration"]["max_months"]
         today = self.today
         self._date = V.memo(lambda raw: V.date(raw, today=today))
@@ -294,9 +277,13 @@ class Normaliser:
                 self._quarantine(ref, raw_id, "buyer.id", buyer_raw, QUARANTINE_REASONS["no_buyer"])
                 self.quarantined_records += 1
                 continue
-            key = contract_key(kind, buyer_id, rid, initial_supplier_ids(raw.get("suppliers")))
-            cid = "DC" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
-            rec = _Rec(self, raw, pos, ref, cid, kind, key, buyer, buyer_id)
+            rec = _Rec(self, raw, pos, ref, "", kind, "", buyer, buyer_id)
+            logged = len(self.repairs)
+            rec.initial = self._parties(rec, "suppliers", raw.get("suppliers") or [])
+            rec.key = contract_key(kind, buyer_id, rid, [party[1] for party in rec.initial])
+            rec.cid = "DC" + hashlib.blake2b(rec.key.encode(), digest_size=8).hexdigest()
+            for row in self.repairs[logged:]:  # logged before the id was known
+                row["contract_id"] = rec.cid
             if derived_id:
                 rec.log("id", None, rid, "id_derived_from_content")
             elif rid != str(raw_id).strip():
@@ -318,8 +305,7 @@ class Normaliser:
         """What is done record by record: parties, modifications, sub-contracting, flags."""
         raw, cid, out = rec.raw, rec.cid, self.contracts
         flags: list[str] = []
-        initial = self._parties(rec, "suppliers", raw.get("suppliers") or [])
-        amount, duration, current = amount0, duration0, initial
+        amount, duration, current = amount0, duration0, rec.initial
         origin = "initial"
         mods = _as_list(raw.get("modifications"))
         for seq, mod in enumerate(mods):
@@ -709,7 +695,7 @@ def _nature(raw: object) -> tuple[Any, str | None]:
 class _Rec:
     """A record being normalised: where it is, its ids, and how to log a repair on it."""
 
-    __slots__ = ("buyer", "buyer_id", "cid", "key", "kind", "norm", "pos", "raw", "ref")
+    __slots__ = ("buyer", "buyer_id", "cid", "initial", "key", "kind", "norm", "pos", "raw", "ref")
 
     def __init__(
         self,
@@ -726,6 +712,7 @@ class _Rec:
         self.norm, self.raw, self.pos, self.ref = norm, raw, pos, ref
         self.cid, self.kind, self.key = cid, kind, key
         self.buyer, self.buyer_id = buyer, buyer_id
+        self.initial: list[Party] = []  # suppliers named at notification
 
     def log(self, field_name: str, raw: object, new: object, rule: str) -> None:
         self.norm.repairs.append(
