@@ -169,9 +169,10 @@ def feed(
     """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
     if atom == ics:
         raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
-    engine = open_db(settings(home), db)
+    cfg = settings(home)
+    engine = open_db(cfg, db)
     p = get_profile(engine, profile)
-    alerts = alerts_of(engine, p)
+    alerts = alerts_of(engine, p, Locator.for_settings(cfg))
     now = datetime.now(UTC)
     out_file.write_bytes(atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
     err().print(f"{len(alerts)} alertes écrites dans {out_file}")

@@ -13,6 +13,7 @@ import threading
 from datetime import UTC, datetime
 from importlib import resources
 
+import orjson
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -89,10 +91,23 @@ outbox = Table(
     Column("message_id", String(200)),
     Column("last_error", Text),
     Column("score", Float, nullable=False),
+    # {} when queued ({"old_deadline": …} for an update); the full alert (title, buyer, url,
+    # deadline, explanation…) once rendered for sending (see ancrage.watch.render)
     Column("payload", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
+    Column("matched_at", DateTime),  # the moment of the match (days left in the explanation)
     UniqueConstraint("profile_id", "notice_id", "version", name="uq_watch_outbox_key"),
+)
+
+notice_versions = Table(
+    "watch_notices",
+    metadata,
+    Column("notice_id", String(200), primary_key=True),
+    Column("version", String(16), primary_key=True),
+    Column("deadline", String(40)),  # ISO text as the notice gives it (old deadline of updates)
+    Column("doc", LargeBinary, nullable=False),  # ancrage.notices.store.dump_notice
+    Column("created_at", DateTime, nullable=False),
 )
 
 runs = Table(
@@ -148,7 +163,7 @@ def open_db(settings: Settings, url: str | None = None) -> Engine:
     if target.startswith("sqlite:///") and url is None and DB_URL_ENV not in os.environ:
         settings.ensure()
     try:
-        engine = create_engine(target)
+        engine = create_engine(target, json_deserializer=orjson.loads)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise WatchError(
             f"adresse de base de données invalide ({type(exc).__name__}: {exc})",

@@ -20,6 +20,7 @@ from ancrage.reference.naf_cpv import cpv_for_naf, naf_cpv_rules
 from ancrage.sirene.model import SireneRecord
 from ancrage.sirene.profile import record_size_class
 from ancrage.watch.db import profiles, utcnow
+from ancrage.watch.matching import no_cycle_collection
 from ancrage.watch.model import Profile, WatchError, check_profile
 
 _COLUMNS = [f.name for f in fields(Profile) if f.name != "id"]
@@ -95,11 +96,11 @@ def _row(profile: Profile) -> dict[str, Any]:
     return {name: getattr(profile, name) for name in _COLUMNS}
 
 
+_FIELDS = [f.name for f in fields(Profile)]  # the columns read back, in the dataclass's order
+
+
 def _profile(row: Any) -> Profile:
-    data = dict(row._mapping)
-    data.pop("created_at", None)
-    data.pop("updated_at", None)
-    return Profile(**data)
+    return Profile(*row)
 
 
 def add_profile(engine: Engine, profile: Profile) -> Profile:
@@ -120,17 +121,22 @@ def add_profile(engine: Engine, profile: Profile) -> Profile:
     return profile
 
 
+def _select() -> Any:
+    return select(*(profiles.c[name] for name in _FIELDS))
+
+
 def list_profiles(engine: Engine, *, active_only: bool = False) -> list[Profile]:
-    query = select(profiles).order_by(profiles.c.name)
+    """Profiles by name (positional rows: 100 000 profiles load in a few seconds)."""
+    query = _select().order_by(profiles.c.name)
     if active_only:
         query = query.where(profiles.c.active.is_(True))
-    with engine.connect() as con:
-        return [_profile(r) for r in con.execute(query)]
+    with engine.connect() as con, no_cycle_collection():
+        return list(map(_profile, con.execute(query)))
 
 
 def get_profile(engine: Engine, name: str) -> Profile:
     with engine.connect() as con:
-        row = con.execute(select(profiles).where(profiles.c.name == name)).first()
+        row = con.execute(_select().where(profiles.c.name == name)).first()
     if row is None:
         raise ProfileNotFoundError(
             f"aucun profil « {name} »", hint="Listez les profils avec « ancrage profile list »."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -38,6 +40,17 @@ class RunReport:
     matches: list[NoticeMatch] = field(default_factory=list)
     enqueued: int = 0
     sent: SendReport | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # wall clock of each step
+
+
+class _Clock:
+    def __init__(self, report: RunReport) -> None:
+        self.report, self.last = report, time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.report.seconds[step] = now - self.last
+        self.last = now
 
 
 def run_watch(
@@ -49,15 +62,29 @@ def run_watch(
     now: datetime | None = None,
     smtp: SmtpConfig | None = None,
     locator: Locator | None = None,
+    notices: Sequence[Notice] | None = None,
 ) -> RunReport:
-    """Match, queue and (unless ``dry_run`` or without ``smtp``) send."""
+    """Match, queue and (unless ``dry_run`` or without ``smtp``) send.
+
+    ``notices``: the calls to match (default: the open calls of the notice store, published
+    since ``since``). ``RunReport.seconds`` times each step: notices, profiles, index, match,
+    enqueue, send."""
     moment = now or datetime.now(UTC)
     started = utcnow()
-    notices = open_notices(settings, since)
+    report = RunReport()
+    clock = _Clock(report)
+    if notices is None:
+        notices = open_notices(settings, since)
+    clock.lap("notices")
     profiles = list_profiles(engine, active_only=True)
-    index = ProfileIndex(profiles, locator or Locator.for_settings(settings))
-    report = RunReport(notices=len(notices), profiles=len(index))
+    clock.lap("profiles")
+    located = locator or Locator.for_settings(settings)
+    index = ProfileIndex(profiles, located)
+    del profiles
+    report.notices, report.profiles = len(notices), len(index)
+    clock.lap("index")
     report.matches = index.match(notices, moment)
+    clock.lap("match")
     if dry_run:
         return report
     with engine.begin() as con:
@@ -72,8 +99,10 @@ def run_watch(
             )
         ).inserted_primary_key[0]  # type: ignore[index]
     report.enqueued = enqueue(engine, report.matches, {n.id: n for n in notices}, moment)
+    clock.lap("enqueue")
     if smtp is not None:
-        report.sent = send_due(engine, smtp, moment)
+        report.sent = send_due(engine, smtp, moment, locator=located)
+        clock.lap("send")
     with engine.begin() as con:
         con.execute(
             update(runs)
