@@ -322,6 +322,9 @@ class NoticeStore:
         self.settings.ensure()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
+        # loads insert into 8 indexes of a store that grows to GBs: a bigger page cache keeps
+        # their inner pages in memory (1M notices: 4,495 → 4,858 notices/s, docs/notices.md)
+        con.execute("PRAGMA cache_size = -262144")  # 256 MiB
         try:
             version = self._check_version(con)
             if version == 0:
