@@ -831,6 +831,15 @@ class TargetFacts:
         )
 
 
+def refused_by_preferences(p: Profile, t: Target) -> bool:
+    """The profile's preferences drop the target: purchase type, reserved contracts, lots only."""
+    if p.purchase_types and t.purchase_type and t.purchase_type not in p.purchase_types:
+        return True
+    if (p.reserved == "only" and not t.reserved) or (p.reserved == "exclude" and t.reserved):
+        return True
+    return bool(p.lots_only and not t.allotted)
+
+
 def quick_score(c: Compiled, t: Target, facts: TargetFacts) -> float | None:
     """The score of :func:`score_target` (same hard filters, same arithmetic) without building
     the explanation; ``None`` when the pair is dropped or under the threshold. The deadline
@@ -839,11 +848,7 @@ def quick_score(c: Compiled, t: Target, facts: TargetFacts) -> float | None:
     stems = t.stems
     if c.deps is not None and c.deps.isdisjoint(t.deps):
         return None
-    if p.purchase_types and t.purchase_type and t.purchase_type not in p.purchase_types:
-        return None
-    if (p.reserved == "only" and not t.reserved) or (p.reserved == "exclude" and t.reserved):
-        return None
-    if p.lots_only and not t.allotted:
+    if refused_by_preferences(p, t):
         return None
     lo, hi = p.value_min, p.value_max
     if t.value is not None and (
@@ -929,11 +934,7 @@ def score_target(c: Compiled, t: Target, now: datetime) -> LotMatch | None:
     p = c.profile
     if any(all(s in t.stems for s in stems) for stems in c.excluded):
         return None
-    if p.purchase_types and t.purchase_type and t.purchase_type not in p.purchase_types:
-        return None
-    if (p.reserved == "only" and not t.reserved) or (p.reserved == "exclude" and t.reserved):
-        return None
-    if p.lots_only and not t.allotted:
+    if refused_by_preferences(p, t):
         return None
     if t.deadline is not None and t.deadline <= now:
         return None
