@@ -62,9 +62,11 @@ def _pg_url() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, home: Settings) -> Iterator[Engine]:
+def app_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """An empty app database: None for the home's default SQLite, else a fresh PostgreSQL
+    schema (dropped afterwards)."""
     if request.param == "sqlite":
-        yield watch_db.open_db(home)
+        yield None
         return
     base = _pg_url()
     if base is None:
@@ -73,15 +75,21 @@ def engine(request: pytest.FixtureRequest, home: Settings) -> Iterator[Engine]:
     admin = watch_db.create_engine(base)
     with admin.begin() as con:
         con.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    eng = watch_db.open_db(home, url)
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as con:
+            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(app_url: str | None, home: Settings) -> Iterator[Engine]:
+    eng = watch_db.open_db(home, app_url)
     try:
         yield eng
     finally:
         eng.dispose()
-        with admin.begin() as con:
-            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 class Mailbox:

@@ -4,10 +4,7 @@ migration from revision 0001, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -28,7 +25,6 @@ from ancrage.watch.profiles import add_profile, get_profile, list_profiles
 from ancrage.watch.render import UNEXPLAINED
 from ancrage.watch.runner import open_notices, run_watch
 
-from .conftest import _pg_url
 from .test_watch import NOW, profiles
 
 BENCH_NOW = datetime(2026, 1, 22, tzinfo=UTC)
@@ -195,30 +191,10 @@ def _config(connection: Any) -> Config:
     return config
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL (not migrated yet)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
-        return
-    base = _pg_url()
-    if base is None:
-        pytest.skip("PostgreSQL injoignable sur 127.0.0.1:5432 (base test, utilisateur postgres)")
-    schema = f"watch_{uuid.uuid4().hex[:10]}"
-    admin = watch_db.create_engine(base)
-    with admin.begin() as con:
-        con.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as con:
-            con.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
 def test_upgrade_from_0001_keeps_queued_alerts(
-    old_url: str, home: Settings, locator: Locator, smtp_server: tuple[object, int]
+    app_url: str | None, home: Settings, locator: Locator, smtp_server: tuple[object, int]
 ) -> None:
+    old_url = watch_db.db_url(home, app_url)  # not migrated yet
     legacy = watch_db.create_engine(old_url)
     with legacy.begin() as con:
         command.upgrade(_config(con), "0001")
