@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +128,33 @@ def test_a_batch_gives_what_records_one_by_one_give(raws: list[dict[str, Any]]) 
     assert kept == len(expected["contracts"])
     for table in expected:
         assert _canonical(got[table]) == _canonical(expected[table]), table
+
+
+@pytest.mark.parametrize(
+    ("amount", "duration", "flag"),
+    [
+        (None, 12, "missing"),
+        (0.0, 12, "non_positive"),
+        (-5.0, None, "non_positive"),
+        (2e10, 12, "over_max"),
+        (99999.0, 12, "placeholder"),
+        (99999.99, 12, "placeholder"),
+        (999999999.0, None, "placeholder"),
+        (1234567.0, 12, "placeholder"),
+        (12345678.5, 12, "placeholder"),
+        (123456.0, 12, "placeholder"),
+        (123456.78, 12, "placeholder"),
+        (987654.0, 12, "placeholder"),
+        (98765432.0, 12, "placeholder"),
+        (9999.0, 12, None),
+        (123457.0, 12, None),
+        (99999.5, 12, None),
+        (0.5, 12, "under_min"),
+        (5e9, 1, "absurd_per_month"),
+        (5e9, 12, None),
+        (45000.0, None, None),
+    ],
+)
+def test_amount_flag_rules(amount: float | None, duration: int | None, flag: str | None) -> None:
+    """Every bound and placeholder pattern of plausibility.toml, hand-checked."""
+    assert amount_flag(amount, duration) == flag
