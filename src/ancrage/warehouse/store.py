@@ -6,6 +6,7 @@
   parts/<table>/<file_id>.parquet    rows of each loaded file, immutable
   tables/gen-<n>/<table>.parquet     canonical tables, de-duplicated across files
   staging/                           work in progress (removed after each load)
+  tmp/                               DuckDB's spill files while a write runs (memory limit)
   .lock                              one writer at a time
 ```
 
@@ -118,7 +119,14 @@ class Warehouse:
                     file=self.root,
                     hint="Attendez qu'il se termine, puis relancez.",
                 ) from exc
-            con = duckdb.connect(str(self.db_path))
+            con = duckdb.connect(
+                str(self.db_path),
+                # bounded memory whatever the warehouse size: sorts and joins spill to disk
+                config={
+                    "memory_limit": self.settings.memory_limit,
+                    "temp_directory": str(self.root / "tmp"),
+                },
+            )
             try:
                 con.execute(_SCHEMA_SQL)
                 if self.generation(con) is None or self.stale(con):
