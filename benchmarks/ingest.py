@@ -1,10 +1,13 @@
 """Ingestion benchmark: generate a realistic synthetic DECP dataset, load it, print figures.
 
-    python benchmarks/ingest.py --contracts 500000 --workers 2
+    python benchmarks/ingest.py --contracts 500000 --workers 2 [--data DIR] [--home DIR]
 
 Generates FICTITIOUS data with Ancrage's own generator (2019 and 2024 JSON formats, with dirty
 values in realistic proportions), then loads it into a fresh warehouse and prints throughput
 (records/s) and peak memory (resident set size of this process and of its workers).
+With ``--home DIR`` the files are loaded into that data home, which is kept: loading a second
+set of files (``--data`` with another seed) into it measures a load into a warehouse that
+already holds contracts (memory must not grow with the warehouse).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
+from ancrage.warehouse import Warehouse
 from ancrage.synth.decp import generate_decp
 
 
@@ -34,6 +38,8 @@ def main() -> None:
     parser.add_argument("--formats", default="decp-2019,decp-2024")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--data", type=Path, help="reuse/keep the generated files here")
+    parser.add_argument("--seed", type=int, default=42, help="of the generated files")
+    parser.add_argument("--home", type=Path, help="load into this data home and keep it")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ancrage-bench-"))
@@ -45,7 +51,7 @@ def main() -> None:
         files = generate_decp(
             data,
             contracts=args.contracts,
-            seed=42,
+            seed=args.seed,
             formats=formats,
             files_per_format=args.files_per_format,
         )
@@ -55,7 +61,8 @@ def main() -> None:
             f"in {time.perf_counter() - t0:,.1f} s"
         )
     size = sum(f.stat().st_size for f in files)
-    settings = Settings.resolve(work / "home")
+    home = args.home or work / "home"
+    settings = Settings.resolve(home)
     t0 = time.perf_counter()
     result = load_paths(settings, files, workers=args.workers)
     elapsed = time.perf_counter() - t0
@@ -69,12 +76,17 @@ def main() -> None:
     )
     print(f"throughput: {read / elapsed:,.0f} records/s ({size / 2**20 / elapsed:,.1f} MiB/s)")
     print(f"peak memory: main process {own:,.0f} MiB, largest worker {children:,.0f} MiB")
+    con = Warehouse(settings).connect()
+    held = con.execute("SELECT count(*) FROM contracts").fetchone()
+    con.close()
+    print(f"the warehouse now holds {held[0] if held else 0:,} contracts")
     for r in result.reports:
         print(
             f"  {Path(r.file).name}: read {r.read:,} loaded {r.loaded:,} repaired "
             f"{r.repaired:,} quarantined {r.quarantined:,} duplicates {r.duplicates:,}"
         )
-    shutil.rmtree(work / "home", ignore_errors=True)
+    if not args.home:
+        shutil.rmtree(home, ignore_errors=True)
     if not args.data:
         shutil.rmtree(work, ignore_errors=True)
 

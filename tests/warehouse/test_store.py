@@ -39,8 +39,8 @@ def test_the_writing_connection_has_a_memory_limit(tmp_path: Path) -> None:
         ).fetchone()
     assert row is not None
     limit, temp = row
-    # DuckDB reports the limit in its own unit (512MB -> "488.2 MiB")
-    assert limit == "488.2 MiB"
+    # DuckDB reports the limit in its own unit (768MB -> "732.4 MiB")
+    assert limit == "732.4 MiB"
     assert Path(temp) == wh.root / "tmp"
 
 
