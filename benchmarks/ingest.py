@@ -21,8 +21,8 @@ from pathlib import Path
 
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
-from ancrage.warehouse import Warehouse
 from ancrage.synth.decp import generate_decp
+from ancrage.warehouse import Warehouse
 
 
 def peak_mib() -> tuple[float, float]:
