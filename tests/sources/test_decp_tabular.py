@@ -70,7 +70,7 @@ def test_golden_three_suppliers(sample: list[RawContract]) -> None:
     # lines 208-210 of the file: one contract, three co-contractors, same amount on each row
     rec = by_uid(sample, "21380314100018202323TEC09L7A01")
     assert rec == {
-        "ref": "uid 21380314100018202323TEC09L7A01 (lines 208, 209, 210)",
+        "ref": "uid 21380314100018202323TEC09L7A01 (lignes 208, 209, 210)",
         "kind": "marche",
         "uid": "21380314100018202323TEC09L7A01",
         "id": "202323TEC09L7A01",
@@ -103,7 +103,7 @@ def test_golden_two_states(sample: list[RawContract]) -> None:
     # lines 113 and 2649: same uid, two states (amount, duration and titulaire differ);
     # the earliest notification is the record, the later one a modification.
     rec = by_uid(sample, "200036077000102024MA24038")
-    assert rec["ref"] == "uid 200036077000102024MA24038 (lines 113, 2649)"
+    assert rec["ref"] == "uid 200036077000102024MA24038 (lignes 113, 2649)"
     assert rec["amount"] == "1383922.7"
     assert rec["notification_date"] == "2024-11-14"
     assert rec["duration_months"] == "4"
@@ -150,7 +150,7 @@ def test_parquet_gives_same_records(sample_path: Path, sample: list[RawContract]
     assert len(records) == len(sample)
     strip = [{k: v for k, v in r.items() if k != "ref"} for r in records]
     assert strip == [{k: v for k, v in r.items() if k != "ref"} for r in sample]
-    assert records[0]["ref"] == "uid 2000625860015720241300104 (rows 1)"
+    assert records[0]["ref"] == "uid 2000625860015720241300104 (rangées 1)"
 
 
 def test_semicolon_and_bom(sample_path: Path, sample: list[RawContract], tmp_path: Path) -> None:
@@ -187,7 +187,7 @@ def test_fallback_key_full_file_columns_and_extra(tmp_path: Path) -> None:
     records, _ = read_all(path)
     assert len(records) == 2
     first, second = records
-    assert first["ref"] == "uid 21860194000013 / id C1 (lines 2, 3)"
+    assert first["ref"] == "uid 21860194000013 / id C1 (lignes 2, 3)"
     assert first["kind"] == "concession"
     assert first["buyer"] == {"id": "21860194000013"}
     assert first["suppliers"] == [
@@ -217,7 +217,7 @@ def test_malformed_line_is_rejected_not_fatal(tmp_path: Path) -> None:
     records, ctx = read_all(path)
     assert [r["uid"] for r in records] == ["U1", "U3"]
     assert [(r.ref, r.reason) for r in ctx.rejections] == [
-        ("line 3", "ligne CSV mal formée : Expected Number of Columns: 3 Found: 2")
+        ("ligne 3", "ligne CSV mal formée : Expected Number of Columns: 3 Found: 2")
     ]
 
 

@@ -336,18 +336,18 @@ class DecpTabularSource:
             "SELECT line, error_type, error_message, csv_line FROM reject_errors ORDER BY line"
         ).fetchall()
         for line, _kind, message, raw in rejects:
-            ctx.reject(f"line {line}", f"ligne CSV mal formée : {message}", raw_value=raw)
+            ctx.reject(f"ligne {line}", f"ligne CSV mal formée : {message}", raw_value=raw)
 
     # -- mapping -----------------------------------------------------------------------------
 
     @staticmethod
     def _ref(uid_or_key: str | None, rows: list[dict[str, Any]], is_csv: bool) -> str:
         nums = [int(r[_ROW]) + 1 for r in rows[:_MAX_REF_LINES]]  # header is line 1
-        label = "lines" if is_csv else "rows"
+        label = "lignes" if is_csv else "rangées"
         where = ", ".join(str(n if is_csv else n - 1) for n in nums)
         if len(rows) > _MAX_REF_LINES:
             where += ", …"
-        head = f"uid {uid_or_key}" if uid_or_key is not None else "(no key)"
+        head = f"uid {uid_or_key}" if uid_or_key is not None else "(sans clé)"
         return f"{head} ({label} {where})"
 
     def _record(
