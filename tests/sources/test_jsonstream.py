@@ -264,3 +264,46 @@ def test_invalid_is_not_reported_as_truncated(
 ) -> None:
     """The same diagnosis whatever the chunk size: an error near the end is not a cut."""
     assert error(write(tmp_path, body), chunk=chunk).split(": ", 1)[1].startswith(message)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sizes=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+    block=st.integers(1, 7),
+    shares=st.integers(1, 4),
+)
+def test_shares_deal_every_item_once_in_blocks(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sizes: tuple[int, int],
+    block: int,
+    shares: int,
+) -> None:
+    """Share k of n yields the items of blocks k, k + n…, counted over both arrays in file
+    order, with their position among all the items; together the shares are the whole file."""
+    monkeypatch.setattr("ancrage.sources.jsonstream.SHARE_BLOCK", block)
+    marche = [{"i": i} if i % 5 else i for i in range(sizes[0])]  # numbers are items too
+    cc = [{"c": i} for i in range(sizes[1])]
+    path = write(tmp_path, json.dumps({"marches": {"marche": marche, "contrat-concession": cc}}))
+    everything = [*(("marches.marche", i, v) for i, v in enumerate(marche)),
+                  *(("marches.cc", i, v) for i, v in enumerate(cc))]  # fmt: skip
+    seen: list[tuple[int, str, object]] = []
+    for k in range(shares):
+        ctx = ReadContext(path, share=(k, shares))
+        for ref, value in JsonRecords(path, ctx, V2024, structure_hint="H."):
+            assert ctx.position is not None
+            assert (ctx.position // block) % shares == k
+            prefix, index, expected = everything[ctx.position]
+            assert (ref, value) == (f"{prefix}[{index}]", expected)
+            seen.append((ctx.position, ref, value))
+    assert sorted(p for p, _, _ in seen) == list(range(len(everything)))
+
+
+def test_every_share_sees_a_broken_file(tmp_path: Path) -> None:
+    """An error after the items of a share still stops that share: the file is read whole."""
+    items = ",".join(json.dumps({"i": i}) for i in range(10))
+    path = write(tmp_path, '{"marches": [' + items + ", }")
+    for k in range(2):
+        ctx = ReadContext(path, share=(k, 2))
+        with pytest.raises(InputFileError):
+            list(JsonRecords(path, ctx, V2019, structure_hint="H."))

@@ -187,9 +187,11 @@ class Normaliser:
         """Normalise one record; False when it was quarantined."""
         return self.add_batch(pos, [raw]) == 1
 
-    def add_batch(self, start: int, raws: Sequence[RawContract]) -> int:
-        """Normalise records at positions ``start``, ``start + 1``…; return how many were kept."""
-        recs = self._identify(start, raws)
+    def add_batch(self, start: int | Sequence[int], raws: Sequence[RawContract]) -> int:
+        """Normalise records at positions ``start``, ``start + 1``… (or at the positions given);
+        return how many were kept."""
+        positions = range(start, start + len(raws)) if isinstance(start, int) else start
+        recs = self._identify(positions, raws)
         if not recs:
             return 0
         kept = [rec.raw for rec in recs]
@@ -251,12 +253,11 @@ class Normaliser:
             out[name] += fix(_REPAIR_FIELD.get(name, name), raws_, fn, recs)
         return len(recs)
 
-    def _identify(self, start: int, raws: Sequence[RawContract]) -> list[_Rec]:
+    def _identify(self, positions: Sequence[int], raws: Sequence[RawContract]) -> list[_Rec]:
         """Stable ids of the records; quarantine those without a contract or buyer id."""
         recs: list[_Rec] = []
         identifier, siret = V.identifier, V.siret
-        for i, raw in enumerate(raws):
-            pos = start + i
+        for pos, raw in zip(positions, raws, strict=True):
             ref = raw.get("ref", f"#{pos}")
             kind = raw.get("kind", "marche")
             raw_id = raw.get("id")

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import MutableMapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
@@ -100,24 +100,44 @@ def is_synthetic(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class _Job:
-    """A file to stage: picklable, so staging can run in a worker process."""
+    """A file (or share ``k`` of ``n`` of a file) to stage: picklable, so staging can run in a
+    worker process."""
 
     path: Path
     source_name: str
     sha256: str
     stage: Path
     today: dt.date
+    share: tuple[int, int] = (0, 1)
 
     @property
     def file_id(self) -> str:
         return self.sha256[:20]
 
+    @property
+    def key(self) -> str:
+        return f"{self.path}#{self.share[0]}"
+
+    def split(self, n: int) -> list[_Job]:
+        """The ``n`` shares of the file, each staged in a folder of its own."""
+        if n <= 1:
+            return [self]
+        return [replace(self, stage=self.stage / f"part-{k}", share=(k, n)) for k in range(n)]
+
 
 @dataclass(frozen=True)
 class _Staged:
-    staged: dict[str, Path]
+    staged: dict[str, list[Path]]  # table -> staged Parquet files (one per share)
     read: int
     quarantined: int
+
+    @staticmethod
+    def merge(shares: Sequence[_Staged]) -> _Staged:
+        return _Staged(
+            {t: [p for s in shares for p in s.staged[t]] for t in shares[0].staged},
+            sum(s.read for s in shares),
+            sum(s.quarantined for s in shares),
+        )
 
 
 def load_paths(
@@ -132,7 +152,9 @@ def load_paths(
     """Load files; a bad file is reported and the others still load.
 
     With ``workers > 1``, files are read and normalised in parallel processes (one file per
-    process); each file is still committed atomically, in the order given.
+    process; when there are fewer files than workers, a file whose format can be read in shares
+    is staged by several processes, each normalising its share); each file is still committed
+    atomically, in the order given.
     """
     result = LoadResult()
     warehouse = Warehouse(settings)
@@ -200,19 +222,25 @@ def _prepare(
 
 
 def _run_jobs(
-    jobs: list[_Job], progress: LoadProgress | None, workers: int
+    files: list[_Job], progress: LoadProgress | None, workers: int
 ) -> dict[_Job, _Staged | AncrageError]:
+    """Stage the files (in ``workers`` processes); a file's result, or the error that stopped
+    it."""
     out: dict[_Job, _Staged | AncrageError] = {}
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
+    alone = len(files) <= 1 and _shares(files[0] if files else None, workers) == 1
+    if workers <= 1 or alone:
+        for job in files:
             try:
                 out[job] = _stage_job(job, progress)
             except AncrageError as exc:
                 out[job] = exc
         return out
-    total = sum(job.path.stat().st_size for job in jobs)
+    split = {job: job.split(_shares(job, workers // len(files))) for job in files}
+    jobs = [share for shares in split.values() for share in shares]
+    total = sum(job.path.stat().st_size for job in jobs)  # each share reads the whole file
+    results: dict[_Job, _Staged | AncrageError] = {}
     if progress:
-        progress.start_file(f"{len(jobs)} fichiers ({workers} processus)", total)
+        progress.start_file(f"{len(files)} fichier(s) ({workers} processus)", total)
     with mp.Manager() as manager:
         done = manager.dict()
         with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
@@ -225,13 +253,26 @@ def _run_jobs(
                 for future in finished:
                     job = futures[future]
                     try:
-                        out[job] = future.result()
+                        results[job] = future.result()
                     except AncrageError as exc:
-                        out[job] = exc
-                    done[str(job.path)] = job.path.stat().st_size
+                        results[job] = exc
+                    done[job.key] = job.path.stat().st_size
     if progress:
         progress.end_file()
+    for file, shares in split.items():
+        parts = [results[share] for share in shares]
+        errors = [r for r in parts if isinstance(r, AncrageError)]
+        out[file] = (
+            errors[0] if errors else _Staged.merge([r for r in parts if isinstance(r, _Staged)])
+        )
     return out
+
+
+def _shares(job: _Job | None, processes: int) -> int:
+    """In how many shares to stage a file with ``processes`` processes for it."""
+    if job is None or processes <= 1 or not by_name(job.source_name).shares:
+        return 1
+    return processes
 
 
 class _SharedProgress:
@@ -254,14 +295,21 @@ class _SharedProgress:
 
 
 def _stage_job_in_worker(job: _Job, done: MutableMapping[str, int]) -> _Staged:
-    return _stage_job(job, _SharedProgress(done, str(job.path)))
+    return _stage_job(job, _SharedProgress(done, job.key))
 
 
 def _stage_job(job: _Job, progress: LoadProgress | None) -> _Staged:
+    job.stage.mkdir(parents=True, exist_ok=True)
     staged, read, norm = _stage(
-        by_name(job.source_name), job.path, job.file_id, job.stage, progress, job.today
+        by_name(job.source_name),
+        job.path,
+        job.file_id,
+        job.stage,
+        progress,
+        job.today,
+        share=job.share,
     )
-    return _Staged(staged, read, norm.quarantined_records)
+    return _Staged({t: [p] for t, p in staged.items()}, read, norm.quarantined_records)
 
 
 def _commit(
@@ -273,7 +321,7 @@ def _commit(
     if known is not None:
         return _already_loaded(job.path, job.source_name, known)
     source = by_name(job.source_name)
-    report, parts = _finalise(warehouse, con, job.path, source, staged)
+    report, parts = _finalise(warehouse, con, job, source, staged)
     warehouse.commit_file(
         con,
         {
@@ -303,11 +351,17 @@ def _stage(
     stage: Path,
     progress: LoadProgress | None,
     today: dt.date,
+    *,
+    share: tuple[int, int] = (0, 1),
 ) -> tuple[dict[str, Path], int, Normaliser]:
+    """Read, normalise and write to staging files the records of a file (or of its share
+    ``share``: see :class:`ancrage.sources.base.ReadContext`)."""
     norm = Normaliser(file_id, source.name, path.name, today=today)
     staged = {t: stage / f"{t}.parquet" for t in TABLES}
     writers = {t: pq.ParquetWriter(p, _staging_schema(t)) for t, p in staged.items()}
-    ctx = ReadContext(path, on_progress=progress.advance if progress else None)
+    if share != (0, 1) and not source.shares:
+        raise ValueError(f"{source.name} cannot be read in shares")
+    ctx = ReadContext(path, on_progress=progress.advance if progress else None, share=share)
     if progress:
         progress.start_file(path.name, path.stat().st_size)
     read = 0
@@ -317,18 +371,21 @@ def _stage(
     gc.disable()
     try:
         batch: list[RawContract] = []
-        pos = 0  # position of the record among those the reader yielded
+        # position of each record: among the items of the file when the reader says (shares),
+        # else among the records the reader yielded
+        positions: list[int] = []
+        count = 0
         for raw in source.read(path, ctx):
             batch.append(raw)
+            positions.append(count if ctx.position is None else ctx.position)
+            count += 1
             if len(batch) == BATCH_SIZE:
-                norm.add_batch(pos, batch)
-                pos += len(batch)
-                batch = []
-                if pos % FLUSH_EVERY == 0:
+                norm.add_batch(positions, batch)
+                batch, positions = [], []
+                if count % FLUSH_EVERY == 0:
                     read += _flush(norm, ctx, writers)
-        norm.add_batch(pos, batch)
-        pos += len(batch)
-        read += pos + _flush(norm, ctx, writers)
+        norm.add_batch(positions, batch)
+        read += count + _flush(norm, ctx, writers)
     except AncrageError:
         raise
     except Exception as exc:  # a reader bug must not become a traceback nor a half load
@@ -391,13 +448,16 @@ def _to_arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
 def _finalise(
     warehouse: Warehouse,
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    job: _Job,
     source: Source,
     result: _Staged,
 ) -> tuple[FileReport, dict[str, Path]]:
     """De-duplicate within the file and against the warehouse; write the file's parts."""
-    staged, read = result.staged, result.read
-    src = {t: f"read_parquet({_sql_str(str(p))})" for t, p in staged.items()}
+    path, staged, read = job.path, result.staged, result.read
+    src = {
+        t: "read_parquet([" + ", ".join(_sql_str(str(p)) for p in ps) + "])"
+        for t, ps in staged.items()
+    }
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _keep AS
         SELECT record_pos, contract_id FROM (
@@ -437,7 +497,7 @@ def _finalise(
     )
     parts: dict[str, Path] = {}
     for table in TABLES:
-        out = staged[table].with_name(f"final-{table}.parquet")
+        out = job.stage / f"final-{table}.parquet"
         cols = ", ".join(f"t.{c}" for c in TABLES[table].names)
         where = {
             "quarantine": "",

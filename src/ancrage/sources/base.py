@@ -122,11 +122,20 @@ class Rejection:
 
 @dataclass
 class ReadContext:
-    """What a reader may do besides yielding records: report progress and reject items."""
+    """What a reader may do besides yielding records: report progress and reject items.
+
+    A reader of a format that can be read in *shares* (``Source.shares``) reads the items of
+    share ``k`` of ``n`` only (``share = (k, n)``: blocks of items dealt in turn, see
+    :mod:`ancrage.sources.jsonstream`), so that ``n`` processes load one big file together; it
+    sets ``position`` to the index of the current item among all the items of the file, so that
+    positions do not depend on the share.
+    """
 
     path: Path
     on_progress: Callable[[int], None] | None = None  # bytes consumed so far
     rejections: list[Rejection] = field(default_factory=list)
+    share: tuple[int, int] = (0, 1)
+    position: int | None = None  # set by readers that read shares
 
     def progress(self, bytes_done: int) -> None:
         if self.on_progress is not None:
@@ -150,6 +159,7 @@ class Source(Protocol):
 
     name: str  # stable identifier, e.g. "decp-2019"
     label: str  # human description, e.g. "DECP 2019 format (JSON)"
+    shares: bool  # whether read() honours ReadContext.share (and sets ReadContext.position)
 
     def sniff(self, head: bytes, path: Path) -> bool:
         """True when ``head`` (the first 64 KiB of the file) is this format."""

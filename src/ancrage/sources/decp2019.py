@@ -344,6 +344,7 @@ class Decp2019Source:
 
     name = "decp-2019"
     label = "DECP format 2019 (JSON, arrêté du 22 mars 2019)"
+    shares = True
 
     def sniff(self, head: bytes, path: Path) -> bool:  # noqa: ARG002
         return marches_bracket(head) == b"["

@@ -145,6 +145,7 @@ class Decp2024Source:
 
     name = "decp-2024"
     label = "DECP format 2024 (JSON, arrêté du 22 décembre 2022)"
+    shares = True
 
     def sniff(self, head: bytes, path: Path) -> bool:  # noqa: ARG002
         return marches_bracket(head) == b"{"

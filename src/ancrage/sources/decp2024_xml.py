@@ -125,6 +125,7 @@ class Decp2024XmlSource:
 
     name = "decp-2024-xml"
     label = "DECP format 2024 (XML)"
+    shares = False
 
     def sniff(self, head: bytes, path: Path) -> bool:  # noqa: ARG002
         return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and bool(

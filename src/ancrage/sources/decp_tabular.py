@@ -212,6 +212,7 @@ class DecpTabularSource:
 
     name = "decp-tabular"
     label = "DECP consolidé, format tabulaire (CSV/Parquet)"
+    shares = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         if head.startswith(_PARQUET_MAGIC):

@@ -9,6 +9,11 @@ stays around two chunks plus the largest record.
 
 Errors a user can cause (empty file, truncated file, not UTF-8, XML or HTML given as JSON, JSON
 without the expected structure) raise :class:`ancrage.errors.InputFileError`.
+
+Shares: with ``ctx.share = (k, n)``, the items of the record arrays (counted together, in file
+order) are dealt in blocks of :data:`SHARE_BLOCK`, block ``b`` going to share ``b % n``; only the
+items of share ``k`` are yielded, the others are parsed (to find where they end, and to check the
+whole file) and dropped. ``ctx.position`` is the index of the yielded item among all the items.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from ancrage.errors import InputFileError
 from ancrage.sources.base import ReadContext
 
 CHUNK_SIZE = 4 * 1024 * 1024
+SHARE_BLOCK = 2_000  # items dealt together to one share (the normaliser's batch size)
 _BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"[ \t\n\r]*")
 # Messages of json.JSONDecodeError that a chunk boundary can cause anywhere inside a value.
@@ -208,10 +214,12 @@ class JsonRecords:
         self.chunk_size = chunk_size
         self.counters: dict[KeyPath, int] = {}
         self.seen_root_keys: set[str] = set()
+        self.items = 0  # items of every record array so far
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
         self.counters.clear()
         self.seen_root_keys.clear()
+        self.items = 0
         with self.path.open("rb") as fh:
             text = _Text(fh, self.path, self.ctx, self.chunk_size)
             first = text.peek()
@@ -312,14 +320,20 @@ class JsonRecords:
             text.pos += 1
             return
         index = self.counters.get(path, 0)
+        ctx = self.ctx
+        share, shares = ctx.share
         try:
             while True:
                 ref = f"{prefix}[{index}]"
                 if not text.peek():
                     raise text.truncated(f"avant l'enregistrement {ref}")
                 where = f"l'enregistrement {ref}"
-                yield ref, text.value(where)
+                value = text.value(where)
+                if shares == 1 or (self.items // SHARE_BLOCK) % shares == share:
+                    ctx.position = self.items
+                    yield ref, value
                 index += 1
+                self.items += 1
                 if text.expect_after(where, "]") == "]":
                     return
         finally:
