@@ -162,3 +162,28 @@ def test_home_that_is_a_file(tmp_path: Path) -> None:
         f"erreur : {home}: le dossier de données est un fichier, pas un dossier. Passez --home"
         " avec un dossier, ou retirez la variable ANCRAGE_HOME."
     )
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], None), (["--workers", "3"], 3)])
+def test_load_workers_option_reaches_the_pipeline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: list[str], expected: int | None
+) -> None:
+    from ancrage.cli import load as cli_load
+    from ancrage.ingest.pipeline import LoadResult, default_workers
+
+    seen: dict[str, object] = {}
+
+    def spy(*args: object, **kwargs: object) -> LoadResult:
+        seen.update(kwargs)
+        return LoadResult()
+
+    monkeypatch.setattr(cli_load, "load_paths", spy)
+    result = CliRunner().invoke(app, ["load", "x.json", *given, "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen["workers"] == (expected or default_workers())
+
+
+def test_load_refuses_zero_workers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["load", "x.json", "--workers", "0", "--home", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--workers" in result.output

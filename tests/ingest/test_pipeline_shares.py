@@ -67,7 +67,7 @@ def test_two_shares_give_what_one_process_gives(tmp_path: Path, fmt: str) -> Non
     shared = Settings.resolve(tmp_path / "shared")
     one = load_paths(alone, [path], today=TODAY)
     spy = Spy()
-    two = load_paths(shared, [path], today=TODAY, workers=2, progress=spy)
+    two = load_paths(shared, [path], today=TODAY, workers=2, progress=spy, parallel_min_bytes=0)
     assert one.errors == two.errors == []
     assert spy.started == ["1 fichier(s) (2 processus)"]  # the file was staged in shares
 
@@ -84,8 +84,24 @@ def test_two_shares_give_what_one_process_gives(tmp_path: Path, fmt: str) -> Non
 def test_a_format_without_shares_loads_in_one_process(tmp_path: Path, shared_data: Path) -> None:
     path = shared_data / "decp/tabular/decp_2024H2_travaux_cpv4521_filtered.csv"
     spy = Spy()
-    result = load_paths(Settings.resolve(tmp_path), [path], today=TODAY, workers=2, progress=spy)
+    result = load_paths(
+        Settings.resolve(tmp_path),
+        [path],
+        today=TODAY,
+        workers=2,
+        progress=spy,
+        parallel_min_bytes=0,
+    )
     assert result.errors == []
     assert spy.started == [path.name]  # staged in this process, as a whole
     [report] = result.reports
     assert report.read == 5180
+
+
+def test_small_files_are_staged_in_this_process(tmp_path: Path, shared_data: Path) -> None:
+    """Worker processes take longer to start than a few MB take to load."""
+    path = shared_data / "decp/v1_2019/data.gouv.fr_aife.json"
+    spy = Spy()
+    result = load_paths(Settings.resolve(tmp_path), [path], today=TODAY, workers=2, progress=spy)
+    assert result.errors == []
+    assert spy.started == [path.name]

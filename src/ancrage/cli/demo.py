@@ -18,7 +18,7 @@ from ancrage.cli.common import (
 )
 from ancrage.cli.load import show_result
 from ancrage.errors import InputFileError
-from ancrage.ingest.pipeline import load_paths
+from ancrage.ingest.pipeline import default_workers, load_paths
 from ancrage.settings import HOME_ENV, default_home
 from ancrage.synth.decp import generate_decp
 from ancrage.warehouse.status import warehouse_status
@@ -69,7 +69,7 @@ def demo(
             )
         title = f"Chargement des fichiers de {from_dir}"
     with RichLoadProgress() as progress:
-        result = load_paths(cfg, paths, progress=progress)
+        result = load_paths(cfg, paths, progress=progress, workers=default_workers())
     if output is TableFormat.json:
         print_json(
             {

@@ -17,7 +17,7 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.ingest.pipeline import LoadResult, load_paths
+from ancrage.ingest.pipeline import LoadResult, default_workers, load_paths
 
 
 def load(
@@ -30,10 +30,24 @@ def load(
         str | None,
         typer.Option("--source-format", help="Forcer le format au lieu de le détecter."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processus de lecture en parallèle (défaut : un par cœur, au plus 4).",
+        ),
+    ] = None,
 ) -> None:
     """Charge des fichiers DECP dans l'entrepôt et compte, par fichier, ce qui a été fait."""
     with RichLoadProgress() as progress:
-        result = load_paths(settings(home), paths, progress=progress, source_format=source_format)
+        result = load_paths(
+            settings(home),
+            paths,
+            progress=progress,
+            source_format=source_format,
+            workers=workers or default_workers(),
+        )
     show_result(result, output)
     if result.errors:
         raise typer.Exit(code=max(e.exit_code for e in result.errors))

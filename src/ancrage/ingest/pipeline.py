@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import hashlib
 import multiprocessing as mp
+import os
 import shutil
 import time
 import uuid
@@ -34,6 +35,9 @@ from ancrage.sources.registry import by_name, detect
 from ancrage.warehouse.store import Warehouse, _sql_str
 
 BATCH_SIZE = 2_000  # records normalised together (column by column)
+# Below this many bytes to stage, worker processes cost more (start-up) than they save; a file
+# is split in shares between processes only from this size too.
+PARALLEL_MIN_BYTES = 32 * 2**20
 FLUSH_EVERY = 20_000  # records buffered before they are written to the staging files
 # Files made by Ancrage's own generator say so in their first bytes (see ancrage.synth).
 SYNTHETIC_MARKERS = (b"ancrage.synth", b"ancrage-synth")
@@ -140,6 +144,11 @@ class _Staged:
         )
 
 
+def default_workers() -> int:
+    """Processes for a load: one per core, at most 4 (each holds a few hundred MB)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def load_paths(
     settings: Settings,
     paths: Sequence[Path],
@@ -148,13 +157,15 @@ def load_paths(
     source_format: str | None = None,
     today: dt.date | None = None,
     workers: int = 1,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> LoadResult:
     """Load files; a bad file is reported and the others still load.
 
     With ``workers > 1``, files are read and normalised in parallel processes (one file per
     process; when there are fewer files than workers, a file whose format can be read in shares
     is staged by several processes, each normalising its share); each file is still committed
-    atomically, in the order given.
+    atomically, in the order given. Files that add up to less than ``parallel_min_bytes`` are
+    staged in this process.
     """
     result = LoadResult()
     warehouse = Warehouse(settings)
@@ -167,7 +178,7 @@ def load_paths(
             except AncrageError as exc:
                 outcomes.append(exc)
         jobs = [o for o in outcomes if isinstance(o, _Job)]
-        staged = _run_jobs(jobs, progress, workers)
+        staged = _run_jobs(jobs, progress, workers, parallel_min_bytes)
         committed = 0
         for outcome in outcomes:
             try:
@@ -222,20 +233,26 @@ def _prepare(
 
 
 def _run_jobs(
-    files: list[_Job], progress: LoadProgress | None, workers: int
+    files: list[_Job], progress: LoadProgress | None, workers: int, min_bytes: int
 ) -> dict[_Job, _Staged | AncrageError]:
     """Stage the files (in ``workers`` processes); a file's result, or the error that stopped
     it."""
     out: dict[_Job, _Staged | AncrageError] = {}
+    small = sum(job.path.stat().st_size for job in files) < min_bytes
     alone = len(files) <= 1 and _shares(files[0] if files else None, workers) == 1
-    if workers <= 1 or alone:
+    if workers <= 1 or small or alone:
         for job in files:
             try:
                 out[job] = _stage_job(job, progress)
             except AncrageError as exc:
                 out[job] = exc
         return out
-    split = {job: job.split(_shares(job, workers // len(files))) for job in files}
+    split = {
+        job: job.split(
+            _shares(job, workers // len(files)) if job.path.stat().st_size >= min_bytes else 1
+        )
+        for job in files
+    }
     jobs = [share for shares in split.values() for share in shares]
     total = sum(job.path.stat().st_size for job in jobs)  # each share reads the whole file
     results: dict[_Job, _Staged | AncrageError] = {}
