@@ -33,10 +33,10 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 import orjson
 
 from ancrage.errors import AncrageError
-from ancrage.notices.index import IndexSink, index_fields, seconds
+from ancrage.notices.index import IndexSink, TextEntry, seconds
 from ancrage.notices.merge import NoticeMergeError, apply_change
 from ancrage.notices.model import Notice
-from ancrage.notices.search import fts_row
+from ancrage.notices.search import notice_texts
 from ancrage.settings import Settings
 
 SCHEMA_VERSION = 3
@@ -497,10 +497,11 @@ class _Rows:
             for i, lot in enumerate(current.lots)
         ]
         if self.sink is not None:
-            title, body = fts_row(current)
-            self.sink.put(
-                index_fields(rowid, title, body, cpvs, deps, status, seconds(current.deadline)),
-                replaced=replaced,
+            title, body = notice_texts(current)
+            self.sink.put_texts(
+                TextEntry(
+                    rowid, title, body, cpvs, deps, status, seconds(current.deadline), replaced
+                )
             )
 
     def write(self, con: sqlite3.Connection) -> None:
