@@ -6,6 +6,8 @@ text itself."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -194,3 +196,37 @@ def test_a_load_through_the_helper_searches_like_one_without(
     assert got == search(plain, query, now=NOW, **kw)
     if not kw:
         assert got != []
+
+
+def test_a_script_without_main_guard_is_not_run_again_by_the_helper(
+    tmp_path: Path, notices_dir: Path, eforms_dir: Path
+) -> None:
+    """``spawn`` runs the main script again in the new process unless it is hidden: this
+    script, without ``if __name__ == "__main__":``, would then load a second time."""
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "load.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from ancrage.notices import index\n"
+        "from ancrage.notices.ingest import load_notices\n"
+        "from ancrage.settings import Settings\n"
+        f"with open({str(runs)!r}, 'a') as fh:\n"
+        "    fh.write('run\\n')\n"
+        "index.ANALYSIS_BATCH = 2\n"
+        "helped = []\n"
+        "close = index._Analysis.close\n"
+        "def recording_close(self):\n"
+        "    helped.append(self._pool is not None and self._usable)\n"
+        "    close(self)\n"
+        "index._Analysis.close = recording_close\n"
+        f"load_notices(Settings.resolve(Path({str(tmp_path / 'home')!r})), "
+        f"[Path({str(notices_dir)!r})], eforms_dir=Path({str(eforms_dir)!r}))\n"
+        "assert helped == [True], helped\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert runs.read_text(encoding="utf-8") == "run\n"
+    assert search(Settings.resolve(tmp_path / "home"), "travaux", now=NOW) != []

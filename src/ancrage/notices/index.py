@@ -30,6 +30,8 @@ import fcntl
 import multiprocessing
 import shutil
 import sqlite3
+import sys
+import types
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -389,6 +391,21 @@ def _analysed(entry: TextEntry, title: str, body: str) -> IndexFields:
     )
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """While a ``spawn`` process starts: ``multiprocessing`` runs the main script again in the
+    new process (as ``__mp_main__``, to find functions defined there), which would run the
+    code of a script that loads notices without an ``if __name__ == "__main__":`` guard a
+    second time. The helper needs nothing from it (:func:`analyse_texts` is found by its
+    module), so it is shown a main module without a file."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 class _Analysis:
     """Analyses the text of the documents of a load in a helper process, so that the main
     thread goes on writing to SQLite meanwhile, and sends the documents to the index writer
@@ -425,7 +442,10 @@ class _Analysis:
                     self._pool = ProcessPoolExecutor(
                         max_workers=1, mp_context=multiprocessing.get_context("spawn")
                     )
-                future = self._pool.submit(analyse_texts, texts)
+                    with _main_module_hidden():  # the first submit starts the helper
+                        future = self._pool.submit(analyse_texts, texts)
+                else:
+                    future = self._pool.submit(analyse_texts, texts)
             except Exception:  # no helper process here, or it is gone: analyse here
                 self._usable = False
         if future is None:
