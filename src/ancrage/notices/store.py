@@ -39,7 +39,7 @@ from ancrage.notices.model import Notice
 from ancrage.notices.search import notice_texts
 from ancrage.settings import Settings
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
 Status = Literal["open", "closed", "cancelled"]
 
@@ -69,7 +69,6 @@ CREATE TABLE notices (
 CREATE INDEX notices_deadline ON notices (deadline_utc);
 CREATE INDEX notices_status_deadline ON notices (status, deadline_utc);
 CREATE INDEX notices_publication ON notices (publication_date);
-CREATE INDEX notices_siret ON notices (buyer_siret);
 CREATE INDEX notices_changes ON notices (changes_notice);
 CREATE INDEX notices_procedure ON notices (procedure_id);
 CREATE TABLE notice_cpv (
@@ -322,7 +321,7 @@ class NoticeStore:
         self.settings.ensure()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
-        # loads insert into 8 indexes of a store that grows to GBs: a bigger page cache keeps
+        # loads insert into the indexes of a store that grows to GBs: a bigger page cache keeps
         # their inner pages in memory (1M notices: 4,495 → 4,858 notices/s, docs/notices.md)
         con.execute("PRAGMA cache_size = -262144")  # 256 MiB
         try:
