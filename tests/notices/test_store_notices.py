@@ -160,7 +160,7 @@ def test_schema_is_versioned_and_not_created_by_reading(tmp_path: Path) -> None:
         NoticeStore(settings).get("boamp:1")
     assert not store_path(settings).exists()
     with NoticeStore(settings).writing() as con:
-        assert con.execute("PRAGMA user_version").fetchone() == (3,)
+        assert con.execute("PRAGMA user_version").fetchone() == (4,)
 
 
 def test_unknown_format_is_reported(tmp_path: Path) -> None:

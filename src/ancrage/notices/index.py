@@ -27,9 +27,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import multiprocessing
 import shutil
 import sqlite3
+import sys
+import types
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -40,7 +45,7 @@ from typing import Any, Protocol, Self
 import orjson
 import tantivy
 
-from ancrage.notices.search import analyse, doc_texts
+from ancrage.notices.search import analyse, analyse_texts, doc_texts
 from ancrage.settings import Settings
 
 INDEX_FORMAT = 1  # bump when the fields or the analysis change: older indexes are rebuilt
@@ -48,6 +53,8 @@ STATE_FILE = "ancrage-state.json"
 HEAP_BYTES = 128_000_000  # indexing memory of the writer (tantivy flushes a segment when full)
 COMMIT_EVERY = 100_000  # notices sent to the writer: then commit (bounds the work redone
 # after a rollback)
+ANALYSIS_BATCH = 2_000  # notices whose text a load's helper process analyses at a time
+ANALYSIS_AHEAD = 4  # batches given to the helper before the load waits for the oldest
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
 
@@ -355,22 +362,158 @@ class IndexSink:
         if replaced:
             self.replaced.add(values["rowid"])
 
+    def put_texts(self, entry: TextEntry) -> None:
+        """The document of a notice given by its text before analysis (``title``, ``body``:
+        :func:`ancrage.notices.search.notice_texts`); the same as :meth:`put` of its
+        :func:`index_fields`."""
+        self.put(
+            _analysed(entry, analyse(entry.title), analyse(entry.body)), replaced=entry.replaced
+        )
 
-class _Streaming(IndexSink):
-    """Sends each document to the writer as it comes, so that tantivy indexes it in its own
-    thread while the load goes on; keeps the rowids sent."""
+
+@dataclass(frozen=True, slots=True)
+class TextEntry:
+    """The document of a notice before its text is analysed (:meth:`IndexSink.put_texts`)."""
+
+    rowid: int
+    title: str
+    body: str
+    cpvs: Iterable[str]
+    deps: Iterable[str]
+    status: str
+    deadline: int | None
+    replaced: bool
+
+
+def _analysed(entry: TextEntry, title: str, body: str) -> IndexFields:
+    return index_fields(
+        entry.rowid, title, body, entry.cpvs, entry.deps, entry.status, entry.deadline
+    )
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """While a ``spawn`` process starts: ``multiprocessing`` runs the main script again in the
+    new process (as ``__mp_main__``, to find functions defined there), which would run the
+    code of a script that loads notices without an ``if __name__ == "__main__":`` guard a
+    second time. The helper needs nothing from it (:func:`analyse_texts` is found by its
+    module), so it is shown a main module without a file."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class _Analysis:
+    """Analyses the text of the documents of a load in a helper process, so that the main
+    thread goes on writing to SQLite meanwhile, and sends the documents to the index writer
+    in the order they came (an update is a delete then an add: the order matters).
+
+    Documents are analysed in batches of :data:`ANALYSIS_BATCH`; the helper process is started
+    by the first full batch (a small load analyses its few documents itself), and at most
+    :data:`ANALYSIS_AHEAD` batches wait for it. The analysis is the same function either way
+    (:func:`ancrage.notices.search.analyse`): the documents do not depend on where it ran. If
+    the helper cannot be started or dies, the documents are analysed here instead.
+
+    The helper is a new interpreter (``spawn``), not a fork: a forked process would share the
+    open files of this one, and keep tantivy's lock files locked after tantivy closes them."""
 
     def __init__(self, writer: tantivy.IndexWriter) -> None:
-        super().__init__()
         self.writer = writer
+        self._batch: list[TextEntry] = []
+        self._ahead: deque[tuple[Future[list[str]], list[TextEntry]]] = deque()
+        self._pool: ProcessPoolExecutor | None = None
+        self._usable = True  # False once the helper failed: analyse here
+
+    def put(self, entry: TextEntry) -> None:
+        self._batch.append(entry)
+        if len(self._batch) >= ANALYSIS_BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self._batch = self._batch, []
+        texts = [text for entry in batch for text in (entry.title, entry.body)]
+        future: Future[list[str]] | None = None
+        if self._usable:
+            try:
+                if self._pool is None:
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                    )
+                    with _main_module_hidden():  # the first submit starts the helper
+                        future = self._pool.submit(analyse_texts, texts)
+                else:
+                    future = self._pool.submit(analyse_texts, texts)
+            except Exception:  # no helper process here, or it is gone: analyse here
+                self._usable = False
+        if future is None:
+            self._send(batch, analyse_texts(texts))
+            return
+        self._ahead.append((future, batch))
+        while self._ahead and (self._ahead[0][0].done() or len(self._ahead) > ANALYSIS_AHEAD):
+            self._receive()
+
+    def _receive(self) -> None:
+        future, batch = self._ahead.popleft()
+        try:
+            analysed = future.result()
+        except Exception:  # the helper died (or could not unpickle): analyse here
+            self._usable = False
+            analysed = analyse_texts([text for e in batch for text in (e.title, e.body)])
+        self._send(batch, analysed)
+
+    def _send(self, batch: list[TextEntry], analysed: list[str]) -> None:
+        writer = self.writer
+        for i, entry in enumerate(batch):
+            if entry.replaced:
+                writer.delete_documents_by_term("rowid", entry.rowid)
+            writer.add_document(_document(_analysed(entry, analysed[2 * i], analysed[2 * i + 1])))
+
+    def drain(self) -> None:
+        """Send every document given so far to the writer (before a commit)."""
+        while self._ahead:
+            self._receive()
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._send(batch, analyse_texts([t for e in batch for t in (e.title, e.body)]))
+
+    def discard(self) -> None:
+        """Forget the documents not sent yet (before a rollback of the writer)."""
+        for future, _ in self._ahead:
+            future.cancel()
+        self._ahead.clear()
+        self._batch = []
+
+    def close(self) -> None:
+        self.discard()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class _Streaming(IndexSink):
+    """Sends each document to the writer as it comes (through :class:`_Analysis`), so that
+    the text is analysed and tantivy indexes it while the load goes on; keeps the rowids
+    sent."""
+
+    def __init__(self, analysis: _Analysis) -> None:
+        super().__init__()
+        self.analysis = analysis
         self.sent: list[int] = []
 
     def put(self, values: IndexFields, *, replaced: bool) -> None:
         rowid = values["rowid"]
+        self.analysis.drain()  # after the documents given before it
         if replaced:
-            self.writer.delete_documents_by_term("rowid", rowid)
-        self.writer.add_document(_document(values))
+            self.analysis.writer.delete_documents_by_term("rowid", rowid)
+        self.analysis.writer.add_document(_document(values))
         self.sent.append(rowid)
+
+    def put_texts(self, entry: TextEntry) -> None:
+        self.analysis.put(entry)
+        self.sent.append(entry.rowid)
 
 
 class IndexSession:
@@ -400,6 +543,7 @@ class IndexSession:
         self._stack = contextlib.ExitStack()
         self._index: tantivy.Index | None = None
         self._writer: tantivy.IndexWriter | None = None
+        self._analysis: _Analysis | None = None
         self._store = ""
         self._expected = 0  # the generation the index reflects once committed
         self._uncommitted: list[int] = []  # rowids of committed transactions, not in the index
@@ -423,7 +567,9 @@ class IndexSession:
             return None
         if self._writer is None:
             self._writer = self._index.writer(heap_size=HEAP_BYTES, num_threads=1)
-        return _Streaming(self._writer)
+            self._analysis = _Analysis(self._writer)
+        assert self._analysis is not None
+        return _Streaming(self._analysis)
 
     def committed(self, sink: IndexSink | None) -> None:
         if not isinstance(sink, _Streaming) or self._writer is None or sink.first is None:
@@ -440,6 +586,8 @@ class IndexSession:
     def rolled_back(self, sink: IndexSink | None) -> None:
         if not isinstance(sink, _Streaming) or self._writer is None or not sink.sent:
             return
+        assert self._analysis is not None
+        self._analysis.discard()
         self._writer.rollback()
         writer = self._writer
         for first in range(0, len(self._uncommitted), 10_000):
@@ -449,16 +597,23 @@ class IndexSession:
                 writer.add_document(_document(row_fields(row)))
 
     def _commit(self) -> None:
-        assert self._writer is not None
+        assert self._writer is not None and self._analysis is not None
+        self._analysis.drain()
         self._writer.commit()
         _write_state(self.path, StoreState(self._store, self._expected))
         self._uncommitted = []
 
     def _give_up(self, reason: str) -> None:
+        self._close_analysis()
         if self._writer is not None:
             self._writer.rollback()
         self._index = self._writer = None
         self.reason = reason
+
+    def _close_analysis(self) -> None:
+        if self._analysis is not None:
+            self._analysis.close()
+            self._analysis = None
 
     def __exit__(
         self,
@@ -468,11 +623,13 @@ class IndexSession:
     ) -> None:
         with self._stack:
             if exc_type is not None:
+                self._close_analysis()
                 if self._writer is not None:
                     self._writer.rollback()
             elif self._writer is not None:
                 if self._uncommitted:
                     self._commit()
+                self._close_analysis()
                 self._writer.wait_merging_threads()
             elif self._index is None and self.reason is not None:
                 rebuild(self.settings, self.con, self.reason, self.progress)

@@ -6,6 +6,8 @@
   table is dropped and ``search_state`` (store id, generation) is created; the tantivy index does
   not exist yet, so it is built from the store when first searched (or at the end of the next
   load).
+* 3 → 4: the index ``notices_siret`` (on ``buyer_siret``) is dropped: no query reads it, and
+  every load paid for it. Nothing else changes (the search index stays in step).
 
 Everything runs in one transaction: a failed migration leaves the store at its version. The
 pages of the dropped FTS5 table are kept for reuse (no ``VACUUM``: minutes on a large store).
@@ -45,7 +47,9 @@ def migrate(con: sqlite3.Connection, version: int) -> None:
             con.execute("DROP TABLE notice_fts")
             for statement in _SEARCH_STATE:
                 con.execute(statement)
-        con.execute("PRAGMA user_version = 3")
+        if version < 4:
+            con.execute("DROP INDEX IF EXISTS notices_siret")
+        con.execute("PRAGMA user_version = 4")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -118,9 +118,20 @@ def _texts(notice: Notice) -> list[str]:
     return [p for p in parts if p]
 
 
+def notice_texts(notice: Notice) -> tuple[str, str]:
+    """(title, body) of a notice before analysis: what :func:`fts_row` analyses."""
+    return notice.title or "", " ".join(_texts(notice))
+
+
 def fts_row(notice: Notice) -> tuple[str, str]:
     """(stemmed title, stemmed body) of a notice, as indexed."""
-    return analyse(notice.title or ""), analyse(" ".join(_texts(notice)))
+    title, body = notice_texts(notice)
+    return analyse(title), analyse(body)
+
+
+def analyse_texts(texts: list[str]) -> list[str]:
+    """:func:`analyse` of each text (what a load's helper process runs on a batch)."""
+    return [analyse(text) for text in texts]
 
 
 def doc_texts(doc: dict[str, Any]) -> tuple[str, str]:

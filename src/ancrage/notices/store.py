@@ -33,13 +33,13 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 import orjson
 
 from ancrage.errors import AncrageError
-from ancrage.notices.index import IndexSink, index_fields, seconds
+from ancrage.notices.index import IndexSink, TextEntry, seconds
 from ancrage.notices.merge import NoticeMergeError, apply_change
 from ancrage.notices.model import Notice
-from ancrage.notices.search import fts_row
+from ancrage.notices.search import notice_texts
 from ancrage.settings import Settings
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
 Status = Literal["open", "closed", "cancelled"]
 
@@ -69,7 +69,6 @@ CREATE TABLE notices (
 CREATE INDEX notices_deadline ON notices (deadline_utc);
 CREATE INDEX notices_status_deadline ON notices (status, deadline_utc);
 CREATE INDEX notices_publication ON notices (publication_date);
-CREATE INDEX notices_siret ON notices (buyer_siret);
 CREATE INDEX notices_changes ON notices (changes_notice);
 CREATE INDEX notices_procedure ON notices (procedure_id);
 CREATE TABLE notice_cpv (
@@ -322,7 +321,7 @@ class NoticeStore:
         self.settings.ensure()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
-        # loads insert into 8 indexes of a store that grows to GBs: a bigger page cache keeps
+        # loads insert into the indexes of a store that grows to GBs: a bigger page cache keeps
         # their inner pages in memory (1M notices: 4,495 → 4,858 notices/s, docs/notices.md)
         con.execute("PRAGMA cache_size = -262144")  # 256 MiB
         try:
@@ -497,10 +496,11 @@ class _Rows:
             for i, lot in enumerate(current.lots)
         ]
         if self.sink is not None:
-            title, body = fts_row(current)
-            self.sink.put(
-                index_fields(rowid, title, body, cpvs, deps, status, seconds(current.deadline)),
-                replaced=replaced,
+            title, body = notice_texts(current)
+            self.sink.put_texts(
+                TextEntry(
+                    rowid, title, body, cpvs, deps, status, seconds(current.deadline), replaced
+                )
             )
 
     def write(self, con: sqlite3.Connection) -> None:
