@@ -13,9 +13,9 @@ HOME_ENV = "ANCRAGE_HOME"
 MEMORY_ENV = "ANCRAGE_MEMORY_LIMIT"
 # What DuckDB may hold in memory while it writes the warehouse before it spills to disk.
 # Materialising sorts every contract, so without a limit its memory grows with the warehouse
-# (1.2 GB at 500,000 contracts, 2.5 GB at 1.5 million); with this one the process stays under
-# 0.9 GB whatever the size (benchmarks/ingest.py figures in docs/architecture.md).
-DEFAULT_MEMORY_LIMIT = "768MB"
+# (1.2 GB at 500,000 contracts, 2.5 GB at 1.5 million); with this one the process stays about
+# 1.1 GB whatever the size (benchmarks/ingest.py figures in docs/architecture.md).
+DEFAULT_MEMORY_LIMIT = "1GB"
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 

@@ -39,8 +39,8 @@ def test_the_writing_connection_has_a_memory_limit(tmp_path: Path) -> None:
         ).fetchone()
     assert row is not None
     limit, temp = row
-    # DuckDB reports the limit in its own unit (768MB -> "732.4 MiB")
-    assert limit == "732.4 MiB"
+    # DuckDB reports the limit in its own unit (1GB -> "953.6 MiB")
+    assert limit == "953.6 MiB"
     assert Path(temp) == wh.root / "tmp"
 
 
