@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from notice_fixtures import Recorder
 
 from ancrage.notices import boamp_xml
 from ancrage.notices import index as index_module
@@ -30,21 +31,6 @@ NOW = datetime(2026, 1, 15, tzinfo=UTC)
 ODS = ("boamp", "ods_api_v2_1", "boamp-where-date_2026-01-21_fnsimple.json")
 PUB_2 = ("boamp", "dila_xml_v230", "test-pub-2.xml")  # boamp:16-181902, « Cap Janet »
 
-
-class Recorder:
-    """An :class:`~ancrage.notices.index.IndexProgress` that keeps what it was told."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[Any, ...]] = []
-
-    def start(self, name: str, total: int | None) -> None:
-        self.events.append(("start", name, total))
-
-    def advance(self, done: int) -> None:
-        self.events.append(("advance", done))
-
-    def end(self) -> None:
-        self.events.append(("end",))
 
 
 def _reason(settings: Settings) -> str | None:

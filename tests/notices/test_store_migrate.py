@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from notice_fixtures import Recorder
 
 from ancrage.notices.index import StoreState, index_dir, staleness
 from ancrage.notices.ingest import load_notices
@@ -176,18 +177,3 @@ def test_a_schema_3_store_keeps_its_search_index(
         assert con.execute("PRAGMA user_version").fetchone() == (4,)
         assert staleness(old, StoreState.of(con)) is None
 
-
-class Recorder:
-    """An :class:`~ancrage.notices.index.IndexProgress` that keeps what it was told."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[object, ...]] = []
-
-    def start(self, name: str, total: int | None) -> None:
-        self.events.append(("start", name, total))
-
-    def advance(self, done: int) -> None:
-        self.events.append(("advance", done))
-
-    def end(self) -> None:
-        self.events.append(("end",))
