@@ -10,6 +10,7 @@ import pytest
 
 from ancrage.notices import boamp_json, boamp_xml, ted
 from ancrage.notices.context import NoticeReadContext
+from ancrage.notices.ingest import detect, expand
 from ancrage.notices.model import Notice
 
 ReadAll = Callable[[ModuleType, Path], list[Notice]]
@@ -23,6 +24,19 @@ def notices_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def eforms_dir(shared_data: Path) -> Path:
     return shared_data / "nomenclatures" / "eforms"
+
+
+@pytest.fixture(scope="module")
+def samples(notices_dir: Path, eforms_dir: Path) -> list[Notice]:
+    """Every sample notice, in load order (changes come before and after their notices)."""
+    out: list[Notice] = []
+    for path in expand([notices_dir]):
+        try:
+            reader = detect(path)
+        except Exception:  # pragma: no cover - every sample is readable
+            continue
+        out += reader.read(path, NoticeReadContext(path=path, eforms_dir=eforms_dir))
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.index import IndexFields, IndexSink, row_fields
-from ancrage.notices.ingest import detect, expand
+from ancrage.notices.ingest import detect
 from ancrage.notices.model import Notice
 from ancrage.notices.store import NoticeStore, NoticeWriter, put_notice, store_path
 from ancrage.settings import Settings
@@ -26,19 +26,6 @@ TABLES = {
 ROWS = """SELECT n.rowid, n.doc, f.status, f.deadline_utc, f.cpvs,
     (SELECT group_concat(d.dep, ' ') FROM notice_dep d WHERE d.notice_rowid = n.rowid)
     FROM notices n JOIN notice_filter f ON f.rowid = n.rowid ORDER BY n.rowid"""
-
-
-@pytest.fixture(scope="module")
-def samples(notices_dir: Path, eforms_dir: Path) -> list[Notice]:
-    """Every sample notice, in load order (changes come before and after their notices)."""
-    out: list[Notice] = []
-    for path in expand([notices_dir]):
-        try:
-            reader = detect(path)
-        except Exception:  # pragma: no cover - every sample is readable
-            continue
-        out += reader.read(path, NoticeReadContext(path=path, eforms_dir=eforms_dir))
-    return out
 
 
 def _dump(settings: Settings) -> dict[str, list[tuple[object, ...]]]:
