@@ -69,6 +69,19 @@ def _expected(entries: list[TextEntry]) -> list[tuple[Any, ...]]:
     return ops
 
 
+def _analyse_all(entries: list[TextEntry]) -> tuple[bool, bool, list[tuple[Any, ...]]]:
+    """Give every entry to an analysis and drain it: whether it started a helper process,
+    whether that helper was still usable at the end, and what the writer got."""
+    writer = Writer()
+    analysis = _Analysis(writer)  # type: ignore[arg-type]
+    for entry in entries:
+        analysis.put(entry)
+    analysis.drain()
+    started, usable = analysis._pool is not None, analysis._usable
+    analysis.close()
+    return started, usable, writer.ops
+
+
 def _no_process(*args: Any, **kwargs: Any) -> None:
     raise OSError("no processes here")
 
@@ -83,29 +96,19 @@ def test_the_helper_process_sends_what_analysing_here_sends(
     entries: list[TextEntry], small_batches: None
 ) -> None:
     assert len(entries) > 3 * 4  # several batches through the helper
-    writer = Writer()
-    analysis = _Analysis(writer)  # type: ignore[arg-type]
-    for entry in entries:
-        analysis.put(entry)
-    analysis.drain()
-    assert analysis._pool is not None and analysis._usable  # the helper did the work
-    analysis.close()
-    assert writer.ops == _expected(entries)
-    assert len([op for op in writer.ops if op[0] == "add"]) == len(entries)
+    started, usable, ops = _analyse_all(entries)
+    assert started and usable  # the helper did the work
+    assert ops == _expected(entries)
+    assert len([op for op in ops if op[0] == "add"]) == len(entries)
 
 
 def test_without_a_helper_process_the_load_analyses_itself(
     entries: list[TextEntry], small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index_module, "ProcessPoolExecutor", _no_process)
-    writer = Writer()
-    analysis = _Analysis(writer)  # type: ignore[arg-type]
-    for entry in entries:
-        analysis.put(entry)
-    analysis.drain()
-    assert not analysis._usable
-    analysis.close()
-    assert writer.ops == _expected(entries)
+    _, usable, ops = _analyse_all(entries)
+    assert not usable
+    assert ops == _expected(entries)
 
 
 class _DeadPool:
@@ -128,14 +131,9 @@ def test_a_helper_that_dies_loses_no_document(
     entries: list[TextEntry], small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index_module, "ProcessPoolExecutor", _DeadPool)
-    writer = Writer()
-    analysis = _Analysis(writer)  # type: ignore[arg-type]
-    for entry in entries:
-        analysis.put(entry)
-    analysis.drain()
-    assert not analysis._usable
-    analysis.close()
-    assert writer.ops == _expected(entries)
+    _, usable, ops = _analyse_all(entries)
+    assert not usable
+    assert ops == _expected(entries)
 
 
 def test_discarded_documents_are_not_sent(entries: list[TextEntry], small_batches: None) -> None:
