@@ -105,3 +105,16 @@ def test_small_files_are_staged_in_this_process(tmp_path: Path, shared_data: Pat
     result = load_paths(Settings.resolve(tmp_path), [path], today=TODAY, workers=2, progress=spy)
     assert result.errors == []
     assert spy.started == [path.name]
+
+
+def test_a_format_without_shares_cannot_be_staged_in_shares(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """Each share would yield every record: the file would be counted twice."""
+    from ancrage.ingest.pipeline import _stage
+    from ancrage.sources.registry import by_name
+
+    path = shared_data / "decp/v2_2024/official_examples_xml/Marche.xml"
+    with pytest.raises(ValueError, match="decp-2024-xml cannot be read in shares"):
+        _stage(by_name("decp-2024-xml"), path, "f", tmp_path, None, TODAY, share=(0, 2))
+    assert list(tmp_path.iterdir()) == []  # refused before any staging file was opened

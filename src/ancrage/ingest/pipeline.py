@@ -239,20 +239,17 @@ def _run_jobs(
     it."""
     out: dict[_Job, _Staged | AncrageError] = {}
     small = sum(job.path.stat().st_size for job in files) < min_bytes
-    alone = len(files) <= 1 and _shares(files[0] if files else None, workers) == 1
-    if workers <= 1 or small or alone:
+    split = {
+        job: job.split(_shares(job, workers // max(len(files), 1), min_bytes)) for job in files
+    }
+    one_job = len(files) <= 1 and all(len(shares) == 1 for shares in split.values())
+    if workers <= 1 or small or one_job:
         for job in files:
             try:
                 out[job] = _stage_job(job, progress)
             except AncrageError as exc:
                 out[job] = exc
         return out
-    split = {
-        job: job.split(
-            _shares(job, workers // len(files)) if job.path.stat().st_size >= min_bytes else 1
-        )
-        for job in files
-    }
     jobs = [share for shares in split.values() for share in shares]
     total = sum(job.path.stat().st_size for job in jobs)  # each share reads the whole file
     results: dict[_Job, _Staged | AncrageError] = {}
@@ -285,11 +282,12 @@ def _run_jobs(
     return out
 
 
-def _shares(job: _Job | None, processes: int) -> int:
-    """In how many shares to stage a file with ``processes`` processes for it."""
-    if job is None or processes <= 1 or not by_name(job.source_name).shares:
+def _shares(job: _Job, processes: int, min_bytes: int) -> int:
+    """In how many shares to stage a file with ``processes`` processes for it: one unless its
+    format can be read in shares and it has ``min_bytes`` at least."""
+    if processes <= 1 or not by_name(job.source_name).shares:
         return 1
-    return processes
+    return processes if job.path.stat().st_size >= min_bytes else 1
 
 
 class _SharedProgress:
@@ -373,11 +371,11 @@ def _stage(
 ) -> tuple[dict[str, Path], int, Normaliser]:
     """Read, normalise and write to staging files the records of a file (or of its share
     ``share``: see :class:`ancrage.sources.base.ReadContext`)."""
+    if share != (0, 1) and not source.shares:
+        raise ValueError(f"{source.name} cannot be read in shares")
     norm = Normaliser(file_id, source.name, path.name, today=today)
     staged = {t: stage / f"{t}.parquet" for t in TABLES}
     writers = {t: pq.ParquetWriter(p, _staging_schema(t)) for t, p in staged.items()}
-    if share != (0, 1) and not source.shares:
-        raise ValueError(f"{source.name} cannot be read in shares")
     ctx = ReadContext(path, on_progress=progress.advance if progress else None, share=share)
     if progress:
         progress.start_file(path.name, path.stat().st_size)
