@@ -102,15 +102,6 @@ def test_the_helper_process_sends_what_analysing_here_sends(
     assert len([op for op in ops if op[0] == "add"]) == len(entries)
 
 
-def test_without_a_helper_process_the_load_analyses_itself(
-    entries: list[TextEntry], small_batches: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(index_module, "ProcessPoolExecutor", _no_process)
-    _, usable, ops = _analyse_all(entries)
-    assert not usable
-    assert ops == _expected(entries)
-
-
 class _DeadPool:
     """A process pool whose helper died: every batch fails."""
 
@@ -127,10 +118,12 @@ class _DeadPool:
         pass
 
 
-def test_a_helper_that_dies_loses_no_document(
-    entries: list[TextEntry], small_batches: None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("pool", [_no_process, _DeadPool], ids=["no-process", "dead-helper"])
+def test_without_a_working_helper_the_load_analyses_itself(
+    entries: list[TextEntry], small_batches: None, monkeypatch: pytest.MonkeyPatch, pool: Any
 ) -> None:
-    monkeypatch.setattr(index_module, "ProcessPoolExecutor", _DeadPool)
+    """No helper process can be started, or it dies: no document is lost."""
+    monkeypatch.setattr(index_module, "ProcessPoolExecutor", pool)
     _, usable, ops = _analyse_all(entries)
     assert not usable
     assert ops == _expected(entries)
