@@ -13,12 +13,14 @@ from ancrage.cli import (
     diagnose,
     enrich,
     export,
+    fetch,
     load,
     notice,
     quarantine,
     report,
     spend,
     status,
+    update,
 )
 from ancrage.cli import profile as profile_cli
 from ancrage.cli import watch as watch_cli
@@ -43,6 +45,8 @@ app.command("report")(report.report)
 app.command("export")(export.export)
 app.command("enrich")(enrich.enrich)
 app.command("load-spend")(spend.load_spend_cmd)
+app.command("fetch")(fetch.fetch)
+app.command("update")(update.update)
 app.add_typer(notice.app, name="notice")
 app.add_typer(profile_cli.app, name="profile")
 app.add_typer(watch_cli.app, name="watch")

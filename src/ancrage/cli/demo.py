@@ -46,8 +46,24 @@ def demo(
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Données officielles en direct (internet) : téléchargement, mise à jour et "
+            "diagnostic du --territory, dans le dossier de données habituel.",
+        ),
+    ] = False,
+    territory: Annotated[
+        str | None, typer.Option("--territory", help="Territoire de --live : dep:86, reg:75…")
+    ] = None,
 ) -> None:
     """Démonstration : génère des données DECP fictives réalistes, les charge et montre le bilan."""
+    if live:
+        from ancrage.cli.update import live_demo
+
+        live_demo(home, territory, output)
+        return
     cfg = settings(home if home is not None else default_home() / "demo")
     console = out()
     if from_dir is None:

@@ -27,6 +27,7 @@ from ancrage.enrich.geotables import (
 )
 from ancrage.enrich.status import coverage
 from ancrage.geo import Geography
+from ancrage.geo.build import installed_dir
 from ancrage.geo.centroids import POSTAL_BASE_FILE
 from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse, _sql_str
@@ -344,7 +345,7 @@ def enrich(
     warehouse.connect().close()  # a clear error when the warehouse is empty
     report = EnrichReport()
     postal = _postal_base(settings, postal_base_dir)
-    geo = Geography(postal_base=postal)
+    geo = Geography(installed_dir(settings.reference_dir), postal_base=postal)  # refreshed COG
     with warehouse.writing() as wcon:
         paths = {
             t: warehouse.table_path(wcon, t)

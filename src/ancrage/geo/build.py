@@ -155,3 +155,20 @@ def build(data_dir: Path, out_dir: Path) -> dict[str, int]:
         "regions": len(regions),
         "arrondissements": len(arrondissements),
     }
+
+
+CURRENT_POINTER = "current"  # file in <reference>/geo naming the installed version's folder
+
+
+def installed_dir(reference_dir: Path) -> Path | None:
+    """The folder of a COG refreshed into the data home (``ancrage fetch cog``), if any.
+
+    ``<reference>/geo/current`` names a folder beside it holding the :data:`OUTPUT_FILES`;
+    without it (or when it is incomplete) the shipped COG is used."""
+    pointer = reference_dir / "geo" / CURRENT_POINTER
+    if not pointer.is_file():
+        return None
+    folder = pointer.parent / pointer.read_text(encoding="utf-8").strip()
+    if not all((folder / name).is_file() for name in OUTPUT_FILES):
+        return None
+    return folder

@@ -1,0 +1,25 @@
+"""Errors of the download connectors: one line in French, what happened and what to do."""
+
+from __future__ import annotations
+
+from ancrage.errors import AncrageError
+
+RESUME_HINT = "Relancez la même commande : les téléchargements reprennent où ils se sont arrêtés."
+
+
+class FetchError(AncrageError):
+    """A download could not be completed (HTTP error, checksum, busy data home…)."""
+
+    exit_code = 4
+
+
+class OfflineError(FetchError):
+    """The host cannot be reached at all: no network, no DNS, proxy refused."""
+
+    exit_code = 5
+
+
+class SourceChangedError(FetchError):
+    """A source answered something that is not the format Ancrage reads: nothing was written."""
+
+    exit_code = 6

@@ -1,0 +1,209 @@
+"""HTTP for the connectors: polite, patient and clear.
+
+* polite: one request at a time, at least ``min_interval`` seconds between two requests to the
+  same host (per-host intervals can be set), a User-Agent that names Ancrage;
+* patient: connection failures, timeouts, HTTP 429 and 5xx are retried with exponential back-off
+  (``Retry-After`` honoured, capped at two minutes);
+* clear: what still fails becomes one French line — offline (:class:`OfflineError`), a timeout,
+  an HTTP status — naming the source and the host, never a traceback.
+
+``transport`` (an ``httpx.MockTransport`` in tests), ``sleep`` and ``clock`` are injectable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+from ancrage import __version__
+from ancrage.fetch.errors import RESUME_HINT, FetchError, OfflineError, SourceChangedError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = f"ancrage/{__version__} (open data, French public procurement)"
+MAX_RETRY_AFTER = 120.0
+OFFLINE_HINT = "Vérifiez la connexion internet (et le proxy HTTPS_PROXY s'il y en a un). " + (
+    RESUME_HINT
+)
+_STATUS_HINTS = {
+    400: "La requête a été refusée : la source a peut-être changé son API ; signalez-le.",
+    401: "Accès refusé : cette source demande peut-être désormais une clé ; signalez-le.",
+    403: "Accès refusé : cette source demande peut-être désormais une clé ; signalez-le.",
+    404: "Rien à cette adresse : la source a peut-être déplacé ses fichiers ; signalez-le.",
+    410: "Rien à cette adresse : la source a peut-être déplacé ses fichiers ; signalez-le.",
+}
+
+
+def tries(n: int) -> str:
+    return f"{n} tentative" if n == 1 else f"{n} tentatives"
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+class Http:
+    """A small HTTP client shared by every connector of a run."""
+
+    def __init__(
+        self,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        min_interval: float = 0.5,
+        intervals: Mapping[str, float] | None = None,
+        max_attempts: int = 4,
+        backoff: float = 2.0,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 20.0)),
+            follow_redirects=True,
+            headers={"User-Agent": USER_AGENT},
+        )
+        self.timeout = timeout
+        self.min_interval = min_interval
+        self.intervals = dict(intervals or {})
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.sleep = sleep
+        self.clock = clock
+        self._last: dict[str, float] = {}
+        self.requests = 0
+
+    def __enter__(self) -> Http:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- politeness -----------------------------------------------------------------------------
+    def wait_turn(self, host: str) -> None:
+        interval = self.intervals.get(host, self.min_interval)
+        last = self._last.get(host)
+        if last is not None:
+            delay = last + interval - self.clock()
+            if delay > 0:
+                self.sleep(delay)
+        self._last[host] = self.clock()
+
+    def retry_delay(self, attempt: int, response: httpx.Response | None = None) -> float:
+        delay = self.backoff * (1 << (attempt - 1))
+        if response is not None:
+            retry_after = str(response.headers.get("Retry-After", "")).strip()
+            if retry_after.isdigit():
+                delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
+        return delay
+
+    # -- requests -------------------------------------------------------------------------------
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        ok: frozenset[int] = frozenset({200}),
+    ) -> httpx.Response:
+        """The response, once its status is in ``ok`` (a stream is left open for the caller).
+
+        ``what`` names the source in French for the error messages ("l'API BOAMP")."""
+        host = host_of(url)
+        request = self._client.build_request(
+            method, url, params=params, json=json, headers=dict(headers or {})
+        )
+        response: httpx.Response | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            self.wait_turn(host)
+            self.requests += 1
+            try:
+                response = self._client.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt == self.max_attempts:
+                    raise OfflineError(
+                        f"hors ligne : impossible de joindre {host} ({type(exc).__name__})",
+                        hint=OFFLINE_HINT,
+                    ) from exc
+                self.sleep(self.retry_delay(attempt))
+                continue
+            except httpx.TimeoutException as exc:
+                if attempt == self.max_attempts:
+                    raise FetchError(
+                        f"{what} ne répond pas ({host} : plus de {self.timeout:.0f} s "
+                        f"d'attente, {tries(attempt)})",
+                        hint="Le service est lent ou surchargé. " + RESUME_HINT,
+                    ) from exc
+                self.sleep(self.retry_delay(attempt))
+                continue
+            except httpx.TransportError as exc:
+                if attempt == self.max_attempts:
+                    raise FetchError(
+                        f"connexion interrompue avec {host} ({type(exc).__name__}, "
+                        f"{tries(attempt)})",
+                        hint=RESUME_HINT,
+                    ) from exc
+                self.sleep(self.retry_delay(attempt))
+                continue
+            if response.status_code in ok:
+                return response
+            if stream:
+                response.close()
+            if response.status_code not in RETRY_STATUSES:
+                raise FetchError(
+                    f"{what} a répondu HTTP {response.status_code} ({host})",
+                    record=_short(url),
+                    hint=_STATUS_HINTS.get(
+                        response.status_code,
+                        "Réessayez plus tard ; signalez-le si cela persiste.",
+                    ),
+                )
+            if attempt < self.max_attempts:
+                self.sleep(self.retry_delay(attempt, response))
+        assert response is not None
+        raise FetchError(
+            f"{what} a encore répondu HTTP {response.status_code} après "
+            f"{tries(self.max_attempts)} ({host})",
+            hint="Le service est indisponible ou limite le débit ; réessayez plus tard. "
+            + RESUME_HINT,
+        )
+
+    def get_json(self, url: str, *, what: str, params: Mapping[str, Any] | None = None) -> Any:
+        return _json(self.send("GET", url, what=what, params=params), what)
+
+    def post_json(self, url: str, body: Any, *, what: str) -> Any:
+        return _json(self.send("POST", url, what=what, json=body), what)
+
+
+def _short(url: str, limit: int = 160) -> str:
+    return url if len(url) <= limit else url[: limit - 1] + "…"
+
+
+def _json(response: httpx.Response, what: str) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        kind = response.headers.get("Content-Type", "type inconnu").split(";")[0]
+        raise SourceChangedError(
+            f"{what} a répondu autre chose que du JSON ({kind})",
+            record=_short(str(response.request.url)),
+            hint="La source a peut-être changé de format ; rien n'a été écrit. "
+            "Signalez-le si cela persiste.",
+        ) from exc

@@ -1,0 +1,55 @@
+"""Fixtures of the connector tests: a local replay server, the mirror of every source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ancrage.fetch.endpoints import Endpoints
+from ancrage.fetch.http import Http
+from ancrage.settings import Settings
+from tests.fetch.mirror import Mirror
+from tests.fetch.replay import Replay
+
+
+@pytest.fixture
+def replay() -> Iterator[Replay]:
+    server = Replay().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mirror(replay: Replay, shared_data: Path) -> Mirror:
+    return Mirror(replay, shared_data)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Settings:
+    return Settings.resolve(tmp_path / "home")
+
+
+class Sleeps(list[float]):
+    """Records the pauses instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def http(sleeps: Sleeps) -> Iterator[Http]:
+    client = Http(min_interval=0.0, sleep=sleeps, timeout=5.0)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def endpoints(mirror: Mirror) -> Endpoints:
+    return mirror.endpoints()
