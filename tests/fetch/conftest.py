@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ancrage.fetch.endpoints import Endpoints
 from ancrage.fetch.http import Http
+from ancrage.fetch.run import SourceReport, fetch_sources
 from ancrage.settings import Settings
 from tests.fetch.mirror import Mirror
 from tests.fetch.replay import Replay
+
+TODAY = date(2026, 12, 7)
 
 
 @pytest.fixture
@@ -53,3 +58,14 @@ def http(sleeps: Sleeps) -> Iterator[Http]:
 @pytest.fixture
 def endpoints(mirror: Mirror) -> Endpoints:
     return mirror.endpoints()
+
+
+@pytest.fixture
+def run_fetch(home: Settings, mirror: Mirror, http: Http) -> Any:
+    """Fetch sources from the mirror into ``home``: ``run_fetch(["decp"], territory=…)``."""
+
+    def run(sources: list[str], **kw: Any) -> list[SourceReport]:
+        kw.setdefault("today", TODAY)
+        return fetch_sources(home, sources, http=http, endpoints=mirror.endpoints(), **kw)
+
+    return run

@@ -32,6 +32,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    sent: int = 0  # bytes of the body answered
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -63,6 +64,11 @@ class Fault:
 Handler = Callable[[Request], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a test cut the transfer) is not an error of the server."""
+
+
 class Replay:
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
@@ -72,7 +78,7 @@ class Replay:
         self.log: list[Request] = []
         self.ranges = True
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = _Server(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -149,7 +155,9 @@ class Replay:
             reply = self._static(path, request)
         else:
             reply = Reply(404, b"introuvable")
-        self._send(h, reply, method, fault.cut_after if fault else None)
+        cut = fault.cut_after if fault else None
+        request.sent = len(reply.body) if cut is None else min(cut, len(reply.body))
+        self._send(h, reply, method, cut)
 
     def _static(self, path: str, request: Request) -> Reply:
         data, etag = self.files[path], self.file_tags[path]
