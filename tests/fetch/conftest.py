@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,10 @@ from ancrage.fetch.endpoints import Endpoints
 from ancrage.fetch.http import Http
 from ancrage.fetch.run import SourceReport, fetch_sources
 from ancrage.settings import Settings
-from tests.fetch.mirror import Mirror
+from tests.fetch.mirror import TODAY, Mirror
 from tests.fetch.replay import Replay
 
-TODAY = date(2026, 12, 7)
+__all__ = ["TODAY"]
 
 
 @pytest.fixture
@@ -69,3 +68,18 @@ def run_fetch(home: Settings, mirror: Mirror, http: Http) -> Any:
         return fetch_sources(home, sources, http=http, endpoints=mirror.endpoints(), **kw)
 
     return run
+
+
+@pytest.fixture
+def world(mirror: Mirror, tmp_path: Path) -> Mirror:
+    """The mirror serving every source; ``home`` prepared (eForms table, one profile)."""
+    from tests.fetch.mirror import prepare_home, serve_everything
+    from tests.fetch.test_sirene import establishments, legal_units, parquet
+
+    stock = {
+        "StockEtablissement_utf8": parquet(establishments(500)),
+        "StockUniteLegale_utf8": parquet(legal_units(500)),
+    }
+    serve_everything(mirror, tmp_path, stock)
+    prepare_home(tmp_path / "home", mirror.shared)
+    return mirror

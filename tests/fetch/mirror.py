@@ -47,6 +47,7 @@ from ancrage.fetch import cog, decp, laposte, sirene
 from ancrage.fetch.endpoints import Endpoints
 from tests.fetch.replay import Replay, Reply, Request
 
+TODAY = date(2026, 12, 7)  # the day the tests run on (the machine's date)
 VERSION = "2026-12-01T05:15:00.000000+00:00"
 TABULAR_CSV = "decp/tabular/decp_2024H2_travaux_cpv4521_filtered.csv"
 BOAMP_PAGE = "notices/boamp/ods_api_v2_1/boamp-where-date_2026-01-21_fnsimple.json"
@@ -339,3 +340,33 @@ class Mirror:
         return Reply.json(
             {"results": [], "total_results": 0, "page": 1, "per_page": 10, "total_pages": 0}
         )
+
+
+def serve_everything(mirror: Mirror, tmp: Path, stock: dict[str, bytes]) -> None:
+    """Every source at once, as on the day ``TODAY`` of the tests (BOAMP moved to that day)."""
+    shared = mirror.shared
+    mirror.npm("6.0.0")
+    mirror.laposte((shared / "geo" / "laposte_hexasmal_2022.csv").read_bytes())
+    mirror.decp_tabular(tabular_rows(shared))
+    mirror.decp_national(tabular_parquet(shared, tmp))
+    mirror.sirene(stock)
+    mirror.boamp(boamp_records(shared, day=TODAY))
+    mirror.ted(TODAY, [shared / "notices" / "ted_eforms" / "real" / n for n in FRENCH_TED])
+
+
+def prepare_home(home: Path, shared: Path) -> None:
+    """A data home with the eForms field table (read in place) and one watch profile."""
+    from ancrage.settings import Settings
+    from ancrage.watch.db import open_db
+    from ancrage.watch.model import Profile
+    from ancrage.watch.profiles import add_profile
+
+    eforms = home / "reference" / "eforms"
+    eforms.mkdir(parents=True, exist_ok=True)
+    table = shared / "nomenclatures" / "eforms" / "fields_sdk-1.15.1.json"
+    (eforms / table.name).symlink_to(table)
+    engine = open_db(Settings.resolve(home))
+    add_profile(
+        engine, Profile(name="btp-nord", email="veille@example.fr", cpv=["45"], departements=["59"])
+    )
+    engine.dispose()

@@ -48,14 +48,18 @@ def test_the_cursor_makes_the_next_run_start_at_the_last_day(
     mirror: Mirror, replay: Replay, run_fetch: Any, shared_data: Path
 ) -> None:
     mirror.boamp(boamp_records(shared_data, day=TODAY))
-    [first] = run_fetch(["boamp"])  # no cursor: the last 30 days
-    assert len(first.files) == 31
-    assert sum(orjson.loads(f.path.read_bytes())["total_count"] for f in first.files) == 5
+    [first] = run_fetch(["boamp"])  # no cursor: the last 30 days, one file per day with notices
+    assert len(replay.requests_to(RECORDS)) == 31
+    assert [f.path.name for f in first.files] == ["boamp-2026-12-07.json"]
     replay.log.clear()
     [second] = run_fetch(["boamp"], today=date(2026, 12, 8))
-    assert [f.path.name for f in second.files] == ["boamp-2026-12-07.json", "boamp-2026-12-08.json"]
-    assert [f.status for f in second.files] == ["unchanged", "new"]
-    assert len(replay.requests_to(RECORDS)) == 2
+    assert [(f.path.name, f.status) for f in second.files] == [
+        ("boamp-2026-12-07.json", "unchanged")
+    ]
+    assert [r.arg("where") for r in replay.requests_to(RECORDS)] == [
+        "dateparution = date'2026-12-07'",
+        "dateparution = date'2026-12-08'",
+    ]
 
 
 def test_a_departement_uses_the_facet_in_both_spellings(

@@ -83,9 +83,10 @@ def test_server_errors_that_persist(sleeps: Sleeps) -> None:
 
 def test_offline(sleeps: Sleeps) -> None:
     refused = httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
-    http = client(answers(*[refused] * 4), sleeps, min_interval=0.0)
+    http = client(answers(*[refused] * 2), sleeps, min_interval=0.0)
     with pytest.raises(OfflineError) as err:
         http.get_json(URL, what="l'API test")
+    assert sleeps == [1.0]  # one more try, a second later
     assert err.value.one_line() == (
         "hors ligne : impossible de joindre api.example.fr (ConnectError). Vérifiez la connexion "
         "internet (et le proxy HTTPS_PROXY s'il y en a un). Relancez la même commande : les "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +15,6 @@ from ancrage.cli.common import (
     err,
     out,
     print_json,
-    rich_table,
     settings,
 )
 from ancrage.errors import ConfigError
@@ -62,11 +61,14 @@ def territory_of(text: str | None) -> Territory | None:
 
 
 def size_text(size: int) -> str:
-    if size < 10 * 1024:
-        return f"{size} o"
-    if size < 10 * 2**20:
-        return f"{size / 1024:.0f} Ko"
-    return f"{size / 2**20:.0f} Mo".replace(".", ",")
+    """``512 o``, ``4,3 Ko``, ``2,6 Mo``, ``1,9 Go``."""
+    value, unit = float(size), "o"
+    for bigger in ("Ko", "Mo", "Go"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    text = f"{value:.0f}" if unit == "o" else f"{value:.1f}".replace(".", ",")
+    return f"{text} {unit}"
 
 
 def fetch(
@@ -123,24 +125,30 @@ def fetch(
 
 
 def show_reports(reports: list[SourceReport], home: Path) -> None:
+    from rich.table import Table
+
     console = out()
-    rows: list[list[Any]] = []
+    table = Table(title_justify="left")
+    for column, justify in (("source", "left"), ("fichier", "left"), ("état", "left"),
+                            ("taille", "right")):  # fmt: skip
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for report in reports:
         for f in report.files:
             where = f.path.relative_to(home) if f.path.is_relative_to(home) else f.path
             state = STATUS_FR.get(f.status, f.status)
             if f.resumed_from:
                 state += f" (repris à {size_text(f.resumed_from)})"
-            rows.append([report.source, str(where), state, size_text(f.size)])
-    if rows:
-        console.print(rich_table(None, ["source", "fichier", "état", "taille"], rows))
+            table.add_row(report.source, str(where), state, size_text(f.size))
+    if table.row_count:
+        console.print(table)
     for report in reports:
-        if not report.files and report.error is None:
+        if not report.files and not report.notes and report.error is None:
             console.print(f"{report.source} : rien de nouveau.")
         for note in report.notes:
             console.print(note)
-    total = sum(f.status != "unchanged" for r in reports for f in r.files)
-    console.print(
-        f"{total} fichier(s) nouveau(x) ou mis à jour — manifeste : "
-        f"{home / 'fetch' / 'manifest.json'}"
-    )
+    changed = sum(f.status != "unchanged" for r in reports for f in r.files)
+    manifest = home / "fetch" / "manifest.json"
+    if changed:
+        console.print(f"{changed} fichier(s) nouveau(x) ou mis à jour ; manifeste : {manifest}")
+    else:
+        console.print(f"Aucun fichier nouveau ni mis à jour ; manifeste : {manifest}")

@@ -14,7 +14,6 @@ from ancrage.cli.common import (
     err,
     out,
     print_json,
-    rich_table,
     settings,
 )
 from ancrage.cli.fetch import SinceOption, TerritoryOption, parse_day, show_reports, territory_of
@@ -108,8 +107,14 @@ def show_update(report: UpdateReport, home: Path) -> None:
     if report.resumed:
         console.print("La mise à jour précédente s'était arrêtée avant la fin : reprise.")
     show_reports(report.fetch, home)
-    done = [[STEP_LABELS[s], report.steps.get(s, "non fait")] for s in STEPS]
-    console.print(rich_table("Mise à jour", ["étape", "résultat"], done))
+    from rich.table import Table
+
+    steps = Table(title="Mise à jour", title_justify="left")
+    steps.add_column("étape")
+    steps.add_column("résultat")
+    for step in STEPS:
+        steps.add_row(STEP_LABELS[step], report.steps.get(step, "non fait"))
+    console.print(steps)
     console.print(
         f"Contrats : {report.decp_loaded} fichier(s) DECP chargé(s)"
         + (f", {report.forgotten} version(s) remplacée(s) retirée(s)" if report.forgotten else "")

@@ -6,8 +6,9 @@ a day beyond the API's 10,000-record window is read from the ``exports`` endpoin
 nature is kept — calls, corrigenda (``RECTIFICATIF``), awards (``ATTRIBUTION``), cancellations
 (``etat = AVIS_ANNULE``) — since the notice store applies changes to the notices they concern.
 
-One file per day (``downloads/boamp/<scope>/boamp-<day>.json``, ``{"total_count", "results"}``
-with the records exactly as served), written once the whole day is in. The manifest's cursor
+One file per day with notices (``downloads/boamp/<scope>/boamp-<day>.json``,
+``{"total_count", "results"}`` with the records exactly as served), written once the whole day
+is in. The manifest's cursor
 keeps the last day fetched; the next run starts again from that day (notices keep being
 published during the day) up to today. Without ``--since`` nor cursor, the last 30 days.
 
@@ -102,19 +103,21 @@ class Boamp:
                     for record in self._day(ctx, day, value):
                         records[record["idweb"]] = record
             results = [records[k] for k in sorted(records)]
-            target = ctx.folder(self.name) / scope / f"boamp-{day.isoformat()}.json"
-            data = orjson.dumps({"total_count": len(results), "results": results})
-            write_atomic(target, data)
-            files.append(
-                ctx.record_built(
-                    self.name,
-                    "notices",
-                    self._url(ctx),
-                    target,
-                    sha256=file_hash(target),
-                    version=day.isoformat(),
+            if results:  # a day without notices (a Sunday) leaves no file
+                target = ctx.folder(self.name) / scope / f"boamp-{day.isoformat()}.json"
+                write_atomic(
+                    target, orjson.dumps({"total_count": len(results), "results": results})
                 )
-            )
+                files.append(
+                    ctx.record_built(
+                        self.name,
+                        "notices",
+                        self._url(ctx),
+                        target,
+                        sha256=file_hash(target),
+                        version=day.isoformat(),
+                    )
+                )
             cursor.update({"scope": scope, "day": day.isoformat()})
             ctx.save()
         return files

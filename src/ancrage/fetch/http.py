@@ -2,8 +2,9 @@
 
 * polite: one request at a time, at least ``min_interval`` seconds between two requests to the
   same host (per-host intervals can be set), a User-Agent that names Ancrage;
-* patient: connection failures, timeouts, HTTP 429 and 5xx are retried with exponential back-off
-  (``Retry-After`` honoured, capped at two minutes);
+* patient: timeouts, broken transfers, HTTP 429 and 5xx are retried with exponential back-off
+  (``Retry-After`` honoured, capped at two minutes); a host that cannot be reached at all is
+  tried once more after a second, then reported offline;
 * clear: what still fails becomes one French line — offline (:class:`OfflineError`), a timeout,
   an HTTP status — naming the source and the host, never a traceback.
 
@@ -27,6 +28,7 @@ from ancrage.fetch.errors import RESUME_HINT, FetchError, OfflineError, SourceCh
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"ancrage/{__version__} (open data, French public procurement)"
 MAX_RETRY_AFTER = 120.0
+CONNECT_ATTEMPTS = 2
 OFFLINE_HINT = "Vérifiez la connexion internet (et le proxy HTTPS_PROXY s'il y en a un). " + (
     RESUME_HINT
 )
@@ -137,12 +139,13 @@ class Http:
             try:
                 response = self._client.send(request, stream=stream)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                if attempt == self.max_attempts:
+                # no connection at all: one more try after a second, then say it plainly
+                if attempt >= min(self.max_attempts, CONNECT_ATTEMPTS):
                     raise OfflineError(
                         f"hors ligne : impossible de joindre {host} ({type(exc).__name__})",
                         hint=OFFLINE_HINT,
                     ) from exc
-                self.sleep(self.retry_delay(attempt))
+                self.sleep(1.0)
                 continue
             except httpx.TimeoutException as exc:
                 if attempt == self.max_attempts:

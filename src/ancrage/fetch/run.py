@@ -52,19 +52,27 @@ class SourceReport:
         }
 
 
+def pause_override() -> float | None:
+    """The pause set by ``ANCRAGE_FETCH_INTERVAL``, if any."""
+    text = os.environ.get(INTERVAL_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        pause = float(text)
+    except ValueError:
+        pause = -1.0
+    if not 0 <= pause <= 60:
+        raise ConfigError(
+            f"pause entre requêtes illisible : {INTERVAL_ENV}={text!r}",
+            hint="Donnez un nombre de secondes entre 0 et 60 (ex. 0.5).",
+        )
+    return pause
+
+
 def make_http(endpoints: Endpoints, transport: httpx.BaseTransport | None = None) -> Http:
     """The client of a run, with the polite pauses (``ANCRAGE_FETCH_INTERVAL`` overrides)."""
-    text = os.environ.get(INTERVAL_ENV, "").strip()
-    if text:
-        try:
-            pause = float(text)
-        except ValueError:
-            pause = -1.0
-        if not 0 <= pause <= 60:
-            raise ConfigError(
-                f"pause entre requêtes illisible : {INTERVAL_ENV}={text!r}",
-                hint="Donnez un nombre de secondes entre 0 et 60 (ex. 0.5).",
-            )
+    pause = pause_override()
+    if pause is not None:
         return Http(transport=transport, min_interval=pause)
     ted = {host_of(endpoints.ted_api): TED_INTERVAL, host_of(endpoints.ted_web): TED_INTERVAL}
     return Http(transport=transport, min_interval=MIN_INTERVAL, intervals=ted)

@@ -41,7 +41,7 @@ from ancrage.fetch.endpoints import Endpoints
 from ancrage.fetch.errors import OfflineError
 from ancrage.fetch.http import Http
 from ancrage.fetch.manifest import Manifest, downloads_dir, fetch_lock, now_text
-from ancrage.fetch.run import Fetcher, SourceReport
+from ancrage.fetch.run import Fetcher, SourceReport, pause_override
 from ancrage.geo.territory import Territory
 from ancrage.settings import Settings
 
@@ -130,7 +130,7 @@ def run_update(
     *,
     territory: Territory | None = None,
     since: date | None = None,
-    sources: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,  # None: default_sources(territory); (): fetch nothing
     use_api: bool = True,
     send_mail: bool = True,
     http: Http | None = None,
@@ -198,7 +198,7 @@ def _fetch(
     say: UpdateProgress,
 ) -> str:
     request = FetchRequest(today=today or date.today(), since=since, territory=territory)
-    for source in sources or default_sources(territory):
+    for source in default_sources(territory) if sources is None else sources:
         say.step(f"Téléchargement : {source}")
         result = fetcher.run(source, request)
         report.fetch.append(result)
@@ -334,8 +334,12 @@ def _enrich(
     if use_api:
         from ancrage.sirene.api import RechercheEntreprisesClient
 
+        pause = pause_override()  # the API's own rate (~7/s) unless a mirror says otherwise
+        rate = 7.0 if pause is None else (1 / pause if pause else 1e9)
         client = RechercheEntreprisesClient(
-            settings.cache_dir / "sirene", base_url=fetcher.endpoints.recherche_entreprises
+            settings.cache_dir / "sirene",
+            base_url=fetcher.endpoints.recherche_entreprises,
+            requests_per_second=rate,
         )
     say.step("Enrichissement (SIRENE, géographie, nomenclatures)")
     try:
@@ -396,13 +400,23 @@ def _watch(
 
     if not store_path(settings).is_file():
         return "rien à faire"
-    from ancrage.watch.db import open_db
+    from sqlalchemy import func, select
+
+    from ancrage.watch.db import open_db, profiles
     from ancrage.watch.mail import SmtpConfig
     from ancrage.watch.runner import run_watch
 
+    engine = open_db(settings)
+    with engine.connect() as con:
+        active = con.execute(
+            select(func.count()).select_from(profiles).where(profiles.c.active.is_(True))
+        ).scalar_one()
+    if not active:
+        report.notes.append("Veille : aucun profil actif (créez-en avec « ancrage profile add »).")
+        return "rien à faire"
     smtp = SmtpConfig.from_env() if send_mail and os.environ.get("ANCRAGE_SMTP_HOST") else None
-    say.step("Veille : rapprochement des avis ouverts et des profils")
-    result = run_watch(settings, open_db(settings), smtp=smtp, now=now or datetime.now(UTC))
+    say.step(f"Veille : avis ouverts × {active} profil(s)")
+    result = run_watch(settings, engine, smtp=smtp, now=now or datetime.now(UTC))
     report.alerts_queued = result.enqueued
     report.alerts_sent = result.sent.alerts if result.sent else None
     if smtp is None and result.enqueued:
