@@ -66,6 +66,8 @@ def check_consistent(home: Path) -> None:
     if warehouse.exists():
         con = warehouse.connect()
         try:
+            if Warehouse.generation(con) is None:
+                return  # killed while the very first load set the warehouse up: nothing to read
             for table in TABLES:
                 con.execute(f"SELECT count(*) FROM {table}").fetchone()
             orphans = con.execute(

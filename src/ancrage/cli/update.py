@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from ancrage.geo.territory import Territory
 
 OFFLINE_DEMO = (
-    "Hors ligne : la démonstration en direct télécharge les données officielles et a besoin "
-    "d'une connexion internet. Sans connexion, « ancrage demo » montre des données fictives."
+    "Hors ligne : impossible de joindre {host}. La démonstration en direct télécharge les "
+    "données officielles et a besoin d'une connexion internet ; sans connexion, « ancrage demo » "
+    "montre des données fictives."
 )
 
 
@@ -155,7 +156,7 @@ def live_demo(home: Path | None, territory: str | None, output: TableFormat) -> 
     try:
         report = run(cfg, place, None, None, True, False)
     except OfflineError as exc:
-        err().print(f"[red]{OFFLINE_DEMO}[/red] ({exc.message})", soft_wrap=True)
+        err().print(f"[red]{OFFLINE_DEMO.format(host=exc.host)}[/red]", soft_wrap=True)
         raise typer.Exit(code=exc.exit_code) from exc
     data = diagnose(cfg, build_scope(territory=territory))
     if output is TableFormat.json:

@@ -18,6 +18,10 @@ class OfflineError(FetchError):
 
     exit_code = 5
 
+    def __init__(self, message: str, *, host: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.host = host
+
 
 class SourceChangedError(FetchError):
     """A source answered something that is not the format Ancrage reads: nothing was written."""

@@ -143,6 +143,7 @@ class Http:
                 if attempt >= min(self.max_attempts, CONNECT_ATTEMPTS):
                     raise OfflineError(
                         f"hors ligne : impossible de joindre {host} ({type(exc).__name__})",
+                        host=host,
                         hint=OFFLINE_HINT,
                     ) from exc
                 self.sleep(1.0)
