@@ -108,7 +108,7 @@ class Cog:
         )
         folder = self._install(archive, reference / "geo", version)
         ctx.note(f"COG : version {version} installée (remplace la version {current}).")
-        return [FetchedFile(self.name, "cog", folder, "new", got.size, tarball)]
+        return [FetchedFile(self.name, "cog", folder, "new", got.size, tarball, got.resumed_from)]
 
     @staticmethod
     def _install(archive: Path, geo_dir: Path, version: str) -> Path:
