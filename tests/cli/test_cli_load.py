@@ -168,7 +168,7 @@ def test_home_that_is_a_file(tmp_path: Path) -> None:
 def test_load_workers_option_reaches_the_pipeline(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: list[str], expected: int | None
 ) -> None:
-    from ancrage.cli import load as cli_load
+    from ancrage.ingest import pipeline
     from ancrage.ingest.pipeline import LoadResult, default_workers
 
     seen: dict[str, object] = {}
@@ -177,7 +177,7 @@ def test_load_workers_option_reaches_the_pipeline(
         seen.update(kwargs)
         return LoadResult()
 
-    monkeypatch.setattr(cli_load, "load_paths", spy)
+    monkeypatch.setattr(pipeline, "load_paths", spy)
     result = CliRunner().invoke(app, ["load", "x.json", *given, "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert seen["workers"] == (expected or default_workers())

@@ -17,7 +17,6 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.enrich import enrich as run_enrich
 
 RING_LABELS_FR = {
     "commune": "même commune",
@@ -109,6 +108,8 @@ def enrich(
     (interrogeables comme vues). Sans fichier stock ni API, les acheteurs sont situés par le
     SIREN des communes et EPCI (COG) et par les départements donnés par les sources.
     """
+    from ancrage.enrich import enrich as run_enrich
+
     with RichEnrichProgress() as progress:
         report = run_enrich(
             settings(home),

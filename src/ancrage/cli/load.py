@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,7 +17,9 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.ingest.pipeline import LoadResult, default_workers, load_paths
+
+if TYPE_CHECKING:
+    from ancrage.ingest.pipeline import LoadResult
 
 
 def load(
@@ -40,6 +42,8 @@ def load(
     ] = None,
 ) -> None:
     """Charge des fichiers DECP dans l'entrepôt et compte, par fichier, ce qui a été fait."""
+    from ancrage.ingest.pipeline import default_workers, load_paths
+
     with RichLoadProgress() as progress:
         result = load_paths(
             settings(home),

@@ -21,10 +21,6 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import search as search_notices
-from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
-from ancrage.notices.store import NoticeStore
 
 app = typer.Typer(
     name="notice",
@@ -101,6 +97,8 @@ def load(
     ] = None,
 ) -> None:
     """Charge des avis dans la base des avis et compte, par fichier, ce qui a été fait."""
+    from ancrage.notices.ingest import load_notices
+
     with RichLoadProgress() as progress, IndexRebuildBar(progress.progress) as rebuild:
         reports = load_notices(
             settings(home), paths, progress, eforms_dir=eforms_dir, index_progress=rebuild
@@ -141,6 +139,9 @@ def show(
     ] = None,
 ) -> None:
     """Affiche la fiche de lecture d'un avis : quoi, qui, où, combien, quand, critères."""
+    from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
+    from ancrage.notices.store import NoticeStore
+
     notice = NoticeStore(settings(home)).get(notice_id)
     sheet = reading_sheet(notice, today=date.today())
     if output is SheetFormat.html:
@@ -183,6 +184,8 @@ def search(
     ] = TableFormat.table,
 ) -> None:
     """Recherche plein texte (français, sans accents ni pluriels) dans les avis chargés."""
+    from ancrage.notices.search import search as search_notices
+
     after = _date(deadline_after) if deadline_after is not None else None
     with IndexRebuildBar() as rebuild:
         hits = search_notices(

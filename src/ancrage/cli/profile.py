@@ -8,16 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ancrage.cli.common import HomeOption, TableFormat, out, print_json, rich_table, settings
-from ancrage.watch.db import open_db
 from ancrage.watch.model import Profile
-from ancrage.watch.profiles import (
-    add_profile,
-    complete,
-    get_profile,
-    list_profiles,
-    remove_profile,
-    save_profile,
-)
 
 app = typer.Typer(
     name="profile",
@@ -110,6 +101,9 @@ def add(
 ) -> None:
     """Crée un profil ; codes CPV suggérés d'après le code NAF si vous n'en donnez pas."""
     options = dict(locals())
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import add_profile, complete
+
     cfg = settings(home)
     p = Profile(name=name)
     _apply(p, options)
@@ -133,6 +127,9 @@ def list_(
     ] = TableFormat.table,
 ) -> None:
     """Liste les profils."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import list_profiles
+
     found = list_profiles(open_db(settings(home), db))
     if output is TableFormat.json:
         print_json([asdict(p) for p in found])
@@ -159,6 +156,9 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Affiche un profil (JSON)."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import get_profile
+
     print_json(asdict(get_profile(open_db(settings(home), db), name)))
 
 
@@ -188,6 +188,9 @@ def edit(
 ) -> None:
     """Modifie un profil (seules les options données changent)."""
     options = dict(locals())
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import get_profile, save_profile
+
     engine = open_db(settings(home), db)
     p = get_profile(engine, name)
     _apply(p, options)
@@ -204,5 +207,8 @@ def remove(
     db: DbOption = None,
 ) -> None:
     """Supprime un profil et ses alertes."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import remove_profile
+
     remove_profile(open_db(settings(home), db), name)
     out().print(f"profil « {name} » supprimé")

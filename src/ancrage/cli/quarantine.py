@@ -15,7 +15,6 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.warehouse.status import QUARANTINE_COLUMNS, quarantine_rows
 
 
 def quarantine(
@@ -25,6 +24,8 @@ def quarantine(
     ] = ListFormat.table,
 ) -> None:
     """Liste les enregistrements mis en quarantaine : fichier, position, champ, valeur, raison."""
+    from ancrage.warehouse.status import QUARANTINE_COLUMNS, quarantine_rows
+
     rows = quarantine_rows(settings(home))
     if output is ListFormat.json:
         print_json(rows)

@@ -16,7 +16,6 @@ from ancrage.cli.common import (
     settings,
 )
 from ancrage.cli.enrich import enrichment_rows
-from ancrage.warehouse.status import warehouse_status
 
 
 def status(
@@ -26,6 +25,8 @@ def status(
     ] = TableFormat.table,
 ) -> None:
     """Montre ce que contient l'entrepôt, par source et par année."""
+    from ancrage.warehouse.status import warehouse_status
+
     data = warehouse_status(settings(home))
     if output is TableFormat.json:
         print_json(data)

@@ -11,15 +11,7 @@ import typer
 
 from ancrage.cli.common import HomeOption, TableFormat, err, out, print_json, rich_table, settings
 from ancrage.cli.profile import DbOption
-from ancrage.notices.store import NoticeStore
-from ancrage.watch.db import open_db
-from ancrage.watch.feeds import atom_feed, ics_feed
-from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import Locator, ProfileIndex
 from ancrage.watch.model import WatchError
-from ancrage.watch.outbox import alerts_of
-from ancrage.watch.profiles import get_profile
-from ancrage.watch.runner import open_notices, run_watch
 
 app = typer.Typer(
     name="watch",
@@ -78,6 +70,10 @@ def run(
 ) -> None:
     """Rapproche les avis ouverts des profils, met les alertes en file et les envoie (SMTP :
     variables ANCRAGE_SMTP_HOST, _PORT, _FROM…)."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.runner import run_watch
+
     cfg = settings(home)
     report = run_watch(
         cfg,
@@ -133,6 +129,11 @@ def matches(
     when: DateOption = None,
 ) -> None:
     """Les avis ouverts qui correspondent à un profil, avec l'explication."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.matching import Locator, ProfileIndex
+    from ancrage.watch.profiles import get_profile
+    from ancrage.watch.runner import open_notices
+
     cfg = settings(home)
     p = get_profile(open_db(cfg, db), profile)
     found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), _now(when))
@@ -169,6 +170,12 @@ def feed(
     """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
     if atom == ics:
         raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
+    from ancrage.watch.db import open_db
+    from ancrage.watch.feeds import atom_feed, ics_feed
+    from ancrage.watch.matching import Locator
+    from ancrage.watch.outbox import alerts_of
+    from ancrage.watch.profiles import get_profile
+
     cfg = settings(home)
     engine = open_db(cfg, db)
     p = get_profile(engine, profile)
@@ -186,6 +193,7 @@ def history(
 ) -> None:
     """Fiche de lecture de l'avis, avec l'historique du marché (DECP)."""
     from ancrage.notices.sheet import render_text
+    from ancrage.notices.store import NoticeStore
     from ancrage.watch.history import sheet_with_history
 
     cfg = settings(home)
