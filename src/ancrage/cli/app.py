@@ -23,7 +23,7 @@ from ancrage.cli import (
 )
 from ancrage.cli import profile as profile_cli
 from ancrage.cli import watch as watch_cli
-from ancrage.cli.common import HomeOption, err
+from ancrage.cli.common import HomeOption, err, print_error
 from ancrage.errors import AncrageError
 from ancrage.settings import HOME_ENV
 
@@ -90,15 +90,15 @@ def main() -> None:
     try:
         app()
     except AncrageError as exc:
-        err().print(f"[red]erreur[/red] : {exc.one_line()}", soft_wrap=True)
+        print_error(exc.one_line())
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: one clear line, the traceback only on request
         if os.environ.get("ANCRAGE_DEBUG"):
             raise
-        err().print(
-            f"[red]erreur interne[/red] : {type(exc).__name__}: {exc}. Relancez avec "
-            "ANCRAGE_DEBUG=1 pour le détail et signalez-le.",
-            soft_wrap=True,
+        print_error(
+            f"{type(exc).__name__}: {exc}. Relancez avec ANCRAGE_DEBUG=1 pour le détail et "
+            "signalez-le.",
+            label="erreur interne",
         )
         sys.exit(70)
     except KeyboardInterrupt:

@@ -190,7 +190,7 @@ def show(data: dict[str, Any]) -> None:
     console = out()
     if data["fictitious"]:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"[bold]Diagnostic : {data['scope']['label']}[/bold]")
+    console.print(f"Diagnostic : {data['scope']['label']}", style="bold")
     bench = "benchmark" in data
     ref_col = [f"référence ({data['benchmark']['scope']['label']})"] if bench else []
     t = data["totals"]

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
 from ancrage.cli.common import (
     HomeOption,
     RichProgress,
     TableFormat,
+    description_column,
     out,
     print_json,
     rich_table,
@@ -34,7 +35,7 @@ class RichEnrichProgress(RichProgress):
 
     def __init__(self) -> None:
         super().__init__(
-            TextColumn("[bold]{task.description}"),
+            description_column(),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

@@ -11,8 +11,8 @@ from ancrage.cli.common import (
     HomeOption,
     RichLoadProgress,
     TableFormat,
-    err,
     out,
+    print_error,
     print_json,
     rich_table,
     settings,
@@ -75,6 +75,5 @@ def show_result(result: LoadResult, output: TableFormat, title: str | None = Non
         ]
         columns = ["fichier", "format", "lus", "chargés", "réparés", "quarantaine", "doublons"]
         out().print(rich_table(title, columns, rows))
-    console = err()
     for error in result.errors:
-        console.print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)
+        print_error(error.one_line())

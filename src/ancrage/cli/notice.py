@@ -9,15 +9,18 @@ from typing import Annotated, Any, Self
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from ancrage.cli.common import (
     HomeOption,
     RichLoadProgress,
     TableFormat,
+    description_column,
     err,
     out,
+    print_error,
     print_json,
+    print_text,
     rich_table,
     settings,
 )
@@ -38,7 +41,7 @@ class IndexRebuildBar:
         self.before = before
         self.console = err()
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            description_column(),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -55,7 +58,7 @@ class IndexRebuildBar:
     def start(self, name: str, total: int | None) -> None:
         if self.before is not None:
             self.before.stop()
-        self.console.print(f"[yellow]{name}[/yellow]", soft_wrap=True)
+        self.console.print(name, style="yellow", soft_wrap=True)
         if self.console.is_terminal:
             self.progress.start()
             self.task = self.progress.add_task("index de recherche", total=total)
@@ -122,7 +125,7 @@ def load(
         out().print(rich_table(None, columns, rows))
     errors = [r.error for r in reports if r.error is not None]
     for error in errors:
-        err().print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)
+        print_error(error.one_line())
     if errors:
         raise typer.Exit(code=max(e.exit_code for e in errors))
 
@@ -154,7 +157,7 @@ def show(
         out_file.write_text(text, encoding="utf-8")
         err().print(f"fiche écrite dans {out_file}")
     else:
-        typer.echo(text, nl=False)
+        print_text(text)
 
 
 @app.command("search")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, err, out, settings
+from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, err, out, print_note, settings
 from ancrage.cli.diagnose import with_scope_options
 
 if TYPE_CHECKING:
@@ -56,6 +56,6 @@ def report(
     if data.fictitious:
         err().print(FICTITIOUS_BANNER)
     for note in data.map_notes:
-        err().print(f"[yellow]note[/yellow] : {note}")
+        print_note(note)
     how = "" if used == "html" else f" (PDF par {used})"
     out().print(f"rapport écrit : {out_path}{how}")

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from ancrage.cli.common import HomeOption, TableFormat, err, out, print_json, rich_table, settings
+from ancrage.cli.common import (
+    HomeOption,
+    TableFormat,
+    err,
+    out,
+    print_json,
+    print_text,
+    rich_table,
+    settings,
+)
 from ancrage.cli.profile import DbOption
 from ancrage.watch.model import WatchError
 
@@ -199,6 +208,4 @@ def history(
     cfg = settings(home)
     notice = NoticeStore(cfg).get(notice_id)
     chosen = notice.lots[lot - 1] if lot is not None and 0 < lot <= len(notice.lots) else None
-    typer.echo(
-        render_text(sheet_with_history(cfg, notice, today=date.today(), lot=chosen)), nl=False
-    )
+    print_text(render_text(sheet_with_history(cfg, notice, today=date.today(), lot=chosen)))
