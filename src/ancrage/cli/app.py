@@ -24,6 +24,7 @@ from ancrage.cli import (
 from ancrage.cli import profile as profile_cli
 from ancrage.cli import watch as watch_cli
 from ancrage.cli.common import HomeOption, err, print_error
+from ancrage.cli.french import use_french
 from ancrage.errors import AncrageError
 from ancrage.settings import HOME_ENV
 
@@ -85,10 +86,13 @@ def _home_for_commands(ctx: typer.Context, home: Path) -> None:
     ctx.call_on_close(restore)
 
 
+use_french(app)  # after every command is registered
+
+
 def main() -> None:
     """Entry point: user errors become one line on stderr, never a traceback."""
     try:
-        app()
+        app(prog_name="ancrage")  # also under « python -m ancrage »
     except AncrageError as exc:
         print_error(exc.one_line())
         sys.exit(exc.exit_code)

@@ -44,6 +44,7 @@ HomeOption = Annotated[
     typer.Option(
         "--home",
         envvar=HOME_ENV,
+        metavar="DOSSIER",
         help="Dossier de données d'Ancrage (entrepôt, cache). Défaut : ~/.local/share/ancrage.",
         show_default=False,
     ),

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def load(
-    paths: Annotated[list[Path], typer.Argument(help="Fichiers DECP (JSON 2019/2024, XML, CSV…).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="FICHIER", help="Fichiers DECP (JSON 2019/2024, XML, CSV…)."),
+    ],
     home: HomeOption = None,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")

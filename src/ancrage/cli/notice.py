@@ -85,7 +85,9 @@ class SheetFormat(StrEnum):
 def load(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Fichiers ou dossiers d'avis (BOAMP JSON/XML, TED eForms XML)."),
+        typer.Argument(
+            metavar="CHEMIN", help="Fichiers ou dossiers d'avis (BOAMP JSON/XML, TED eForms XML)."
+        ),
     ],
     home: HomeOption = None,
     output: Annotated[
@@ -132,7 +134,9 @@ def load(
 
 @app.command("show")
 def show(
-    notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
+    notice_id: Annotated[
+        str, typer.Argument(metavar="AVIS", help="Identifiant de l'avis (ex. boamp:26-7113).")
+    ],
     home: HomeOption = None,
     output: Annotated[
         SheetFormat, typer.Option("--format", help="text (défaut), json ou html.")
@@ -162,7 +166,9 @@ def show(
 
 @app.command("search")
 def search(
-    query: Annotated[str, typer.Argument(help="Mots cherchés (ex. « menuiserie bois »).")],
+    query: Annotated[
+        str, typer.Argument(metavar="MOTS", help="Mots cherchés (ex. « menuiserie bois »).")
+    ],
     home: HomeOption = None,
     cpv: Annotated[
         str | None, typer.Option("--cpv", help="Début de code CPV (ex. 45 : travaux).")

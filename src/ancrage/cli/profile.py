@@ -67,7 +67,9 @@ def _apply(p: Profile, options: dict[str, Any]) -> None:
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Nom court du profil (ex. plombier-vienne).")],
+    name: Annotated[
+        str, typer.Argument(metavar="NOM", help="Nom court du profil (ex. plombier-vienne).")
+    ],
     home: HomeOption = None,
     db: DbOption = None,
     email: Annotated[str | None, typer.Option(help="Adresse des alertes.")] = None,
@@ -151,7 +153,7 @@ def list_(
 
 @app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
 ) -> None:
@@ -164,7 +166,7 @@ def show(
 
 @app.command("edit")
 def edit(
-    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
     email: Annotated[str | None, typer.Option(help="Adresse des alertes.")] = None,
@@ -202,7 +204,7 @@ def edit(
 
 @app.command("remove")
 def remove(
-    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
 ) -> None:

@@ -23,7 +23,9 @@ FIELD_LABELS = {
 
 
 def load_spend_cmd(
-    path: Annotated[Path, typer.Argument(help="Export comptable (CSV ; ou , ou XLSX).")],
+    path: Annotated[
+        Path, typer.Argument(metavar="FICHIER", help="Export comptable (CSV ; ou , ou XLSX).")
+    ],
     buyer: Annotated[str, typer.Option("--buyer", help="SIRET de l'acheteur (14 chiffres).")],
     mapping: Annotated[
         list[str] | None,

@@ -129,7 +129,7 @@ def run(
 
 @app.command("matches")
 def matches(
-    profile: Annotated[str, typer.Argument(help="Nom du profil.")],
+    profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
     output: Annotated[
@@ -169,7 +169,7 @@ def matches(
 
 @app.command("feed")
 def feed(
-    profile: Annotated[str, typer.Argument(help="Nom du profil.")],
+    profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
     out_file: Annotated[Path, typer.Option("--out", help="Fichier à écrire.")],
     home: HomeOption = None,
     db: DbOption = None,
@@ -196,7 +196,9 @@ def feed(
 
 @app.command("history")
 def history(
-    notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
+    notice_id: Annotated[
+        str, typer.Argument(metavar="AVIS", help="Identifiant de l'avis (ex. boamp:26-7113).")
+    ],
     home: HomeOption = None,
     lot: Annotated[int | None, typer.Option("--lot", help="Rang du lot (1, 2…).")] = None,
 ) -> None:
