@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from ancrage.cells import safe_row
 from ancrage.settings import HOME_ENV, Settings
 
 FICTITIOUS_BANNER = Text.assemble(
@@ -118,22 +119,39 @@ def print_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
 
 
-def print_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def print_csv(columns: list[str], rows: list[list[Any]]) -> None:
+    """CSV on stdout; text a spreadsheet would run as a formula is neutralised."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(safe_row(columns))
+    writer.writerows(safe_row(row) for row in rows)
     sys.stdout.write(buf.getvalue())
 
 
 def rich_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
     """A table whose title, headers and cells are shown as written (:class:`Text`, not markup)."""
-    table = Table(title=None if title is None else Text(visible(title)), title_justify="left")
+    table = Table(
+        title=None if title is None else Text(visible(title)),
+        title_justify="left",
+        min_width=None if title is None else len(title),  # a title on one line
+    )
     for i, col in enumerate(columns):
-        table.add_column(Text(visible(col)), justify="left" if i == 0 else "right")
+        cells = [row[i] for row in rows if row[i] not in (None, "", "—")]
+        numbers = bool(cells) and all(_is_number(v) for v in cells)
+        table.add_column(Text(visible(col)), justify="right" if numbers else "left")
     for row in rows:
         table.add_row(*[Text(visible(fmt(v))) for v in row])
     return table
+
+
+_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:[,.]\d+)?(?: ?%)?")
+
+
+def _is_number(value: Any) -> bool:
+    """Numbers and percentages are right-aligned in tables, text is left-aligned."""
+    if isinstance(value, str):
+        return _NUMBER_TEXT.fullmatch(value) is not None
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def fmt(value: Any) -> str:

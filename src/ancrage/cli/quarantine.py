@@ -16,6 +16,16 @@ from ancrage.cli.common import (
     settings,
 )
 
+# What a user reads above each column (the JSON output keeps the column names)
+HEADERS = {
+    "source_file": "fichier",
+    "source_record": "position",
+    "record_id": "identifiant",
+    "field": "champ",
+    "raw_value": "valeur lue",
+    "reason": "raison",
+}
+
 
 def quarantine(
     home: HomeOption = None,
@@ -29,8 +39,10 @@ def quarantine(
     rows = quarantine_rows(settings(home))
     if output is ListFormat.json:
         print_json(rows)
-    elif output is ListFormat.csv:
-        print_csv(rows, QUARANTINE_COLUMNS)
+        return
+    headers = [HEADERS[c] for c in QUARANTINE_COLUMNS]
+    table_rows = [[r[c] for c in QUARANTINE_COLUMNS] for r in rows]
+    if output is ListFormat.csv:
+        print_csv(headers, table_rows)
     else:
-        table_rows = [[r[c] for c in QUARANTINE_COLUMNS] for r in rows]
-        out().print(rich_table(f"Quarantaine ({len(rows)})", QUARANTINE_COLUMNS, table_rows))
+        out().print(rich_table(f"Quarantaine ({len(rows)})", headers, table_rows))

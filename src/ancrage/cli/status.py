@@ -63,7 +63,7 @@ def status(
             [
                 [
                     r["source_format"],
-                    r["year"],
+                    year_text(r["year"]),
                     r["contracts"],
                     r["amount_eur"],
                     r["amount_flagged"],
@@ -76,6 +76,11 @@ def status(
         rows = enrichment_rows(data["enrichment"])
         console.print(rich_table("Enrichissement", ["", "nombre", "part"], rows))
     show_spend(data.get("spend"))
+
+
+def year_text(year: int | None) -> str:
+    """A year as written (« 2018 », not a quantity: no thousands separator)."""
+    return "inconnue" if year is None else str(year)
 
 
 def show_spend(spend: dict[str, Any] | None) -> None:
@@ -103,7 +108,7 @@ def show_spend(spend: dict[str, Any] | None) -> None:
             [
                 [
                     r["buyer_siret"],
-                    None if r["year"] is None else str(r["year"]),
+                    year_text(r["year"]),
                     r["lines"],
                     r["purchase_lines"],
                     r["with_siret"],
