@@ -12,9 +12,10 @@ from ancrage.cli.common import (
     HomeOption,
     RichLoadProgress,
     TableFormat,
-    err,
     out,
+    print_error,
     print_json,
+    rich_table,
     settings,
 )
 from ancrage.errors import ConfigError
@@ -72,7 +73,9 @@ def size_text(size: int) -> str:
 
 
 def fetch(
-    source: Annotated[str, typer.Argument(help=f"Source à télécharger : {SOURCES_HELP}")],
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help=f"Source à télécharger : {SOURCES_HELP}")
+    ],
     since: SinceOption = None,
     territory: TerritoryOption = None,
     year: Annotated[
@@ -120,27 +123,22 @@ def fetch(
     else:
         show_reports([report], cfg.home)
     if report.error is not None:
-        err().print(f"[red]erreur[/red] : {report.error.one_line()}", soft_wrap=True)
+        print_error(report.error.one_line())
         raise typer.Exit(code=report.error.exit_code)
 
 
 def show_reports(reports: list[SourceReport], home: Path) -> None:
-    from rich.table import Table
-
     console = out()
-    table = Table(title_justify="left")
-    for column, justify in (("source", "left"), ("fichier", "left"), ("état", "left"),
-                            ("taille", "right")):  # fmt: skip
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    rows: list[list[str]] = []
     for report in reports:
         for f in report.files:
             where = f.path.relative_to(home) if f.path.is_relative_to(home) else f.path
             state = STATUS_FR.get(f.status, f.status)
             if f.resumed_from:
                 state += f" (repris à {size_text(f.resumed_from)})"
-            table.add_row(report.source, str(where), state, size_text(f.size))
-    if table.row_count:
-        console.print(table)
+            rows.append([report.source, str(where), state, size_text(f.size)])
+    if rows:
+        console.print(rich_table(None, ["source", "fichier", "état", "taille"], rows))
     for report in reports:
         if not report.files and not report.notes and report.error is None:
             console.print(f"{report.source} : rien de nouveau.")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.text import Text
 
 from ancrage.cli.common import (
     HomeOption,
@@ -13,7 +14,9 @@ from ancrage.cli.common import (
     TableFormat,
     err,
     out,
+    print_error,
     print_json,
+    rich_table,
     settings,
 )
 from ancrage.cli.fetch import SinceOption, TerritoryOption, parse_day, show_reports, territory_of
@@ -108,14 +111,8 @@ def show_update(report: UpdateReport, home: Path) -> None:
     if report.resumed:
         console.print("La mise à jour précédente s'était arrêtée avant la fin : reprise.")
     show_reports(report.fetch, home)
-    from rich.table import Table
-
-    steps = Table(title="Mise à jour", title_justify="left")
-    steps.add_column("étape")
-    steps.add_column("résultat")
-    for step in STEPS:
-        steps.add_row(STEP_LABELS[step], report.steps.get(step, "non fait"))
-    console.print(steps)
+    rows = [[STEP_LABELS[step], report.steps.get(step, "non fait")] for step in STEPS]
+    console.print(rich_table("Mise à jour", ["étape", "résultat"], rows))
     console.print(
         f"Contrats : {report.decp_loaded} fichier(s) DECP chargé(s)"
         + (f", {report.forgotten} version(s) remplacée(s) retirée(s)" if report.forgotten else "")
@@ -128,7 +125,7 @@ def show_update(report: UpdateReport, home: Path) -> None:
         if note not in {n for r in report.fetch for n in r.notes}:
             console.print(note)
     for error in report.errors:
-        err().print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)
+        print_error(error.one_line())
 
 
 def live_demo(home: Path | None, territory: str | None, output: TableFormat) -> None:
@@ -156,7 +153,7 @@ def live_demo(home: Path | None, territory: str | None, output: TableFormat) -> 
     try:
         report = run(cfg, place, None, None, True, False)
     except OfflineError as exc:
-        err().print(f"[red]{OFFLINE_DEMO.format(host=exc.host)}[/red]", soft_wrap=True)
+        err().print(Text(OFFLINE_DEMO.format(host=exc.host), style="red"), soft_wrap=True)
         raise typer.Exit(code=exc.exit_code) from exc
     data = diagnose(cfg, build_scope(territory=territory))
     if output is TableFormat.json:
