@@ -68,36 +68,35 @@ def fetch(home: Settings, mirror: Mirror, source: str, http: Http) -> Any:
     return report
 
 
+FAULTS = {
+    # an HTTP error that persists through the four attempts
+    "http": ([Fault(status=500)] * 4, 4.0,
+             "{what} a encore répondu HTTP 500 après 4 tentatives ({host}). Le service est "
+             "indisponible ou limite le débit ; réessayez plus tard."),
+    # no answer within the timeout, twice
+    "timeout": ([Fault(delay=1.5)] * 2, 1.0,
+                "{what} ne répond pas ({host} : plus de 1 s d'attente, 2 tentatives). Le "
+                "service est lent ou surchargé."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
 @pytest.mark.parametrize("source", sorted(FIRST))
-def test_an_http_error_that_persists(
-    served: Mirror, replay: Replay, home: Settings, source: str, http: Http
+def test_an_http_error_or_a_timeout_is_one_line_and_writes_nothing(
+    served: Mirror, replay: Replay, home: Settings, source: str, fault: str, sleeps: Sleeps
 ) -> None:
     path, what = FIRST[source]
-    replay.fault(path, *[Fault(status=500)] * 4)
-    report = fetch(home, served, source, http)
+    faults, timeout, message = FAULTS[fault]
+    replay.fault(path, *faults)
+    with Http(min_interval=0.0, sleep=sleeps, timeout=timeout, max_attempts=len(faults)) as http:
+        report = fetch(home, served, source, http)
     assert report.error is not None
     assert report.error.one_line() == (
-        f"{what} a encore répondu HTTP 500 après 4 tentatives ({replay.url[7:]}). Le service "
-        "est indisponible ou limite le débit ; réessayez plus tard. Relancez la même commande : "
-        "les téléchargements reprennent où ils se sont arrêtés."
+        message.format(what=what, host=replay.url[7:])
+        + " Relancez la même commande : les téléchargements reprennent où ils se sont arrêtés."
     )
     assert report.files == []
-
-
-@pytest.mark.parametrize("source", sorted(FIRST))
-def test_a_timeout(
-    served: Mirror, replay: Replay, home: Settings, source: str, sleeps: Sleeps
-) -> None:
-    path, what = FIRST[source]
-    replay.fault(path, *[Fault(delay=1.5)] * 2)
-    with Http(min_interval=0.0, sleep=sleeps, timeout=1.0, max_attempts=2) as slow:
-        report = fetch(home, served, source, slow)
-    assert report.error is not None
-    assert report.error.one_line() == (
-        f"{what} ne répond pas ({replay.url[7:]} : plus de 1 s d'attente, 2 tentatives). Le "
-        "service est lent ou surchargé. Relancez la même commande : les téléchargements "
-        "reprennent où ils se sont arrêtés."
-    )
+    assert not (home.home / "downloads").exists() or not any((home.home / "downloads").rglob("*.*"))
 
 
 @pytest.mark.parametrize("source", sorted(FILES))

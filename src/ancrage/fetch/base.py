@@ -24,12 +24,13 @@ Conventions for connectors:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from ancrage.fetch.download import ByteProgress, Checksum, Validate, download
+from ancrage.fetch.datagouv import Resource
+from ancrage.fetch.download import ByteProgress, Checksum, Downloaded, Validate, download
 from ancrage.fetch.endpoints import Endpoints
 from ancrage.fetch.http import Http
 from ancrage.fetch.manifest import FileEntry, Manifest, downloads_dir, now_text
@@ -82,7 +83,9 @@ class FetchedFile:
         }
 
 
-class _NoProgress:
+class NoProgress:
+    """Progress nobody watches."""
+
     def start_file(self, name: str, total_bytes: int) -> None:
         pass
 
@@ -101,7 +104,7 @@ class FetchContext:
     http: Http
     manifest: Manifest
     endpoints: Endpoints
-    progress: ByteProgress = field(default_factory=_NoProgress)
+    progress: ByteProgress = field(default_factory=NoProgress)
     notes: list[str] = field(default_factory=list)
 
     def folder(self, source: str) -> Path:
@@ -145,53 +148,73 @@ class FetchContext:
         validate: Validate | None = None,
     ) -> FetchedFile:
         """Download (or confirm) one file and record it in the manifest (saved at once)."""
-        previous = self.manifest.entry(target)
         got = download(
             self.http,
             url,
             target,
             what=what,
-            previous=previous,
+            previous=self.manifest.entry(target),
             expected_size=expected_size,
             checksum=checksum,
             validate=validate,
             progress=self.progress,
         )
-        moment = now_text()
-        replaced = list(previous.replaced or []) if previous else []
-        if previous is not None and got.status == "updated" and previous.sha256 not in replaced:
-            replaced.append(previous.sha256)
-        self.manifest.record(
+        fetched = self._record(source, kind, url, target, got.sha256, version, got)
+        return replace(fetched, resumed_from=got.resumed_from)
+
+    def download_resource(
+        self,
+        source: str,
+        kind: str,
+        resource: Resource,
+        target: Path,
+        *,
+        what: str,
+        validate: Validate | None = None,
+    ) -> FetchedFile:
+        """A data.gouv.fr resource: nothing asked when its ``last_modified`` is the one recorded,
+        else downloaded and checked against its ``filesize`` and ``checksum``."""
+        same = self.unchanged(source, target, resource.last_modified)
+        if same is not None:
+            return same
+        return self.download(
+            source,
+            kind,
+            resource.url,
             target,
-            FileEntry(
-                source=source,
-                kind=kind,
-                url=url,
-                size=got.size,
-                sha256=got.sha256,
-                fetched_at=moment
-                if got.status != "unchanged" or previous is None
-                else previous.fetched_at,
-                checked_at=moment,
-                etag=got.etag,
-                last_modified=got.last_modified,
-                version=version,
-                replaced=replaced or None,
-            ),
+            what=what,
+            version=resource.last_modified,
+            expected_size=resource.filesize,
+            checksum=resource.checksum,
+            validate=validate,
         )
-        self.save()
-        return FetchedFile(source, kind, target, got.status, got.size, url, got.resumed_from)
 
     def record_built(
         self, source: str, kind: str, url: str, target: Path, *, sha256: str, version: str | None
     ) -> FetchedFile:
         """Record a file the connector built itself (a projection, a merged page set)."""
+        return self._record(source, kind, url, target, sha256, version, None)
+
+    def _record(
+        self,
+        source: str,
+        kind: str,
+        url: str,
+        target: Path,
+        sha256: str,
+        version: str | None,
+        got: Downloaded | None,
+    ) -> FetchedFile:
+        """The manifest entry of a file now in place; an earlier version stays listed in
+        ``replaced`` until ``ancrage update`` has the warehouse forget it."""
         previous = self.manifest.entry(target)
-        moment = now_text()
-        unchanged = previous is not None and previous.sha256 == sha256
+        status = "new" if previous is None else "unchanged"
+        if previous is not None and previous.sha256 != sha256:
+            status = "updated"
         replaced = list(previous.replaced or []) if previous else []
-        if previous is not None and not unchanged and previous.sha256 not in replaced:
+        if previous is not None and status == "updated" and previous.sha256 not in replaced:
             replaced.append(previous.sha256)
+        moment = now_text()
         size = target.stat().st_size
         self.manifest.record(
             target,
@@ -201,14 +224,15 @@ class FetchContext:
                 url=url,
                 size=size,
                 sha256=sha256,
-                fetched_at=previous.fetched_at if unchanged and previous else moment,
+                fetched_at=previous.fetched_at if previous and status == "unchanged" else moment,
                 checked_at=moment,
+                etag=got.etag if got else None,
+                last_modified=got.last_modified if got else None,
                 version=version,
                 replaced=replaced or None,
             ),
         )
         self.save()
-        status = "new" if previous is None else ("unchanged" if unchanged else "updated")
         return FetchedFile(source, kind, target, status, size, url)
 
 

@@ -89,18 +89,12 @@ class Decp:
     def _national(self, ctx: FetchContext) -> FetchedFile:
         res = datagouv.resource(ctx.http, ctx.endpoints, TABULAR_PARQUET)
         target = ctx.folder(self.name) / "decp.parquet"
-        same = ctx.unchanged(self.name, target, res.last_modified)
-        if same is not None:
-            return same
-        return ctx.download(
+        return ctx.download_resource(
             self.name,
             "decp",
-            res.url,
+            res,
             target,
             what="data.gouv.fr (DECP consolidées)",
-            version=res.last_modified,
-            expected_size=res.filesize,
-            checksum=res.checksum,
             validate=check_decp_file,
         )
 
@@ -248,19 +242,13 @@ class DecpOfficial:
             if period is None or not wanted(*period):
                 continue
             name = re.sub(r"[^\w.-]+", "_", res.title) or f"{res.id}.{res.format}"
-            target = ctx.folder(self.name) / name
-            same = ctx.unchanged(self.name, target, res.last_modified)
             files.append(
-                same
-                or ctx.download(
+                ctx.download_resource(
                     self.name,
                     "decp",
-                    res.url,
-                    target,
+                    res,
+                    ctx.folder(self.name) / name,
                     what="data.gouv.fr (DECP réglementaires)",
-                    version=res.last_modified,
-                    expected_size=res.filesize,
-                    checksum=res.checksum,
                     validate=check_decp_file,
                 )
             )

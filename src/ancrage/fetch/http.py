@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -83,12 +82,7 @@ class Http:
     def __enter__(self) -> Http:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -148,22 +142,9 @@ class Http:
                     ) from exc
                 self.sleep(1.0)
                 continue
-            except httpx.TimeoutException as exc:
+            except httpx.TransportError as exc:  # a timeout, a connection cut
                 if attempt == self.max_attempts:
-                    raise FetchError(
-                        f"{what} ne répond pas ({host} : plus de {self.timeout:.0f} s "
-                        f"d'attente, {tries(attempt)})",
-                        hint="Le service est lent ou surchargé. " + RESUME_HINT,
-                    ) from exc
-                self.sleep(self.retry_delay(attempt))
-                continue
-            except httpx.TransportError as exc:
-                if attempt == self.max_attempts:
-                    raise FetchError(
-                        f"connexion interrompue avec {host} ({type(exc).__name__}, "
-                        f"{tries(attempt)})",
-                        hint=RESUME_HINT,
-                    ) from exc
+                    raise self._gave_up(exc, what, host) from exc
                 self.sleep(self.retry_delay(attempt))
                 continue
             if response.status_code in ok:
@@ -187,6 +168,19 @@ class Http:
             f"{tries(self.max_attempts)} ({host})",
             hint="Le service est indisponible ou limite le débit ; réessayez plus tard. "
             + RESUME_HINT,
+        )
+
+    def _gave_up(self, exc: httpx.TransportError, what: str, host: str) -> FetchError:
+        attempts = tries(self.max_attempts)
+        if isinstance(exc, httpx.TimeoutException):
+            return FetchError(
+                f"{what} ne répond pas ({host} : plus de {self.timeout:.0f} s d'attente, "
+                f"{attempts})",
+                hint="Le service est lent ou surchargé. " + RESUME_HINT,
+            )
+        return FetchError(
+            f"connexion interrompue avec {host} ({type(exc).__name__}, {attempts})",
+            hint=RESUME_HINT,
         )
 
     def get_json(self, url: str, *, what: str, params: Mapping[str, Any] | None = None) -> Any:

@@ -56,19 +56,8 @@ class LaPoste:
             )
         res = next((r for r in csvs if "hexasmal" in r.title.lower()), csvs[0])
         target = ctx.settings.reference_dir / "laposte" / POSTAL_BASE_FILE
-        same = ctx.unchanged(self.name, target, res.last_modified)
-        if same is not None:
-            return [same]
         return [
-            ctx.download(
-                self.name,
-                "laposte",
-                res.url,
-                target,
-                what=WHAT,
-                version=res.last_modified,
-                expected_size=res.filesize,
-                checksum=res.checksum,
-                validate=check_postal_base,
+            ctx.download_resource(
+                self.name, "laposte", res, target, what=WHAT, validate=check_postal_base
             )
         ]

@@ -72,16 +72,7 @@ class Sirene:
             self._project_remote(ctx, res.url, parts, columns, target.name)
         except RangesUnsupported:
             full = folder / ".complet" / f"{name}.parquet"
-            ctx.download(
-                self.name,
-                "sirene-complet",
-                res.url,
-                full,
-                what=WHAT,
-                version=res.last_modified,
-                expected_size=res.filesize,
-                checksum=res.checksum,
-            )
+            ctx.download_resource(self.name, "sirene-complet", res, full, what=WHAT)
             _project_local(full, parts, columns, target.name)
             full.unlink(missing_ok=True)
             ctx.manifest.files.pop(ctx.manifest.key(full), None)

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from ancrage.errors import AncrageError
-from ancrage.fetch.base import FetchRequest
+from ancrage.fetch.base import FetchRequest, NoProgress
 from ancrage.fetch.download import ByteProgress
 from ancrage.fetch.endpoints import Endpoints
 from ancrage.fetch.errors import OfflineError
@@ -111,17 +111,8 @@ class UpdateProgress(ByteProgress, Protocol):
     def step(self, text: str) -> None: ...
 
 
-class _Quiet:
+class _Quiet(NoProgress):
     def step(self, text: str) -> None:
-        pass
-
-    def start_file(self, name: str, total_bytes: int) -> None:
-        pass
-
-    def advance(self, bytes_done: int) -> None:
-        pass
-
-    def end_file(self) -> None:
         pass
 
 
