@@ -49,7 +49,7 @@ def test_fetch_shows_what_it_took(on_mirror: Mirror, home: Settings) -> None:
 def test_fetch_user_errors_are_one_line(on_mirror: Mirror, home: Settings) -> None:
     h = str(home.home)
     unknown = run("fetch", "bodacc", "--home", h)
-    assert unknown.exception.exit_code == 4  # type: ignore[union-attr]
+    assert unknown.exception.exit_code == 2  # type: ignore[union-attr]
     assert str(unknown.exception) == (
         "source inconnue « bodacc ». Sources possibles : decp, decp-officiel, boamp, ted, "
         "sirene, cog, laposte."

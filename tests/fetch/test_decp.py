@@ -110,9 +110,7 @@ def test_a_changed_tabular_format_is_refused_and_nothing_is_written(
     mirror.decp_tabular(rows)
     [report] = run_fetch(["decp"], territory=parse_territory("dep:74"))
     assert report.error is not None
-    assert report.error.one_line().startswith(
-        "enregistrement " + mirror.url + "/tabular/api/resources/"
-    )
+    assert report.error.one_line().startswith(mirror.url + "/tabular/api/resources/")
     assert report.error.one_line().endswith(
         "l'API tabulaire de data.gouv.fr a répondu sans la colonne titulaire_id (colonnes : uid, "
         "id, type, codeCPV, acheteur_id, acheteur_nom, titulaire_nom, montant…). Le format "

@@ -63,7 +63,7 @@ def test_http_error_is_one_line_naming_the_source(sleeps: Sleeps) -> None:
     with pytest.raises(FetchError) as err:
         http.get_json(URL, what="l'API test")
     assert err.value.one_line() == (
-        f"enregistrement {URL}: l'API test a répondu HTTP 404 (api.example.fr). Rien à cette "
+        f"{URL}: l'API test a répondu HTTP 404. Rien à cette "
         "adresse : la source a peut-être déplacé ses fichiers ; signalez-le."
     )
     assert sleeps == []  # a 404 is not retried
@@ -116,6 +116,6 @@ def test_an_answer_that_is_not_json_is_a_changed_source(sleeps: Sleeps) -> None:
     with pytest.raises(SourceChangedError) as err:
         http.get_json(URL, what="l'API test")
     assert err.value.one_line() == (
-        f"enregistrement {URL}: l'API test a répondu autre chose que du JSON (text/html). La "
+        f"{URL}: l'API test a répondu autre chose que du JSON (text/html). La "
         "source a peut-être changé de format ; rien n'a été écrit. Signalez-le si cela persiste."
     )

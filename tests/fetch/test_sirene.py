@@ -179,7 +179,7 @@ def test_a_stock_without_a_needed_column_is_a_changed_format(
     assert report.error is not None
     url = f"{mirror.url}{static('StockEtablissement_utf8')}"
     assert report.error.one_line() == (
-        f"enregistrement {url}: le stock SIRENE n'a plus la colonne codeCommuneEtablissement. "
+        f"{url}: le stock SIRENE n'a plus la colonne codeCommuneEtablissement. "
         "L'INSEE a changé le format du stock ; rien n'a été écrit. Signalez-le."
     )
     assert not (home.home / "downloads/sirene/StockEtablissement_utf8.parquet").exists()
@@ -193,6 +193,6 @@ def test_sirene_says_the_territory_does_not_restrict_it(
     mirror.sirene(stock)
     [report] = run_fetch(["sirene"], territory=parse_territory("dep:86"))
     assert report.notes == [
-        "SIRENE : le stock est national et mensuel ; --territory et --since ne le restreignent "
-        "pas (les titulaires d'un territoire viennent de toute la France)."
+        "SIRENE : le stock est national et mensuel ; --territory ne le restreint pas (les "
+        "titulaires d'un territoire viennent de toute la France)."
     ]

@@ -107,6 +107,12 @@ def fetch(
         raise ConfigError(
             "--url ne vaut que pour la source decp", hint="Ex. ancrage fetch decp --url https://…"
         )
+    from ancrage.fetch.decp import check_profile_url
+    from ancrage.fetch.registry import connector
+
+    connector(source)  # an unknown source is said before anything else
+    for url in urls or ():
+        check_profile_url(url)
     cfg = settings(home)
     with RichLoadProgress() as progress:
         [report] = fetch_sources(
@@ -146,6 +152,8 @@ def show_reports(reports: list[SourceReport], home: Path) -> None:
             console.print(note)
     changed = sum(f.status != "unchanged" for r in reports for f in r.files)
     manifest = home / "fetch" / "manifest.json"
+    if all(r.error is not None and not r.files for r in reports):
+        return  # the error says it all
     if changed:
         console.print(f"{changed} fichier(s) nouveau(x) ou mis à jour ; manifeste : {manifest}")
     else:

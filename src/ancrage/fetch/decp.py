@@ -27,13 +27,13 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
-from ancrage.errors import InputFileError
+from ancrage.errors import ConfigError, InputFileError
 from ancrage.fetch import datagouv
 from ancrage.fetch.base import FetchContext, FetchedFile, FetchRequest, departements_of
 from ancrage.fetch.download import file_hash
-from ancrage.fetch.errors import FetchError, SourceChangedError
+from ancrage.fetch.errors import SourceChangedError
 from ancrage.fetch.manifest import sync_dir
 
 TABULAR_DATASET = "608c055b35eb4e6ee20eb325"
@@ -161,7 +161,7 @@ class Decp:
         fetched = ctx.record_built(
             self.name, "decp", f"{url}?{query}", target, sha256=sha, version=version
         )
-        ctx.note(f"{target.name} : {rows} lignes contrat × titulaire.")
+        ctx.note(f"{target.name} : {rows} ligne{'s' if rows > 1 else ''} contrat × titulaire.")
         return fetched
 
     def _pages(
@@ -196,12 +196,7 @@ class Decp:
         return sorted({e.url for k, e in ctx.manifest.files.items() if k.startswith(prefix)})
 
     def _profile(self, ctx: FetchContext, url: str) -> FetchedFile:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise FetchError(
-                f"adresse de fichier de profil d'acheteur invalide « {url} »",
-                hint="Donnez l'adresse complète du fichier DECP (https://…/decp.json).",
-            )
+        parts = check_profile_url(url)
         name = unquote(Path(parts.path).name) or "decp.json"
         safe = re.sub(r"[^\w.-]+", "_", name)
         target = ctx.folder(self.name) / PROFILES / parts.netloc.replace(":", "_") / safe
@@ -215,13 +210,24 @@ class Decp:
         )
 
 
+def check_profile_url(url: str) -> SplitResult:
+    """A buyer profile's file address: ``http(s)://host/path``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"adresse de fichier de profil d'acheteur invalide « {url} »",
+            hint="Donnez l'adresse complète du fichier DECP (https://…/decp.json).",
+        )
+    return parts
+
+
 def _check_columns(columns: list[str], url: str) -> None:
     for alternatives in REQUIRED_COLUMNS:
         if not set(alternatives) & set(columns):
             raise SourceChangedError(
                 f"{TABULAR_WHAT} a répondu sans la colonne {alternatives[0]} "
                 f"(colonnes : {', '.join(columns[:8])}…)",
-                record=url,
+                file=url,
                 hint="Le format tabulaire des DECP a peut-être changé ; rien n'a été écrit.",
             )
 

@@ -153,8 +153,8 @@ class Http:
                 response.close()
             if response.status_code not in RETRY_STATUSES:
                 raise FetchError(
-                    f"{what} a répondu HTTP {response.status_code} ({host})",
-                    record=_short(url),
+                    f"{what} a répondu HTTP {response.status_code}",
+                    file=_short(url),
                     hint=_STATUS_HINTS.get(
                         response.status_code,
                         "Réessayez plus tard ; signalez-le si cela persiste.",
@@ -201,7 +201,7 @@ def _json(response: httpx.Response, what: str) -> Any:
         kind = response.headers.get("Content-Type", "type inconnu").split(";")[0]
         raise SourceChangedError(
             f"{what} a répondu autre chose que du JSON ({kind})",
-            record=_short(str(response.request.url)),
+            file=_short(str(response.request.url)),
             hint="La source a peut-être changé de format ; rien n'a été écrit. "
             "Signalez-le si cela persiste.",
         ) from exc

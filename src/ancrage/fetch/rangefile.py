@@ -52,7 +52,7 @@ class RangeFile(io.RawIOBase):
             elif validator != self.validator:
                 raise FetchError(
                     f"le fichier a changé sur {host_of(self.url)} pendant sa lecture",
-                    record=self.url,
+                    file=self.url,
                     hint="La source vient de publier une nouvelle version. " + RESUME_HINT,
                 )
             span = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))

@@ -6,11 +6,11 @@ Adding a source: write ``fetch/<module>.py`` with a class following
 
 from __future__ import annotations
 
+from ancrage.errors import ConfigError
 from ancrage.fetch.base import Connector
 from ancrage.fetch.boamp import Boamp
 from ancrage.fetch.cog import Cog
 from ancrage.fetch.decp import Decp, DecpOfficial
-from ancrage.fetch.errors import FetchError
 from ancrage.fetch.laposte import LaPoste
 from ancrage.fetch.sirene import Sirene
 from ancrage.fetch.ted import Ted
@@ -25,4 +25,4 @@ def connector(name: str) -> Connector:
         if found.name == name:
             return found
     names = ", ".join(c.name for c in all_connectors())
-    raise FetchError(f"source inconnue « {name} »", hint=f"Sources possibles : {names}.")
+    raise ConfigError(f"source inconnue « {name} »", hint=f"Sources possibles : {names}.")

@@ -48,10 +48,13 @@ class Sirene:
     label = "SIRENE : fichiers stock mensuels de l'INSEE (colonnes utiles seulement)"
 
     def fetch(self, ctx: FetchContext, request: FetchRequest) -> list[FetchedFile]:
-        if request.territory is not None or request.since is not None:
+        given = [
+            o for o, v in (("--territory", request.territory), ("--since", request.since)) if v
+        ]
+        if given:
             ctx.note(
-                "SIRENE : le stock est national et mensuel ; --territory et --since ne le "
-                "restreignent pas (les titulaires d'un territoire viennent de toute la France)."
+                f"SIRENE : le stock est national et mensuel ; {' et '.join(given)} ne le "
+                "restreint pas (les titulaires d'un territoire viennent de toute la France)."
             )
         return [self._one(ctx, name, rid) for name, rid in STOCK_FILES.items()]
 
@@ -103,7 +106,7 @@ def _check_schema(names: list[str], columns: tuple[str, ...], where: str) -> Non
     if missing:
         raise SourceChangedError(
             f"le stock SIRENE n'a plus la colonne {missing[0]}",
-            record=where,
+            file=where,
             hint="L'INSEE a changé le format du stock ; rien n'a été écrit. Signalez-le.",
         )
 
