@@ -140,3 +140,26 @@ def test_offline_stops_at_once_and_changes_nothing(home: Settings, http: Http) -
     assert not Warehouse(home).exists()
     assert Manifest(home).update["finished_at"] is None
     assert not (home.home / "notices").exists()
+
+
+def test_a_first_load_killed_before_its_tables_reads_as_empty_and_is_finished(
+    world: Mirror, home: Settings, http: Http
+) -> None:
+    import duckdb
+
+    from ancrage.errors import WarehouseError
+    from ancrage.warehouse.store import _SCHEMA_SQL
+
+    Warehouse(home).root.mkdir(parents=True)
+    con = duckdb.connect(str(Warehouse(home).db_path))  # the first load's very first statement
+    con.execute(_SCHEMA_SQL)
+    con.close()
+    with pytest.raises(WarehouseError) as err:
+        Warehouse(home).connect()
+    assert err.value.one_line() == (
+        f"{Warehouse(home).root}: l'entrepôt est vide. Chargez d'abord des données : ancrage "
+        "load FICHIER… (ou ancrage demo)."
+    )
+    report = update(home, world, http, sources=["decp"])
+    assert report.errors == []
+    assert len(contracts(home)) == 123

@@ -200,17 +200,27 @@ def _fetch(
 
 
 # -- 2. DECP into the warehouse ----
-def _loaded_shas(settings: Settings) -> set[str]:
+def _warehouse_files(settings: Settings) -> tuple[int, list[str]] | None:
+    """The warehouse's generation and the sha256 of its files; ``None`` when it is empty."""
+    from ancrage.errors import WarehouseError
     from ancrage.warehouse.store import Warehouse
 
-    warehouse = Warehouse(settings)
-    if not warehouse.exists():
-        return set()
-    con = warehouse.connect()
     try:
-        return {r[0] for r in con.execute("SELECT sha256 FROM loaded_files").fetchall()}
+        con = Warehouse(settings).connect()
+    except WarehouseError as exc:
+        if exc.message != "l'entrepôt est vide":
+            raise
+        return None
+    try:
+        files = sorted(r[0] for r in con.execute("SELECT sha256 FROM loaded_files").fetchall())
+        return Warehouse.generation(con) or 0, files
     finally:
         con.close()
+
+
+def _loaded_shas(settings: Settings) -> set[str]:
+    found = _warehouse_files(settings)
+    return set(found[1]) if found else set()
 
 
 def _load(settings: Settings, manifest: Manifest, report: UpdateReport, say: UpdateProgress) -> str:
@@ -286,15 +296,11 @@ def _enrich_inputs(settings: Settings, manifest: Manifest, use_api: bool) -> str
     from ancrage.geo.build import installed_dir
     from ancrage.warehouse.store import Warehouse
 
-    warehouse = Warehouse(settings)
-    if not warehouse.exists():
+    found = _warehouse_files(settings)
+    if found is None:
         return None
-    con = warehouse.connect()
-    try:
-        files = sorted(r[0] for r in con.execute("SELECT sha256 FROM loaded_files").fetchall())
-        generation = Warehouse.generation(con)
-    finally:
-        con.close()
+    generation, files = found
+    warehouse = Warehouse(settings)
     parts: list[str] = [f"generation={generation}", *files, f"api={use_api}"]
     for _, entry in [*manifest.of_kind("sirene"), *manifest.of_kind("laposte")]:
         parts.append(entry.sha256)

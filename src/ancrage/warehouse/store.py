@@ -77,12 +77,13 @@ class Warehouse:
     # -- connections ---------------------------------------------------------------------------
     def connect(self, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
         """A connection with the canonical tables as views. Read-only by default."""
+        empty = WarehouseError(
+            "l'entrepôt est vide",
+            file=self.root,
+            hint="Chargez d'abord des données : ancrage load FICHIER… (ou ancrage demo).",
+        )
         if not self.exists():
-            raise WarehouseError(
-                "l'entrepôt est vide",
-                file=self.root,
-                hint="Chargez d'abord des données : ancrage load FICHIER… (ou ancrage demo).",
-            )
+            raise empty
         try:
             con = duckdb.connect(str(self.db_path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -91,6 +92,13 @@ class Warehouse:
                 file=self.db_path,
                 hint="Attendez la fin du chargement en cours, puis relancez.",
             ) from exc
+        try:
+            tables = self.generation(con)
+        except duckdb.CatalogException:  # a first load killed before it created its tables
+            tables = None
+        if tables is None:
+            con.close()
+            raise empty
         self._check_views(con, read_only=read_only)
         self.attach_enriched(con)
         return con
