@@ -35,6 +35,8 @@ def test_a_recorded_day_is_fetched_whole_and_loads(
     recorded = {r["idweb"]: r for r in boamp_records(shared_data)}
     assert all(r == recorded[r["idweb"]] for r in data["results"])  # records as served
     [request] = replay.requests_to(RECORDS)
+    # no filter on nature or etat: corrigenda, awards and cancellations come with the calls
+    assert sorted(request.query) == ["limit", "offset", "order_by", "where"]
     assert request.arg("where") == "dateparution = date'2026-01-21'"
     assert (request.arg("order_by"), request.arg("limit"), request.arg("offset")) == (
         "idweb", "100", "0",

@@ -163,3 +163,21 @@ def test_a_first_load_killed_before_its_tables_reads_as_empty_and_is_finished(
     report = update(home, world, http, sources=["decp"])
     assert report.errors == []
     assert len(contracts(home)) == 123
+
+
+def test_notice_files_failing_alike_give_one_error_and_are_tried_again(
+    world: Mirror, home: Settings, http: Http
+) -> None:
+    (home.reference_dir / "eforms" / "fields_sdk-1.15.1.json").unlink()  # no eForms table
+    first = update(home, world, http, sources=["ted"])
+    assert first.steps["notices"] == "erreur"
+    [error] = first.errors
+    assert "table des champs du SDK eForms" in error.message
+    assert first.notes[-1] == (
+        f"Avis : 3 fichiers n'ont pas pu être chargés pour la même raison ({error.message}) ; "
+        "ils seront repris à la prochaine mise à jour."
+    )
+    table = world.shared / "nomenclatures" / "eforms" / "fields_sdk-1.15.1.json"
+    (home.reference_dir / "eforms" / table.name).symlink_to(table)
+    second = update(home, world, http, sources=())
+    assert (second.steps["notices"], second.notices_loaded) == ("fait", 3)

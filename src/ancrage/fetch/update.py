@@ -381,8 +381,25 @@ def _notices(
     report.notice_files = [r.as_json() for r in reports]
     report.notices_loaded = sum(r.loaded for r in reports)
     failed = [r.error for r in reports if r.error is not None]
-    report.errors += failed
+    report.errors += _grouped(failed, report.notes)
     return "erreur" if failed else "fait"
+
+
+def _grouped(errors: list[AncrageError], notes: list[str]) -> list[AncrageError]:
+    """One error per distinct message (a missing eForms table fails every TED file alike);
+    how many files share it goes to the notes. The files are tried again at the next run."""
+    first: dict[str, AncrageError] = {}
+    counts: dict[str, int] = {}
+    for error in errors:
+        first.setdefault(error.message, error)
+        counts[error.message] = counts.get(error.message, 0) + 1
+    for message, n in counts.items():
+        if n > 1:
+            notes.append(
+                f"Avis : {n} fichiers n'ont pas pu être chargés pour la même raison ({message}) ; "
+                "ils seront repris à la prochaine mise à jour."
+            )
+    return list(first.values())
 
 
 # -- 5. watch ----
