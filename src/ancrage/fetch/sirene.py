@@ -119,8 +119,14 @@ def _copy_row_groups(
 
     parts.mkdir(parents=True, exist_ok=True)
     groups = parquet.num_row_groups
+    meta = parquet.metadata
+    wanted = [i for i, n in enumerate(parquet.schema_arrow.names) if n in columns]
+    sizes = [
+        sum(meta.row_group(g).column(c).total_compressed_size for c in wanted)
+        for g in range(groups)
+    ]  # the bytes of the wanted columns: what travels
     if ctx is not None:
-        ctx.progress.start_file(name, groups)
+        ctx.progress.start_file(name, sum(sizes))
     try:
         for i in range(groups):
             part = parts / f"rg-{i:06d}.parquet"
@@ -130,7 +136,7 @@ def _copy_row_groups(
                 pq.write_table(table, tmp, compression="zstd")
                 tmp.replace(part)
             if ctx is not None:
-                ctx.progress.advance(i + 1)
+                ctx.progress.advance(sum(sizes[: i + 1]))
     finally:
         if ctx is not None:
             ctx.progress.end_file()
