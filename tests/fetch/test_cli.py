@@ -58,6 +58,9 @@ def test_fetch_user_errors_are_one_line(on_mirror: Mirror, home: Settings) -> No
     assert str(url.exception) == (
         "--url ne vaut que pour la source decp. Ex. ancrage fetch decp --url https://…"
     )
+    update = run("update", "--source", "bodacc", "--home", h)
+    assert str(update.exception) == str(unknown.exception)
+    assert not (home.home / "fetch").exists()  # said before anything ran
     day = run("fetch", "boamp", "--since", "2026-13-01", "--home", h)
     assert str(day.exception) == (
         "date « 2026-13-01 » illisible pour --since. Écrivez-la AAAA-MM-JJ (2026-01-31)."

@@ -88,11 +88,12 @@ class Fetcher:
         http: Http | None = None,
         endpoints: Endpoints | None = None,
         progress: ByteProgress | None = None,
+        manifest: Manifest | None = None,
     ) -> None:
         self.settings = settings
         self.endpoints = endpoints or Endpoints.from_env()
         self.http = http or make_http(self.endpoints)
-        self.manifest = Manifest(settings)
+        self.manifest = manifest or Manifest(settings)
         self.progress = progress
 
     def run(self, source: str, request: FetchRequest) -> SourceReport:

@@ -41,6 +41,7 @@ from ancrage.fetch.endpoints import Endpoints
 from ancrage.fetch.errors import OfflineError
 from ancrage.fetch.http import Http
 from ancrage.fetch.manifest import Manifest, downloads_dir, fetch_lock, now_text
+from ancrage.fetch.registry import connector
 from ancrage.fetch.run import Fetcher, SourceReport, pause_override
 from ancrage.geo.territory import Territory
 from ancrage.settings import Settings
@@ -133,6 +134,8 @@ def run_update(
     """One update of the data home (see the module docstring). Raises :class:`OfflineError`
     when a source cannot be reached at all; other errors are in ``UpdateReport.errors``."""
     say: UpdateProgress = progress or _Quiet()
+    for source in sources or ():
+        connector(source)  # an unknown source is said before anything runs
     endpoints = endpoints or Endpoints.from_env()
     report = UpdateReport(uuid.uuid4().hex[:12], now_text())
     report.territory = territory.label if territory else None
@@ -149,7 +152,7 @@ def run_update(
             "enrich_inputs": previous.get("enrich_inputs"),
         }
         manifest.save()
-        fetcher = Fetcher(settings, http=http, endpoints=endpoints, progress=say)
+        fetcher = Fetcher(settings, http=http, endpoints=endpoints, progress=say, manifest=manifest)
         try:
             steps: list[tuple[str, Callable[[], str]]] = [
                 ("fetch", lambda: _fetch(fetcher, report, territory, since, sources, today, say)),
