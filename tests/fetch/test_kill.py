@@ -5,7 +5,7 @@ run.
 Every source is served by a local replay server (small data: the Nord's 191 DECP rows, a day of
 BOAMP and TED, a 500-row SIRENE stock, La Poste's base), so that a run lasts a few seconds. Runs
 are chained on one data home (killed anywhere in a fresh run, then killed again while it
-resumes, up to :data:`CHAIN` times) until it is let finish; then a fresh home, until at least
+resumes, up to :data:`CHAIN` times, within the time resumed runs take) until it is let finish; then a fresh home, until at least
 :data:`KILLS` processes were really killed mid-run. The test prints how many homes and kills.
 """
 
@@ -136,23 +136,26 @@ def test_update_killed_anywhere_is_finished_by_the_next_run(world: Mirror, tmp_p
 
     rng = random.Random(20261207)
     kills, homes = 0, 0
+    resumed = duration / 2  # how long a resumed run lasts: learnt from the finishing runs
     while kills < KILLS:
         home = tmp_path / f"kill-{homes}"
         homes += 1
         prepare_home(home, world.shared)
         for attempt in range(CHAIN):
-            # a fresh run is killed anywhere in it; a resumed run has less left to do
+            # a fresh run is killed anywhere in it; a resumed one within what such runs last
             process = start(home, env)
             try:
-                process.wait(timeout=rng.uniform(0.3, duration if attempt == 0 else duration / 2))
+                process.wait(timeout=rng.uniform(0.3, duration if attempt == 0 else resumed))
                 break  # it finished before the kill: nothing left to interrupt on this home
             except subprocess.TimeoutExpired:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 kills += 1
             check_consistent(home)
+        started = time.monotonic()
         finish = start(home, env)
         assert finish.wait(timeout=600) == 0, (home.parent / f"{home.name}.log").read_text()
+        resumed = max(1.0, 0.9 * (time.monotonic() - started))
         check_consistent(home)
         assert figures(home) == expected, f"{home.name}: figures differ from a clean run's"
     print(f"{kills} kills on {homes} homes; a clean run takes {duration:.1f} s")
