@@ -5,8 +5,9 @@ run.
 Every source is served by a local replay server (small data: the Nord's 191 DECP rows, a day of
 BOAMP and TED, a 500-row SIRENE stock, La Poste's base), so that a run lasts a few seconds. Runs
 are chained on one data home (killed anywhere in a fresh run, then killed again while it
-resumes, up to :data:`CHAIN` times, within the time resumed runs take) until it is let finish; then a fresh home, until at least
-:data:`KILLS` processes were really killed mid-run. The test prints how many homes and kills.
+resumes, up to :data:`CHAIN` times, within the time resumed runs take) until it is let finish;
+then a fresh home, until at least :data:`KILLS` processes were really killed mid-run. The test
+prints how many homes and kills.
 """
 
 from __future__ import annotations
