@@ -146,8 +146,11 @@ class FetchContext:
         expected_size: int | None = None,
         checksum: Checksum | None = None,
         validate: Validate | None = None,
+        save: bool = True,
     ) -> FetchedFile:
-        """Download (or confirm) one file and record it in the manifest (saved at once)."""
+        """Download (or confirm) one file and record it in the manifest, saved at once unless
+        ``save`` is false (many small files: the connector saves after a batch; a file whose
+        entry was not saved is downloaded again by the next run, nothing is lost)."""
         got = download(
             self.http,
             url,
@@ -159,7 +162,7 @@ class FetchContext:
             validate=validate,
             progress=self.progress,
         )
-        fetched = self._record(source, kind, url, target, got.sha256, version, got)
+        fetched = self._record(source, kind, url, target, got.sha256, version, got, save)
         return replace(fetched, resumed_from=got.resumed_from)
 
     def download_resource(
@@ -193,7 +196,7 @@ class FetchContext:
         self, source: str, kind: str, url: str, target: Path, *, sha256: str, version: str | None
     ) -> FetchedFile:
         """Record a file the connector built itself (a projection, a merged page set)."""
-        return self._record(source, kind, url, target, sha256, version, None)
+        return self._record(source, kind, url, target, sha256, version, None, True)
 
     def _record(
         self,
@@ -204,6 +207,7 @@ class FetchContext:
         sha256: str,
         version: str | None,
         got: Downloaded | None,
+        save: bool,
     ) -> FetchedFile:
         """The manifest entry of a file now in place; an earlier version stays listed in
         ``replaced`` until ``ancrage update`` has the warehouse forget it."""
@@ -232,7 +236,8 @@ class FetchContext:
                 replaced=replaced or None,
             ),
         )
-        self.save()
+        if save:
+            self.save()
         return FetchedFile(source, kind, target, status, size, url)
 
 

@@ -117,6 +117,7 @@ class Ted:
                         what=WHAT_XML,
                         version=number,
                         validate=check_notice_xml,
+                        save=False,  # one save per day (cursor): a day has hundreds of notices
                     )
                 )
             cursor.update({"scope": "france", "day": day.isoformat()})
