@@ -87,7 +87,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
             "valeur invalide pour --format : « xml » n'est pas une valeur possible ('table', "
             "'json'). Aide : « ancrage status --help ».",
         ),
-        (["load"], "argument FICHIER manquant. Aide : « ancrage load --help »."),
+        (["load"], "argument CHEMIN manquant. Aide : « ancrage load --help »."),
         (
             ["load-spend", "x.csv"],
             "option --buyer manquante. Aide : « ancrage load-spend --help ».",
