@@ -111,7 +111,7 @@ def french_error(message: str) -> str:
     return message
 
 
-def _label_parameters(command: _click.Command, ctx: _click.Context) -> None:
+def label_parameters(command: _click.Command, ctx: _click.Context) -> None:
     """Show each parameter's value as a French word (TEXTE, CHEMIN…) unless it names its own."""
     for param in command.params:
         if param.metavar is not None:
@@ -161,14 +161,14 @@ class _French:
 
     def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         command: Any = self
-        _label_parameters(command, ctx)
+        label_parameters(command, ctx)
         formatter.write_usage(
             ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix=USAGE
         )
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _rich_texts()
-        _label_parameters(self, ctx)  # type: ignore[arg-type]
+        label_parameters(self, ctx)  # type: ignore[arg-type]
         super().format_help(ctx, formatter)  # type: ignore[misc]
 
 

@@ -51,7 +51,8 @@ def load(
         ),
     ] = None,
 ) -> None:
-    """Charge des fichiers DECP dans l'entrepôt et compte, par fichier, ce qui a été fait.
+    """Charge des fichiers DECP, ou les dossiers qui les contiennent, dans l'entrepôt et compte,
+    par fichier, ce qui a été fait.
 
     Un dossier vaut pour les fichiers DECP qu'il contient, sous-dossiers compris ; ses autres
     fichiers sont ignorés, une ligne chacun (les avis : « ancrage notice load »)."""
