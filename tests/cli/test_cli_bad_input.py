@@ -4,28 +4,15 @@ interne » nor « erreur inattendue … signalez le problème »."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.cli_helpers import run
+
 DEPTH = 100_000
 DEEP = '{"a":' * DEPTH + "1" + "}" * DEPTH
 BUYER = "21860194600013"
-
-
-def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANCRAGE_HOME": str(home), "COLUMNS": "300"}
-    return subprocess.run(
-        [sys.executable, "-m", "ancrage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(

@@ -4,31 +4,18 @@ with one line each, the same exit codes."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.cli_helpers import run
 
 DECP = (
     "decp/v1_2019/data.gouv.fr_pes.json",
     "decp/v2_2024/real/megalis_decp-59920013600241-2024-07-09-01.json",
     "decp/v2_2024/official_examples_xml/Marche.xml",
 )
-
-
-def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANCRAGE_HOME": str(home), "COLUMNS": "300"}
-    return subprocess.run(
-        [sys.executable, "-m", "ancrage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture

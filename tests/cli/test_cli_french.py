@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +13,7 @@ from typer.testing import CliRunner
 
 from ancrage.cli.app import app
 from ancrage.cli.french import french_error
+from tests.cli.cli_helpers import run
 
 # What typer writes in English on a help page
 ENGLISH = re.compile(
@@ -57,17 +55,6 @@ def test_every_argument_is_named_in_french(path: tuple[str, ...]) -> None:
         p.name for p in command_at(path).params if isinstance(p, TyperArgument) and not p.metavar
     ]
     assert unnamed == []
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ancrage", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,20 +10,9 @@ import typer
 from typer.testing import CliRunner
 
 from ancrage.cli.app import app
+from tests.cli.cli_helpers import run
 
 LOAD_KEYS = {"file", "detected_format", "read", "loaded", "repaired", "quarantined", "duplicates"}
-
-
-def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANCRAGE_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "ancrage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_every_command_has_help() -> None:
