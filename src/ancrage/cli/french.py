@@ -114,13 +114,9 @@ def french_error(message: str) -> str:
 def label_parameters(command: _click.Command, ctx: _click.Context) -> None:
     """Show each parameter's value as a French word (TEXTE, CHEMIN…) unless it names its own."""
     for param in command.params:
-        if param.metavar is not None:
-            if isinstance(param, TyperArgument):
-                _no_type_column(param)
-            continue
         if isinstance(param, TyperArgument):  # named by its metavar (a test asks for one)
             _no_type_column(param)
-        elif isinstance(param, TyperOption):
+        elif isinstance(param, TyperOption) and param.metavar is None:
             label = TYPE_LABELS.get(param.display_type(ctx))
             if label is not None:
                 param.metavar = label
