@@ -46,6 +46,8 @@ def test_help_page_is_french(path: tuple[str, ...]) -> None:
     assert "Utilisation : ancrage" in result.stdout
     assert "Affiche cette aide." in result.stdout
     assert [m.group() for m in ENGLISH.finditer(result.stdout)] == []
+    # an option whose help gives its default is not followed by « [défaut : …] » again
+    assert re.findall(r"\(défaut\)[^\n]*\[défaut :", result.stdout) == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "ancrage")

@@ -116,8 +116,10 @@ def label_parameters(command: _click.Command, ctx: _click.Context) -> None:
     for param in command.params:
         if isinstance(param, TyperArgument):  # named by its metavar (a test asks for one)
             _no_type_column(param)
-        elif isinstance(param, TyperOption) and param.metavar is None:
-            label = TYPE_LABELS.get(param.display_type(ctx))
+        elif isinstance(param, TyperOption):
+            if "défaut" in (param.help or ""):  # « table (défaut) ou json » says it already
+                param.show_default = False
+            label = TYPE_LABELS.get(param.display_type(ctx)) if param.metavar is None else None
             if label is not None:
                 param.metavar = label
 
