@@ -133,10 +133,12 @@ def test_status_and_quarantine(shared_data: Path, tmp_path: Path) -> None:
     assert len(quarantine) == 1
 
 
-def test_status_on_empty_home(tmp_path: Path) -> None:
+def test_status_and_quarantine_on_empty_home(tmp_path: Path) -> None:
     result = run("status", home=tmp_path / "nothing")
     assert result.returncode == 0
     assert "L'entrepôt est vide" in result.stdout
+    empty = run("quarantine", home=tmp_path / "nothing")
+    assert (empty.returncode, empty.stdout) == (0, "Aucun enregistrement en quarantaine.\n")
 
 
 def test_home_that_is_a_file(tmp_path: Path) -> None:

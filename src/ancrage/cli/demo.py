@@ -64,7 +64,7 @@ def demo(
         data_dir = cfg.home / "demo-data"
         if output is TableFormat.table:
             console.print(FICTITIOUS_BANNER)
-            console.print(f"Génération de {contracts} contrats fictifs dans {data_dir} …")
+            console.print(f"Génération de {fmt(contracts)} contrats fictifs dans {data_dir} …")
         paths = generate_decp(data_dir, contracts=contracts, seed=0)
         title = "Chargement des données FICTIVES de démonstration"
     else:
