@@ -7,15 +7,19 @@ import subprocess
 import sys
 
 # Libraries that take tens to hundreds of milliseconds to import: only the commands that use
-# them may import them, inside the command.
+# them may import them, inside the command. (pydantic is not listed: typer itself imports it to
+# read the value of any parameter.)
 HEAVY = (
     "alembic",
     "duckdb",
+    "fastapi",
     "ftfy",
     "httpx",
+    "ibis",
     "icalendar",
     "jinja2",
     "lxml",
+    "matplotlib",
     "numpy",
     "openpyxl",
     "pandas",
@@ -23,7 +27,9 @@ HEAVY = (
     "psycopg",
     "pyarrow",
     "sqlalchemy",
+    "starlette",
     "tantivy",
+    "uvicorn",
     "weasyprint",
     "xlsxwriter",
 )
