@@ -120,3 +120,11 @@ def test_no_command_shows_the_help() -> None:
 
 def test_unknown_english_message_is_kept() -> None:
     assert french_error("Something new happened.") == "Something new happened."
+
+
+def test_docstring_line_breaks_are_not_kept() -> None:
+    result = CliRunner().invoke(app, ["load", "--help"], env={"COLUMNS": "200"})
+    assert (
+        "Un dossier vaut pour les fichiers DECP qu'il contient, sous-dossiers compris ; ses autres "
+        "fichiers sont ignorés, une ligne chacun (les avis : « ancrage notice load »)."
+    ) in result.stdout

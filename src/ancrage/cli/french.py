@@ -146,9 +146,13 @@ class _French:
     def __init__(self, *args: Any, **attrs: Any) -> None:
         super().__init__(*args, **attrs)
         command: Any = self
+        if command.help:
+            # a docstring's line breaks are not the help's: typer would keep them
+            paragraphs = [" ".join(p.split()) for p in command.help.split("\n\n")]
+            command.help = "\n\n".join(p for p in paragraphs if p)
         if command.short_help is None and command.help:
-            # the line in the list of commands: the first paragraph, its line breaks removed
-            command.short_help = " ".join(command.help.split("\n\n")[0].split())
+            # the line in the list of commands: the first paragraph
+            command.short_help = command.help.split("\n\n")[0]
 
     def get_help_option(self, ctx: _click.Context) -> Any:
         option = super().get_help_option(ctx)  # type: ignore[misc]
