@@ -60,7 +60,10 @@ def demo(
         ),
     ] = False,
     territory: Annotated[
-        str | None, typer.Option("--territory", help="Territoire de --live : dep:86, reg:75…")
+        str | None,
+        typer.Option(
+            "--territory", metavar="TERRITOIRE", help="Territoire de --live : dep:86, reg:75…"
+        ),
     ] = None,
 ) -> None:
     """Démonstration : génère des données DECP fictives réalistes, les charge et montre le bilan."""

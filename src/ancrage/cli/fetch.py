@@ -30,13 +30,16 @@ STATUS_FR = {"new": "nouveau", "updated": "mis à jour", "unchanged": "inchangé
 SinceOption = Annotated[
     str | None,
     typer.Option(
-        "--since", help="Depuis cette date (AAAA-MM-JJ) : avis publiés, contrats notifiés."
+        "--since",
+        metavar="AAAA-MM-JJ",
+        help="Depuis cette date : avis publiés, contrats notifiés.",
     ),
 ]
 TerritoryOption = Annotated[
     str | None,
     typer.Option(
         "--territory",
+        metavar="TERRITOIRE",
         help="Restreindre au territoire quand la source le permet : dep:86, reg:75, epci:…",
     ),
 ]
@@ -80,12 +83,15 @@ def fetch(
     territory: TerritoryOption = None,
     year: Annotated[
         int | None,
-        typer.Option("--year", help="Une année seulement (DECP).", min=2015, max=2100),
+        typer.Option(
+            "--year", metavar="ANNÉE", help="Une année seulement (DECP).", min=2015, max=2100
+        ),
     ] = None,
     urls: Annotated[
         list[str] | None,
         typer.Option(
             "--url",
+            metavar="URL",
             help="Fichier DECP d'un profil d'acheteur (répétable) ; il est ensuite repris à "
             "chaque mise à jour.",
         ),

@@ -47,6 +47,7 @@ def update(
         list[str] | None,
         typer.Option(
             "--source",
+            metavar="SOURCE",
             help="Seulement ces sources (répétable) ; défaut : toutes (sans le stock SIRENE "
             "national quand un territoire est donné).",
         ),
