@@ -18,6 +18,8 @@ def test_diagnose_json(tabular_home) -> None:
     assert res.exit_code == 0, res.output
     data = orjson.loads(res.stdout)
     assert data["totals"]["contracts"] == 179
+    assert data["schema_version"] == 1
+    assert data["locality"]["by_amount"]["departement"]["base"] == 223
 
 
 def test_diagnose_table(tabular_home) -> None:

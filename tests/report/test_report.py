@@ -23,7 +23,7 @@ def test_spend_by_place_matches_diagnostic(enriched_home) -> None:
     spend = spend_by_place(enriched_home, scope)
     d = diagnose(enriched_home, scope)
     # the maps count exactly what the diagnostic counts
-    assert spend.total_eur == pytest.approx(d["totals"]["amount_eur"])
+    assert spend.total_eur == pytest.approx(d.totals.amount_eur)
     top = spend.by_departement[0]
     assert top.code == "74"
     # CSV (hand-checked in tests/diagnose): of the 223 contract × supplier rows of the 179

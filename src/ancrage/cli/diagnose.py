@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ancrage import fmt
 from ancrage.cli.common import (
     FICTITIOUS_BANNER,
     HomeOption,
@@ -19,17 +20,9 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.diagnose import Scope, build_scope, diagnose
-
-RING_LABELS = {
-    "commune": "même commune",
-    "epci": "même EPCI",
-    "departement": "même département",
-    "region": "même région",
-    "france": "reste de la France",
-    "abroad": "étranger",
-    "unknown": "inconnu",
-}
+from ancrage.diagnose import Diagnostic, Scope, Share, build_scope, diagnose
+from ancrage.diagnose.model import SpendBlock
+from ancrage.labels import RING_LABELS
 
 
 class KindOption(StrEnum):
@@ -147,17 +140,12 @@ def with_scope_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
+def _pct(value: Share | None) -> str:
+    return fmt.share(value, 1)
 
 
-def _ref(data: dict[str, Any], path: tuple[str, ...]) -> Any:
-    node: Any = data.get("benchmark")
-    for key in path:
-        if node is None:
-            return None
-        node = node.get(key)
-    return node
+def _size_label(size: str) -> str:
+    return "inconnue" if size == "unknown" else size
 
 
 @with_scope_options
@@ -173,39 +161,36 @@ def diagnose_cmd(
     considérations, concurrence, fuites par segment, qualité des données."""
     data = diagnose(settings(home), scope, reference=reference)
     if output is TableFormat.json:
-        print_json(data)
+        print_json(data.as_json())
         return
     show(data)
 
 
-def show(data: dict[str, Any]) -> None:
+def show(d: Diagnostic) -> None:
     console = out()
-    if data["fictitious"]:
+    if d.fictitious:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"[bold]Diagnostic : {data['scope']['label']}[/bold]")
-    bench = "benchmark" in data
-    ref_col = [f"référence ({data['benchmark']['scope']['label']})"] if bench else []
-    t = data["totals"]
+    console.print(f"[bold]Diagnostic : {d.scope.name()}[/bold]")
+    bench = d.benchmark
+    ref_col = [f"référence ({bench.scope.name()})"] if bench else []
+    t = d.totals
+    ref = bench.totals if bench else None
     rows = [
-        ["contrats", t["contracts"], *([_ref(data, ("totals", "contracts"))] if bench else [])],
-        [
-            "montant (€ HT)",
-            t["amount_eur"],
-            *([_ref(data, ("totals", "amount_eur"))] if bench else []),
-        ],
-        ["acheteurs", t["buyers"], *([_ref(data, ("totals", "buyers"))] if bench else [])],
-        ["titulaires", t["suppliers"], *([_ref(data, ("totals", "suppliers"))] if bench else [])],
+        ["contrats", t.contracts, *([ref.contracts] if ref else [])],
+        ["montant (€ HT)", t.amount_eur, *([ref.amount_eur] if ref else [])],
+        ["acheteurs", t.buyers, *([ref.buyers] if ref else [])],
+        ["titulaires", t.suppliers, *([ref.suppliers] if ref else [])],
     ]
     console.print(rich_table("Volume", ["", "périmètre", *ref_col], rows))
-    loc = data["locality"]
+    loc = d.locality
     rows = [
         [
-            label,
-            _pct(loc["by_amount"][ring]),
-            _pct(loc["by_count"][ring]),
-            *([_pct(_ref(data, ("locality", "by_amount", ring)))] if bench else []),
+            RING_LABELS[ring],
+            _pct(share),
+            _pct(loc.by_count.get(ring)),
+            *([_pct(bench.locality.by_amount.get(ring))] if bench else []),
         ]
-        for ring, label in RING_LABELS.items()
+        for ring, share in loc.by_amount.items()
     ]
     console.print(
         rich_table(
@@ -219,63 +204,48 @@ def show(data: dict[str, Any]) -> None:
             rows,
         )
     )
-    size = data["supplier_size"]
+    size = d.supplier_size
     console.print(
         rich_table(
             "Taille des titulaires",
             ["taille", "part du montant", "part des titulaires"],
             [
-                [
-                    k if k != "unknown" else "inconnue",
-                    _pct(size["by_amount"][k]),
-                    _pct(size["by_count"][k]),
-                ]
-                for k in size["by_amount"]
+                [_size_label(k), _pct(share), _pct(size.by_count.get(k))]
+                for k, share in size.by_amount.items()
             ],
         )
     )
-    cons = data["considerations"]
+    cons = d.considerations
     console.print(
         rich_table(
             "Considérations environnementales et sociales",
             ["", "part des contrats", "part du montant", "cible 2025", "contrats déclarants"],
             [
                 [
-                    "environnementales",
-                    _pct(cons["environmental"]["share_contracts"]),
-                    _pct(cons["environmental"]["share_amount"]),
-                    "100 %",
-                    cons["environmental"]["reported"],
-                ],
-                [
-                    "sociales",
-                    _pct(cons["social"]["share_contracts"]),
-                    _pct(cons["social"]["share_amount"]),
-                    "30 %",
-                    cons["social"]["reported"],
-                ],
+                    label,
+                    _pct(c.share_contracts),
+                    _pct(c.share_amount),
+                    f"{fmt.pct(c.target)} : {c.verdict}",
+                    f"{fmt.number(c.reported)} / {fmt.number(c.contracts)}",
+                ]
+                for label, c in (
+                    ("environnementales", cons.environmental),
+                    ("sociales", cons.social),
+                )
             ],
         )
     )
-    console.print(cons["environmental"]["note"])
-    comp = data["competition"]
+    console.print(cons.environmental.note)
+    comp = d.competition
     console.print(
         rich_table(
             "Concurrence",
             ["", "valeur"],
             [
-                ["contrats renseignant les offres", comp["contracts_with_offers"]],
-                [
-                    "offres reçues (moyenne)",
-                    None
-                    if comp["mean_offers"] is None
-                    else f"{comp['mean_offers']:.1f}".replace(".", ","),
-                ],
-                ["part des contrats à offre unique", _pct(comp["single_offer_share"])],
-                [
-                    "part des 10 premiers titulaires (montant)",
-                    _pct(data["concentration"]["top10_share"]),
-                ],
+                ["contrats renseignant les offres", comp.contracts_with_offers],
+                ["offres reçues (moyenne)", fmt.number(comp.mean_offers, 1)],
+                ["part des contrats à offre unique", _pct(comp.single_offer_share)],
+                ["part des 10 premiers titulaires (montant)", _pct(d.concentration.top10_share)],
             ],
         )
     )
@@ -292,80 +262,65 @@ def show(data: dict[str, Any]) -> None:
             ],
             [
                 [
-                    s["label"],
-                    s["contracts"],
-                    s["amount_eur"],
-                    _pct(s["local_share"]),
-                    _pct(s["leaving_share"]),
-                    s["local_establishments"] if s["establishments_available"] else "indisponible",
+                    s.label,
+                    s.contracts,
+                    s.amount_eur,
+                    _pct(s.local_share),
+                    _pct(s.leaving_share),
+                    "indisponible" if s.local_establishments is None else s.local_establishments,
                 ]
-                for s in data["segments"]
+                for s in d.segments
             ],
         )
     )
-    if "frameworks" in data:
-        f = data["frameworks"]
+    if d.frameworks is not None:
+        f = d.frameworks
         console.print(
             rich_table(
                 "Accords-cadres (comptés à part ; montant = plafond)",
                 ["", "valeur"],
                 [
-                    ["accords-cadres", f["totals"]["contracts"]],
-                    ["montant plafond (€ HT)", f["totals"]["amount_eur"]],
-                    [
-                        "part locale du montant (même département ou plus près)",
-                        _pct(
-                            sum(
-                                f["locality"]["by_amount"][r]
-                                for r in ("commune", "epci", "departement")
-                            )
-                        ),
-                    ],
+                    ["accords-cadres", f.totals.contracts],
+                    ["montant plafond (€ HT)", f.totals.amount_eur],
+                    ["part locale du montant (dans le territoire)", _pct(f.local)],
                 ],
             )
         )
-    if "spend" in data:
-        show_spend(data["spend"])
-    q = data["quality"]
+    if d.spend is not None:
+        show_spend(d.spend)
+    q = d.quality
     console.print(
         rich_table(
             "Qualité des données",
             ["", "nombre"],
             [
-                ["contrats sans montant", q["missing_amounts"]],
-                ["montants signalés (exclus des totaux)", q["flagged_amounts"]],
-                ["acheteurs non localisés", q["buyers_unlocated"]],
-                ["titulaires de localisation inconnue", q["suppliers_unknown_location"]],
+                ["contrats sans montant", q.missing_amounts],
+                ["montants signalés (exclus des totaux)", q.flagged_amounts],
+                ["acheteurs non localisés", q.buyers_unlocated],
+                ["titulaires de localisation inconnue", q.suppliers_unknown_location],
                 [
                     "enregistrements en quarantaine (fichiers du périmètre)",
-                    q["quarantined_records"],
+                    q.quarantined_records,
                 ],
             ],
         )
     )
 
 
-def show_spend(spend: dict[str, Any]) -> None:
+def show_spend(spend: SpendBlock) -> None:
     """The « Dépenses » section: purchases below the DECP threshold, from the accounts."""
     console = out()
-    t = spend["totals"]
-    loc = spend["locality"]
-    size = spend["supplier_size"]
-    local = ("commune", "epci", "departement")
-    known = 1.0 - size["by_amount"]["unknown"]
-    sme = (size["by_amount"]["TPE"] + size["by_amount"]["PME"]) / known if known > 1e-9 else None
+    t = spend.totals
+    loc = spend.locality
     rows: list[list[Any]] = [
-        ["lignes de dépenses", t["lines"]],
-        ["montant (€)", t["amount_eur"]],
-        ["acheteurs", t["buyers"]],
-        ["fournisseurs", t["suppliers"]],
-        ["avoirs", t["credit_notes"]],
-        [
-            "part du montant au département ou plus près",
-            _pct(sum(loc["by_amount"][r] for r in local)),
-        ],
-        ["part des lignes de localisation inconnue", _pct(loc["by_count"]["unknown"])],
-        ["part du montant à des TPE/PME (taille connue)", _pct(sme)],
+        ["lignes de dépenses", t.lines],
+        ["montant (€)", t.amount_eur],
+        ["acheteurs", t.buyers],
+        ["fournisseurs", t.suppliers],
+        ["avoirs", t.credit_notes],
+        ["part du montant dans le territoire", _pct(loc.local)],
+        ["part des lignes de localisation inconnue", _pct(loc.by_count.unknown)],
+        ["part du montant à des TPE/PME (taille connue)", _pct(spend.supplier_size.by_amount.sme)],
     ]
     console.print(rich_table("Dépenses (comptabilité de l'acheteur)", ["", "valeur"], rows))
     console.print(
@@ -373,8 +328,8 @@ def show_spend(spend: dict[str, Any]) -> None:
             "Dépenses : cercles autour de l'acheteur",
             ["cercle", "part du montant", "part des lignes"],
             [
-                [label, _pct(loc["by_amount"][ring]), _pct(loc["by_count"][ring])]
-                for ring, label in RING_LABELS.items()
+                [RING_LABELS[ring], _pct(share), _pct(loc.by_count.get(ring))]
+                for ring, share in loc.by_amount.items()
             ],
         )
     )
@@ -383,14 +338,8 @@ def show_spend(spend: dict[str, Any]) -> None:
             "Dépenses : segments d'achat",
             ["segment", "lignes", "montant (€)", "part locale", "part qui sort"],
             [
-                [
-                    s["label"],
-                    s["lines"],
-                    s["amount_eur"],
-                    _pct(s["local_share"]),
-                    _pct(s["leaving_share"]),
-                ]
-                for s in spend["segments"]
+                [s.label, s.contracts, s.amount_eur, _pct(s.local_share), _pct(s.leaving_share)]
+                for s in spend.segments
             ],
         )
     )

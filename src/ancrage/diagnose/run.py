@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import duckdb
 
+from ancrage.diagnose.assemble import assemble
+from ancrage.diagnose.model import Diagnostic, FrameworksBlock
 from ancrage.diagnose.scope import ENRICHED_COLUMNS, SPEND_ENRICHED_COLUMNS, Scope
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
 from ancrage.geo.territory import build
 from ancrage.indicators.engine import fetch, install_reference, wrap
-from ancrage.indicators.locality import RINGS
 from ancrage.indicators.registry import registry
-from ancrage.reference.segments import segments
 from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse
-
-SIZES = ("TPE", "PME", "ETI", "GE", "unknown")
 
 
 def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -105,137 +104,6 @@ def _some_breakdowns(
     return out
 
 
-def _shares(
-    rows: list[dict[str, Any]], key: str, keys: tuple[str, ...], col: str
-) -> dict[str, float]:
-    found = {r[key]: r[col] or 0.0 for r in rows}
-    return {k: float(found.get(k, 0.0)) for k in keys}
-
-
-def _spend(t: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> dict[str, Any] | None:
-    """Spend of the buyers' accounts in scope, or ``None`` when there is none."""
-    volume = t["spend_volume"][0]
-    if not volume["lines"]:
-        return None
-    rings = t["spend_locality_rings"]
-    sizes = t["spend_supplier_size"]
-    segs = [
-        {
-            "segment_id": row["segment"],
-            "label": labels.get(row["segment"], "Segment inconnu"),
-            "lines": row["contracts"],
-            "amount_eur": row["amount_eur"],
-            "local_share": row["local_share"],
-            "leaving_share": row["leaving_share"],
-            "leaving_amount_eur": row["leaving_amount_eur"],
-            "local_establishments": row["local_establishments"],
-            "establishments_available": row["establishments_available"],
-        }
-        for row in sorted(
-            t["spend_segment_leakage"], key=lambda r: (-(r["amount_eur"] or 0), r["segment"])
-        )
-    ]
-    return {
-        "note": "Dépenses d'achat de la comptabilité des acheteurs (mandats payés), par exercice.",
-        "totals": {
-            "lines": volume["lines"],
-            "amount_eur": float(volume["amount_eur"]),
-            "buyers": volume["buyers"],
-            "suppliers": volume["suppliers"],
-            "credit_notes": volume["credit_notes"],
-        },
-        "by_year": t["spend_volume__by_year"],
-        "locality": {
-            "by_amount": _shares(rings, "ring", RINGS, "share_amount"),
-            "by_count": _shares(rings, "ring", RINGS, "share_count"),
-        },
-        "supplier_size": {
-            "by_amount": _shares(sizes, "size_class", SIZES, "share_amount"),
-            "by_count": _shares(sizes, "size_class", SIZES, "share_count"),
-            "artisans_ess": t["spend_artisans_ess"][0],
-        },
-        "segments": segs,
-    }
-
-
-def _assemble(scope: Scope, t: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    volume = t["volume"][0]
-    quality = t["quality"][0]
-    labels = {s.id: s.label for s in segments().values()}
-    seg_volume = {r["segment"]: r for r in t["volume__by_segment"]}
-    seg_competition = {r["segment"]: r for r in t["competition__by_segment"]}
-    segs = []
-    for row in sorted(t["segment_leakage"], key=lambda r: -(r["amount_eur"] or 0)):
-        vol = seg_volume.get(None if row["segment"] == "inconnu" else row["segment"], {})
-        comp = seg_competition.get(None if row["segment"] == "inconnu" else row["segment"], {})
-        segs.append(
-            {
-                "segment_id": row["segment"],
-                "label": labels.get(row["segment"], "Segment inconnu"),
-                "contracts": vol.get("contracts", row["contracts"]),
-                "amount_eur": vol.get("amount_eur", row["amount_eur"]),
-                "local_share": row["local_share"],
-                "leaving_share": row["leaving_share"],
-                "leaving_amount_eur": row["leaving_amount_eur"],
-                "local_establishments": row["local_establishments"],
-                "establishments_available": row["establishments_available"],
-                "single_offer_share": comp.get("single_offer_share"),
-            }
-        )
-
-    def consideration(ind: str) -> dict[str, Any]:
-        row = dict(t[ind][0])
-        row["note"] = (
-            "Part calculée sur les contrats dont le format déclare les considérations "
-            f"({row['reported']} contrats sur {row['contracts']})."
-        )
-        row["by_year"] = t[f"{ind}__by_year"]
-        return row
-
-    out: dict[str, Any] = {
-        "scope": {**scope.describe(), "local_rings": list(scope.local_rings)},
-        "fictitious": bool(quality["synthetic_files"]),
-        "totals": {
-            "contracts": volume["contracts"],
-            "amount_eur": float(volume["amount_eur"]),
-            "buyers": volume["buyers"],
-            "suppliers": volume["suppliers"],
-            "framework_contracts": volume["framework_contracts"],
-        },
-        "by_year": t["volume__by_year"],
-        "locality": {
-            "by_amount": _shares(t["locality_rings"], "ring", RINGS, "share_amount"),
-            "by_count": _shares(t["locality_rings"], "ring", RINGS, "share_count"),
-            "by_year": t["locality_rings__by_year"],
-            "distance": t["distance"],
-        },
-        "supplier_size": {
-            "by_amount": _shares(t["supplier_size"], "size_class", SIZES, "share_amount"),
-            "by_count": _shares(t["supplier_size"], "size_class", SIZES, "share_count"),
-            "artisans_ess": t["artisans_ess"][0],
-            "sme_access": t["sme_access"][0],
-            "sme_by_amount_band": t["sme_access__by_amount_band"],
-        },
-        "considerations": {
-            "environmental": consideration("environmental"),
-            "social": consideration("social"),
-        },
-        "competition": {
-            **t["competition"][0],
-            "by_segment": t["competition__by_segment"],
-            "by_procedure": t["competition__by_procedure"],
-        },
-        "concentration": t["concentration"][0],
-        "practices": t["practices"][0],
-        "segments": segs,
-        "quality": quality,
-    }
-    spend = _spend(t, labels)
-    if spend is not None:
-        out["spend"] = spend
-    return out
-
-
 def _region_of(territory: Territory) -> Territory:
     geo = territory.geography
     if territory.kind == "reg":
@@ -268,27 +136,32 @@ def reference_scope(scope: Scope, reference: str) -> Scope:
 
 def diagnose(
     settings: Settings, scope: Scope, *, reference: Scope | str | None = None
-) -> dict[str, Any]:
+) -> Diagnostic:
     """The diagnostic of ``scope`` (and of a reference scope shown beside, if given)."""
     ref = reference_scope(scope, reference) if isinstance(reference, str) else reference
     with _connection(settings) as (con, establishments):
         main_scope = scope.with_frameworks("exclude") if scope.frameworks == "separate" else scope
-        result = _assemble(main_scope, _some_breakdowns(con, main_scope, establishments))
-        result["scope"]["frameworks"] = scope.frameworks
+        result = assemble(main_scope, _some_breakdowns(con, main_scope, establishments))
+        result = replace(result, scope=scope)
         if scope.frameworks == "separate":
-            only = _assemble(
+            only = assemble(
                 scope.with_frameworks("only"),
                 _some_breakdowns(con, scope.with_frameworks("only"), establishments),
             )
-            result["frameworks"] = {
-                "note": "Accords-cadres : le montant est un plafond, pas une dépense.",
-                "totals": only["totals"],
-                "locality": {k: only["locality"][k] for k in ("by_amount", "by_count")},
-            }
+            result = replace(
+                result,
+                frameworks=FrameworksBlock(
+                    note="Accords-cadres : le montant est un plafond, pas une dépense.",
+                    totals=only.totals,
+                    by_amount=only.locality.by_amount,
+                    local=only.locality.local,
+                ),
+            )
         if ref is not None:
-            bench = _assemble(ref, _some_breakdowns(con, ref, establishments))
-            result["benchmark"] = bench
-            result["fictitious"] = result["fictitious"] or bench["fictitious"]
+            bench = assemble(ref, _some_breakdowns(con, ref, establishments))
+            result = replace(
+                result, benchmark=bench, fictitious=result.fictitious or bench.fictitious
+            )
     return result
 
 

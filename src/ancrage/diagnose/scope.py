@@ -206,7 +206,9 @@ class Scope:
         t = self.territory
         return {
             "label": self.name(),
-            "territory": None if t is None else {"kind": t.kind, "code": t.code, "nom": t.nom},
+            "territory": None
+            if t is None
+            else {"kind": t.kind, "code": t.code, "nom": t.nom, "label": t.label},
             "buyers": list(self.buyers),
             "years": None if self.years is None else list(self.years),
             "kind": self.kind,
@@ -215,6 +217,7 @@ class Scope:
             "purchase_type": self.purchase_type,
             "frameworks": self.frameworks,
             "include_flagged": self.include_flagged,
+            "local_rings": list(self.local_rings),
         }
 
     def name(self) -> str:

@@ -19,8 +19,8 @@ from functools import cache
 from html import escape
 from importlib import resources
 
+from ancrage.fmt import eur, pct
 from ancrage.geo.centroids import Point
-from ancrage.report.fmt import eur, pct
 from ancrage.report.spend import PlaceSpend
 from ancrage.report.svg import FONT, INK, MUTED
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ancrage.report.fmt import pct
+from ancrage.fmt import pct
 
 FONT = "font-family='DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif'"
 INK = "#1f2933"

@@ -1,0 +1,231 @@
+"""The report's charts: each figure is an inline SVG and the sentences that explain it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ancrage.diagnose import Diagnostic
+from ancrage.diagnose.model import RingShares, SizeShares, SpendYear
+from ancrage.fmt import caution, eur, number, pct
+from ancrage.labels import RING_COLOURS, RING_IDS, RING_LABELS, SIZE_COLOURS, SIZE_IDS, SIZE_LABELS
+from ancrage.report.svg import Part, Series, columns, hbars, lines, stacked_bar
+
+ENV_TARGET = 1.0
+SOCIAL_TARGET = 0.3
+
+
+@dataclass
+class Figure:
+    """One figure: a title, the SVG, and what it says in plain words."""
+
+    id: str
+    title: str
+    svg: str
+    text: list[str] = field(default_factory=list)
+
+
+def ring_parts(shares: RingShares) -> list[Part]:
+    return [
+        Part(RING_LABELS[ring], shares.get(ring).value or 0.0, RING_COLOURS[ring])
+        for ring in RING_IDS
+    ]
+
+
+def size_parts(shares: SizeShares) -> list[Part]:
+    return [
+        Part(SIZE_LABELS[size], shares.get(size).value or 0.0, SIZE_COLOURS[size])
+        for size in SIZE_IDS
+    ]
+
+
+def years_figure(d: Diagnostic) -> Figure:
+    years = [r for r in d.by_year if r.year is not None]
+    xs = [str(r.year) for r in years]
+    values = [r.amount_eur for r in years]
+    svg = columns(xs, values, labels=[eur(v) for v in values], title="Montant notifié par année")
+    undated = [r for r in d.by_year if r.year is None]
+    text = [
+        "Chaque barre est la somme des montants des contrats notifiés dans l'année. Une année "
+        "partielle ou mal couverte par les données ouvertes paraît plus faible qu'elle n'est."
+    ]
+    if undated:
+        text.append(f"{number(undated[0].contracts)} contrats sans date ne sont pas placés.")
+    return Figure("years", "Le volume d'achat, année par année", svg, text)
+
+
+def rings_figure(d: Diagnostic) -> Figure:
+    svg = stacked_bar(
+        ring_parts(d.locality.by_amount), title="Répartition des montants par lieu du titulaire"
+    )
+    return Figure(
+        "rings",
+        "Où sont installés les titulaires ?",
+        svg,
+        [
+            "La barre répartit 100 % des montants selon la distance administrative entre "
+            "l'acheteur et l'établissement titulaire : même commune, même intercommunalité, "
+            "même département, même région, reste de la France, étranger.",
+            "Le lieu retenu est celui de l'établissement qui exécute (SIRET), pas du siège : "
+            "l'agence locale d'un groupe national compte comme locale.",
+            "« Lieu inconnu » compte aussi les titulaires dont seul le département est connu, "
+            "quand c'est celui de l'acheteur (ils peuvent être dans la même commune) : la carte "
+            "des départements, plus bas, les place.",
+        ],
+    )
+
+
+def benchmark_rings(d: Diagnostic) -> Figure | None:
+    bench = d.benchmark
+    if bench is None:
+        return None
+    label = bench.scope.name()
+    return Figure(
+        "rings_ref",
+        f"Pour comparer : {label}",
+        stacked_bar(
+            ring_parts(bench.locality.by_amount),
+            title=f"Répartition des montants par lieu du titulaire, {label}",
+        ),
+        [
+            "Même mesure, mêmes filtres, sur le territoire de référence : chaque acheteur y "
+            "est comparé à son propre cercle local."
+        ],
+    )
+
+
+def ring_trend(d: Diagnostic) -> Figure | None:
+    rows = [r for r in d.locality.by_year if r.year is not None]
+    xs = sorted({str(r.year) for r in rows})
+    if len(xs) < 2:
+        return None
+    local = set(d.scope.local_rings)
+    values: list[float | None] = []
+    for x in xs:
+        year_rows = [r for r in rows if str(r.year) == x]
+        known = sum(r.amount_eur for r in year_rows if r.ring != "unknown")
+        here = sum(r.amount_eur for r in year_rows if r.ring in local)
+        values.append(here / known if known > 0 else None)
+    svg = lines(
+        xs,
+        [Series("part locale", values, "#c26a1b")],
+        title="Part locale des montants localisés, par année",
+    )
+    return Figure(
+        "ring_trend",
+        "La part locale évolue-t-elle ?",
+        svg,
+        [
+            "Part des montants allant à des titulaires du territoire, parmi les montants dont "
+            "le titulaire est localisé. Une année sans point n'a aucun titulaire localisé."
+        ],
+    )
+
+
+def _period(rows: Sequence[SpendYear]) -> str:
+    years = sorted(r.year for r in rows if r.year is not None)
+    if not years:
+        return ""
+    if years[0] == years[-1]:
+        return f" sur l'exercice {years[0]}"
+    return f" sur les exercices {years[0]} à {years[-1]}"
+
+
+def spend_sentence(d: Diagnostic) -> str | None:
+    """The buyers' spend in plain words, or ``None`` when the diagnostic has none."""
+    spend = d.spend
+    if spend is None:
+        return None
+    t = spend.totals
+    loc = spend.locality
+    away = loc.by_amount.total(("france", "abroad"))
+    return (
+        f"Dans la comptabilité des acheteurs, {number(t.lines)} lignes de dépenses d'achat "
+        f"totalisent {eur(t.amount_eur)}{_period(spend.by_year)}, auprès de "
+        f"{number(t.suppliers)} fournisseurs : {pct(loc.local.value)} de ce montant va à des "
+        f"fournisseurs installés dans le territoire, {pct(away.value)} part hors de la région ; "
+        f"lieu du fournisseur inconnu pour {pct(loc.by_amount.unknown.value)}."
+        + caution(loc.local, "lignes")
+    )
+
+
+def spend_figure(d: Diagnostic) -> Figure | None:
+    """Where the buyers' accounted spend goes, by ring (only when spend data exist)."""
+    sentence = spend_sentence(d)
+    if sentence is None or d.spend is None:
+        return None
+    return Figure(
+        "spend_rings",
+        "Les dépenses courantes de l'acheteur : où va l'argent ?",
+        stacked_bar(
+            ring_parts(d.spend.locality.by_amount),
+            title="Répartition des dépenses par lieu du fournisseur",
+        ),
+        [
+            sentence,
+            "Ces dépenses sont les mandats payés de la comptabilité (montants tels qu'exportés, "
+            "avoirs déduits) : elles comptent les petits achats absents des DECP, mais aussi des "
+            "paiements de marchés déjà comptés plus haut. Ne les additionnez pas aux contrats.",
+            "Même mesure que pour les contrats : cercles autour de l'acheteur, fournisseur placé "
+            "par son SIRET (ou son SIREN) ; sans identifiant, son lieu est inconnu.",
+        ],
+    )
+
+
+def size_figure(d: Diagnostic) -> Figure:
+    s = d.supplier_size
+    text = [
+        "Taille de l'entreprise titulaire (au niveau de l'entreprise entière), d'après SIRENE : "
+        "catégorie calculée par l'INSEE et tranche d'effectif au 31 décembre. C'est une "
+        "approximation (pas de chiffre d'affaires, effectif et non équivalent temps plein)."
+    ]
+    if s.rows and s.rows_known == 0:
+        text.append("Aucune taille n'est connue : lancez « ancrage enrich » avec le stock SIRENE.")
+    return Figure(
+        "sizes",
+        "Quelles entreprises emportent les marchés ?",
+        stacked_bar(
+            size_parts(s.by_amount), title="Répartition des montants par taille du titulaire"
+        ),
+        text,
+    )
+
+
+def considerations_figure(d: Diagnostic) -> Figure:
+    env, soc = d.considerations.environmental, d.considerations.social
+    parts = [
+        Part(
+            "considération environnementale",
+            env.share_contracts.value or 0.0,
+            "#3d7a4a",
+            note="non mesurable" if env.share_contracts.value is None else "",
+            target=ENV_TARGET,
+            target_label="cible 100 %",
+        ),
+        Part(
+            "considération sociale",
+            soc.share_contracts.value or 0.0,
+            "#6a4c93",
+            note="non mesurable" if soc.share_contracts.value is None else "",
+            target=SOCIAL_TARGET,
+            target_label="cible 30 %",
+        ),
+    ]
+    svg = hbars(
+        parts,
+        title="Part des contrats avec une considération environnementale ou sociale",
+    )
+    return Figure(
+        "considerations",
+        "Clauses environnementales et sociales : où en est-on des objectifs ?",
+        svg,
+        [
+            "Objectifs du plan national pour des achats durables (PNAD 2022-2025) : 100 % des "
+            "contrats notifiés avec au moins une considération environnementale, 30 % avec une "
+            "considération sociale.",
+            "Obligation légale (loi Climat et Résilience, art. 35) : à partir du 21 août 2026, "
+            "chaque marché comporte au moins un critère d'attribution environnemental, et une "
+            "condition d'exécution sociale au-dessus des seuils européens (sauf exceptions).",
+            env.note,
+        ],
+    )

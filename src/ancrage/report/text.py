@@ -1,0 +1,142 @@
+"""The report's sentences: key messages, scope lines, data-quality rows (French)."""
+
+from __future__ import annotations
+
+from ancrage.diagnose import Diagnostic
+from ancrage.fmt import eur, number, pct, share
+from ancrage.geo import Territory, default_geography
+from ancrage.report.spend import Spend
+
+FRAMEWORKS = {
+    "include": "accords-cadres comptés (leur montant est un plafond, pas une dépense)",
+    "exclude": "accords-cadres exclus",
+    "separate": "accords-cadres présentés à part",
+    "only": "accords-cadres seuls",
+}
+
+
+def home_departements(territory: Territory | None) -> list[str]:
+    """The départements of the territory (empty without one)."""
+    if territory is None:
+        return []
+    communes = territory.geography.communes
+    return sorted({communes[c].departement for c in territory.members if c in communes})
+
+
+def scope_lines(d: Diagnostic) -> list[str]:
+    s = d.scope
+    out = [f"Périmètre : {s.name()}"]
+    if s.years is not None:
+        a, b = s.years
+        out.append(f"Années de notification : {a}" + (f" à {b}" if b != a else ""))
+    else:
+        out.append("Années de notification : toutes celles de l'entrepôt")
+    if s.buyers:
+        out.append("Acheteurs retenus : " + ", ".join(s.buyers))
+    if s.exclude_cpv:
+        out.append("Codes CPV exclus (préfixes) : " + ", ".join(s.exclude_cpv))
+    if s.keep_cpv:
+        out.append("Codes CPV retenus seuls (préfixes) : " + ", ".join(s.keep_cpv))
+    if s.purchase_type:
+        out.append(f"Type d'achat : {s.purchase_type}")
+    if s.kind:
+        out.append(f"Type de contrat : {s.kind}")
+    out.append("Accords-cadres : " + FRAMEWORKS[s.frameworks])
+    if s.include_flagged:
+        out.append("Montants invraisemblables signalés : comptés")
+    return out
+
+
+def _region_name(code: str) -> str:
+    region = default_geography().regions.get(code)
+    return code if region is None else region.nom
+
+
+def dep_name(code: str) -> str:
+    dep = default_geography().departements.get(code)
+    return dep.nom if dep else code
+
+
+def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
+    """The few sentences an elected official should read first."""
+    t = d.totals
+    out = [
+        f"{number(t.contracts)} contrats pour {eur(t.amount_eur)} HT, passés par "
+        f"{number(t.buyers)} acheteurs auprès de {number(t.suppliers)} titulaires."
+    ]
+    loc = d.locality.by_amount
+    territory = d.scope.territory
+    home = home_departements(territory)
+    wide = territory is not None and territory.kind in ("dep", "reg") and spend.total_eur > 0
+    if wide and territory is not None:
+        stay = sum(p.amount_eur for p in spend.by_departement if p.code in home)
+        where = "le département" if territory.kind == "dep" else "la région"
+        out.append(
+            f"{pct(stay / spend.total_eur)} des montants restent dans {where} : le titulaire y "
+            f"est installé. Lieu du titulaire inconnu pour "
+            f"{pct(spend.unplaced_departement_eur / spend.total_eur)} des montants."
+        )
+        deps = default_geography().departements
+        region = deps[home[0]].region
+        away = sum(
+            p.amount_eur
+            for p in spend.by_departement
+            if p.code not in deps or deps[p.code].region != region
+        )
+        out.append(
+            f"{pct(away / spend.total_eur)} des montants partent hors de la région "
+            f"({_region_name(region)})."
+        )
+    else:
+        out.append(
+            f"{share(d.locality.local)} des montants vont à des titulaires installés dans le "
+            f"territoire ; lieu du titulaire inconnu pour {share(loc.unknown)} des montants."
+        )
+        leaving = loc.total(("france", "abroad"))
+        out.append(
+            f"{share(leaving)} des montants partent hors de la région de l'acheteur (reste de la "
+            "France et étranger)."
+        )
+    outside = [p for p in spend.by_departement if p.code not in home]
+    if outside and spend.total_eur > 0:
+        top = outside[0]
+        lead = "Hors du territoire, premier" if home else "Premier"
+        out.append(
+            f"{lead} département bénéficiaire : {dep_name(top.code)} ({top.code}), "
+            f"{pct(top.amount_eur / spend.total_eur)} des montants."
+        )
+    for c, label in (
+        (d.considerations.environmental, "environnementale"),
+        (d.considerations.social, "sociale"),
+    ):
+        if c.share_contracts.value is None:
+            out.append(
+                f"Considération {label} : non mesurable, aucun contrat du périmètre ne la déclare "
+                "(données publiées avant le format 2024)."
+            )
+        else:
+            out.append(
+                f"{pct(c.share_contracts.value)} des contrats déclarent une considération "
+                f"{label} (cible {pct(c.target)} : {c.verdict}) — sur "
+                f"{number(c.reported)} contrats déclarants."
+            )
+    single = d.competition.single_offer_share
+    if single.value is not None:
+        out.append(f"{share(single)} des contrats renseignés n'ont reçu qu'une seule offre.")
+    return out
+
+
+def quality_rows(d: Diagnostic) -> list[tuple[str, str]]:
+    q = d.quality
+    return [
+        ("contrats sans montant", number(q.missing_amounts)),
+        ("montants invraisemblables (exclus des totaux)", number(q.flagged_amounts)),
+        ("acheteurs non localisés", number(q.buyers_unlocated)),
+        ("titulaires de localisation inconnue", number(q.suppliers_unknown_location)),
+        ("enregistrements écartés (quarantaine)", number(q.quarantined_records)),
+        ("accords-cadres (montant = plafond)", number(d.totals.framework_contracts)),
+        (
+            "contrats déclarant les considérations",
+            number(d.considerations.environmental.reported),
+        ),
+    ]
