@@ -46,11 +46,12 @@ def test_dep74_totals_rings_competition(tabular_home) -> None:
 def test_considerations_on_2024_files(all_home) -> None:
     d = diagnose(all_home, Scope(years=(2024, 2024)))
     env = d.considerations.environmental
-    # 12 contracts of 2024 JSON/XML files declare considerations; the tabular ones do not
-    assert env.reported == 12
+    # 8 marchés (and 4 concessions, apart) of 2024 JSON/XML files declare considerations; the
+    # tabular ones do not
+    assert env.reported == 8
     assert env.contracts == d.totals.contracts
-    assert "12 contrats" in env.note
-    assert env.share_contracts.base == 12
+    assert "8 contrats" in env.note
+    assert env.share_contracts.base == 8
 
 
 def test_benchmark_and_separate_frameworks(all_home) -> None:

@@ -147,3 +147,22 @@ def test_no_commune_map_without_territory(enriched_home, postal_base: Path) -> N
         "Carte des communes : elle montre l'intérieur d'un territoire ; donnez-en un "
         "(--territory) pour l'obtenir."
     ]
+
+
+def test_concessions_apart_in_the_report(shared_data: Path, tmp_path: Path) -> None:
+    from ancrage.ingest.pipeline import load_paths
+    from ancrage.settings import Settings
+
+    home = Settings.resolve(tmp_path / "home")
+    sample = shared_data / "decp/v2_2024/official_examples/marches_concessions.json"
+    assert not load_paths(home, [sample]).errors
+    report = build_report(home, Scope())
+    # 2 marchés, 2 concessions (valeur globale 25 € each after modification, as published)
+    assert report.data.totals.contracts == 2
+    assert report.key_messages[1] == (
+        "À part : 2 contrats de concession, d'une valeur globale de 50\u00a0€ sur toute leur "
+        "durée, non comptée dans les montants (ce n'est pas un achat)."
+    )
+    html = render_html(report)
+    assert "Les contrats de concession, comptés à part" in html
+    assert "Type de contrat : marchés (les concessions sont présentées à part)" in html

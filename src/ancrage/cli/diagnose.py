@@ -21,7 +21,7 @@ from ancrage.cli.common import (
     settings,
 )
 from ancrage.diagnose import Diagnostic, Scope, Share, build_scope, diagnose
-from ancrage.diagnose.model import SpendBlock
+from ancrage.diagnose.model import Concessions, SpendBlock
 from ancrage.labels import RING_LABELS
 
 
@@ -54,7 +54,14 @@ ExcludeCpv = Annotated[
     str | None, typer.Option("--exclude-cpv", help="Préfixes CPV à exclure (33 = médical).")
 ]
 KeepCpv = Annotated[str | None, typer.Option("--keep-cpv", help="Préfixes CPV à garder seuls.")]
-Kind = Annotated[KindOption | None, typer.Option("--kind", help="marche ou concession.")]
+Kind = Annotated[
+    KindOption,
+    typer.Option(
+        "--kind",
+        help="marche (défaut) ou concession : la valeur d'une concession n'est jamais ajoutée "
+        "aux montants des marchés.",
+    ),
+]
 PurchaseType = Annotated[
     PurchaseTypeOption | None,
     typer.Option("--purchase-type", help="travaux, fournitures ou services."),
@@ -80,7 +87,7 @@ SCOPE_OPTIONS: dict[str, tuple[Any, Any]] = {
     "years": (Years, None),
     "exclude_cpv": (ExcludeCpv, None),
     "keep_cpv": (KeepCpv, None),
-    "kind": (Kind, None),
+    "kind": (Kind, KindOption.marche),
     "purchase_type": (PurchaseType, None),
     "frameworks": (Frameworks, FrameworksOption.include),
     "include_flagged": (IncludeFlagged, False),
@@ -94,7 +101,7 @@ def scope_from_options(
     years: str | None = None,
     exclude_cpv: str | None = None,
     keep_cpv: str | None = None,
-    kind: KindOption | None = None,
+    kind: KindOption = KindOption.marche,
     purchase_type: PurchaseTypeOption | None = None,
     frameworks: FrameworksOption = FrameworksOption.include,
     include_flagged: bool = False,
@@ -103,7 +110,7 @@ def scope_from_options(
         territory=territory,
         buyers=buyers,
         years=years,
-        kind=kind.value if kind else None,
+        kind=kind.value,
         exclude_cpv=exclude_cpv,
         keep_cpv=keep_cpv,
         purchase_type=purchase_type.value if purchase_type else None,
@@ -273,6 +280,8 @@ def show(d: Diagnostic) -> None:
             ],
         )
     )
+    if d.concessions is not None and d.concessions.contracts:
+        show_concessions(d.concessions)
     if d.frameworks is not None:
         f = d.frameworks
         console.print(
@@ -305,6 +314,32 @@ def show(d: Diagnostic) -> None:
             ],
         )
     )
+
+
+def show_concessions(c: Concessions, top: int = 10) -> None:
+    """Concessions apart: their value is not a purchase."""
+    console = out()
+    rows: list[list[Any]] = [
+        ["contrats de concession", c.contracts],
+        ["valeur globale (€ HT, sur toute la durée)", c.value_eur],
+        ["autorités concédantes", c.buyers],
+        *[
+            [
+                f"signés en {y.year or 'année inconnue'}",
+                f"{fmt.number(y.contracts)} contrats, {fmt.eur(y.value_eur)}",
+            ]
+            for y in c.by_year
+        ],
+    ]
+    console.print(rich_table("Contrats de concession (à part des marchés)", ["", "valeur"], rows))
+    console.print(
+        rich_table(
+            f"Concessions par autorité concédante ({min(top, len(c.by_buyer))} premières)",
+            ["autorité concédante", "identifiant", "contrats", "valeur globale (€ HT)"],
+            [[b.name or "—", b.buyer, b.contracts, b.value_eur] for b in c.by_buyer[:top]],
+        )
+    )
+    console.print(c.note)
 
 
 def show_spend(spend: SpendBlock) -> None:

@@ -15,6 +15,9 @@ from ancrage.diagnose.model import (
     Competition,
     CompetitionRow,
     Concentration,
+    ConcessionBuyer,
+    Concessions,
+    ConcessionYear,
     Consideration,
     Considerations,
     ConsiderationYear,
@@ -335,8 +338,43 @@ def spend(t: Tables, local_rings: Sequence[str]) -> SpendBlock | None:
     )
 
 
-def assemble(scope: Scope, t: Tables) -> Diagnostic:
-    """The diagnostic of ``scope`` from its indicator rows."""
+CONCESSION_NOTE = (
+    "Contrats de concession : leur valeur globale est la valeur estimée du contrat sur toute sa "
+    "durée, souvent payée par les usagers ; elle n'est jamais ajoutée aux montants des marchés."
+)
+
+
+def concessions(t: Tables, buyer_names: Mapping[str, str]) -> Concessions:
+    row = t["concessions"][0]
+    by_buyer = sorted(
+        t.get("concessions__by_buyer", ()),
+        key=lambda r: (-_float(r["value_eur"]), -_int(r["contracts"]), r["buyer"] or ""),
+    )
+    return Concessions(
+        note=CONCESSION_NOTE,
+        contracts=_int(row["contracts"]),
+        valued=_int(row["valued"]),
+        value_eur=_float(row["value_eur"]),
+        buyers=_int(row["buyers"]),
+        by_year=tuple(
+            ConcessionYear(r["year"], _int(r["contracts"]), _float(r["value_eur"]))
+            for r in t.get("concessions__by_year", ())
+        ),
+        by_buyer=tuple(
+            ConcessionBuyer(
+                r["buyer"],
+                buyer_names.get(r["buyer"] or ""),
+                _int(r["contracts"]),
+                _float(r["value_eur"]),
+            )
+            for r in by_buyer
+        ),
+    )
+
+
+def assemble(scope: Scope, t: Tables, buyer_names: Mapping[str, str] | None = None) -> Diagnostic:
+    """The diagnostic of ``scope`` from its indicator rows (``buyer_names``: names of the buyers
+    listed by id)."""
     comp = competition(t)
     q = t["quality"][0]
     conc = t["concentration"][0]
@@ -390,5 +428,6 @@ def assemble(scope: Scope, t: Tables) -> Diagnostic:
             {r["segment"]: r for r in t["volume__by_segment"]},
         ),
         quality=quality(q),
+        concessions=(None if scope.kind == "concession" else concessions(t, buyer_names or {})),
         spend=spend(t, scope.local_rings),
     )

@@ -511,6 +511,46 @@ class SpendBlock:
     segments: tuple[SegmentRow, ...]
 
 
+@dataclass(frozen=True)
+class ConcessionYear:
+    """Concessions signed in one year: ``year`` (``None``: undated), ``contracts``,
+    ``value_eur`` (sum of their valeur globale)."""
+
+    year: int | None
+    contracts: int
+    value_eur: float
+
+
+@dataclass(frozen=True)
+class ConcessionBuyer:
+    """Concessions of one granting authority: ``buyer`` (SIRET or published id), ``name``
+    (as published, ``None`` when no source names it), ``contracts``, ``value_eur``."""
+
+    buyer: str | None
+    name: str | None
+    contracts: int
+    value_eur: float
+
+
+@dataclass(frozen=True)
+class Concessions:
+    """Concession contracts of the scope, never added to the marchés' amounts.
+
+    ``note``: what their value is; ``contracts``: concessions in scope; ``valued``: those with a
+    plausible value; ``value_eur``: sum of their valeur globale (estimated value over the whole
+    life of the contract, often paid by users); ``buyers``: distinct granting authorities;
+    ``by_year``: by year of signature; ``by_buyer``: by authority, largest value first.
+    """
+
+    note: str
+    contracts: int
+    valued: int
+    value_eur: float
+    buyers: int
+    by_year: tuple[ConcessionYear, ...]
+    by_buyer: tuple[ConcessionBuyer, ...]
+
+
 # -- the diagnostic -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Diagnostic:
@@ -523,9 +563,10 @@ class Diagnostic:
     ``considerations``: environmental and social considerations; ``competition``: offers;
     ``concentration``: weight of the largest suppliers; ``practices``: innovation, advances,
     subcontracting; ``segments``: by purchase segment, largest first; ``quality``: data
-    quality; ``frameworks``: framework agreements apart (``None`` unless asked); ``spend``: the
-    buyers' accounts (``None`` when none was loaded); ``benchmark``: the same diagnostic on a
-    reference scope (``None`` unless asked).
+    quality; ``concessions``: the concession contracts of the same scope, apart (``None`` when
+    the scope itself is of concessions); ``frameworks``: framework agreements apart (``None``
+    unless asked); ``spend``: the buyers' accounts (``None`` when none was loaded);
+    ``benchmark``: the same diagnostic on a reference scope (``None`` unless asked).
     """
 
     scope: Scope
@@ -540,6 +581,7 @@ class Diagnostic:
     practices: Practices
     segments: tuple[SegmentRow, ...]
     quality: Quality
+    concessions: Concessions | None = None
     frameworks: FrameworksBlock | None = None
     spend: SpendBlock | None = None
     benchmark: Diagnostic | None = None

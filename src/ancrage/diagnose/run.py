@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -11,12 +11,13 @@ import duckdb
 
 from ancrage.diagnose.assemble import assemble
 from ancrage.diagnose.model import Diagnostic, FrameworksBlock
+from ancrage.diagnose.names import names
 from ancrage.diagnose.scope import ENRICHED_COLUMNS, SPEND_ENRICHED_COLUMNS, Scope
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
 from ancrage.geo.territory import build
 from ancrage.indicators.engine import fetch, install_reference, wrap
-from ancrage.indicators.registry import registry
+from ancrage.indicators.registry import Indicator, registry
 from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse
 
@@ -62,46 +63,57 @@ def _materialise(con: duckdb.DuckDBPyConnection, scope: Scope, establishments: b
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
 
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    ind: Indicator,
+    breakdown: str | None,
+    establishments: bool,
+) -> list[dict[str, Any]]:
+    """One indicator over the materialised relations, or, for an indicator about another kind
+    of contract, over the same scope restricted to that kind (relations as CTEs)."""
+    sql = wrap(ind, breakdown, local_rings=scope.local_rings, establishments=establishments)
+    if ind.kind is not None and ind.kind != scope.kind:
+        other = scope.with_kind(ind.kind)
+        sql = other.ctes(establishments=establishments) + "\n" + sql
+    return fetch(con, sql)
+
+
 def _compute(
-    con: duckdb.DuckDBPyConnection, scope: Scope, establishments: bool, *, breakdowns: bool
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope,
+    establishments: bool,
+    wanted: Collection[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every indicator of the registry (and, if asked, each declared breakdown) as row lists."""
+    """Every indicator of the registry, and each declared breakdown (``<id>__by_<b>``) that is
+    ``wanted`` (all when ``None``), as row lists."""
     _materialise(con, scope, establishments)
-    params = {"local_rings": scope.local_rings, "establishments": establishments}
     out: dict[str, list[dict[str, Any]]] = {}
     for ind in registry().values():
-        out[ind.id] = fetch(con, wrap(ind, None, **params))
-        for b in ind.breakdowns if breakdowns else ():
-            out[f"{ind.id}__by_{b}"] = fetch(con, wrap(ind, b, **params))
+        out[ind.id] = _run(con, scope, ind, None, establishments)
+        for b in ind.breakdowns:
+            key = f"{ind.id}__by_{b}"
+            if wanted is None or key in wanted:
+                out[key] = _run(con, scope, ind, b, establishments)
     return out
 
 
-_WANTED = (
-    "volume__by_year",
-    "locality_rings__by_year",
-    "environmental__by_year",
-    "social__by_year",
-    "competition__by_segment",
-    "competition__by_procedure",
-    "sme_access__by_amount_band",
-    "volume__by_segment",
-    "spend_volume__by_year",
+# The breakdowns the diagnostic shows (the export writes them all).
+WANTED = frozenset(
+    {
+        "volume__by_year",
+        "locality_rings__by_year",
+        "environmental__by_year",
+        "social__by_year",
+        "competition__by_segment",
+        "competition__by_procedure",
+        "sme_access__by_amount_band",
+        "volume__by_segment",
+        "spend_volume__by_year",
+        "concessions__by_year",
+        "concessions__by_buyer",
+    }
 )
-
-
-def _some_breakdowns(
-    con: duckdb.DuckDBPyConnection, scope: Scope, establishments: bool
-) -> dict[str, list[dict[str, Any]]]:
-    _materialise(con, scope, establishments)
-    params = {"local_rings": scope.local_rings, "establishments": establishments}
-    reg = registry()
-    out: dict[str, list[dict[str, Any]]] = {}
-    for ind in reg.values():
-        out[ind.id] = fetch(con, wrap(ind, None, **params))
-    for key in _WANTED:
-        ind_id, b = key.split("__by_")
-        out[key] = fetch(con, wrap(reg[ind_id], b, **params))
-    return out
 
 
 def _region_of(territory: Territory) -> Territory:
@@ -134,6 +146,12 @@ def reference_scope(scope: Scope, reference: str) -> Scope:
     return scope.without_place(other, f"{other.nom} ({other.label})")
 
 
+def _diagnostic(con: duckdb.DuckDBPyConnection, scope: Scope, establishments: bool) -> Diagnostic:
+    t = _compute(con, scope, establishments, WANTED)
+    buyers = [r["buyer"] for r in t.get("concessions__by_buyer", ())]
+    return assemble(scope, t, names(con, "buyer", buyers))
+
+
 def diagnose(
     settings: Settings, scope: Scope, *, reference: Scope | str | None = None
 ) -> Diagnostic:
@@ -141,13 +159,9 @@ def diagnose(
     ref = reference_scope(scope, reference) if isinstance(reference, str) else reference
     with _connection(settings) as (con, establishments):
         main_scope = scope.with_frameworks("exclude") if scope.frameworks == "separate" else scope
-        result = assemble(main_scope, _some_breakdowns(con, main_scope, establishments))
-        result = replace(result, scope=scope)
+        result = replace(_diagnostic(con, main_scope, establishments), scope=scope)
         if scope.frameworks == "separate":
-            only = assemble(
-                scope.with_frameworks("only"),
-                _some_breakdowns(con, scope.with_frameworks("only"), establishments),
-            )
+            only = _diagnostic(con, scope.with_frameworks("only"), establishments)
             result = replace(
                 result,
                 frameworks=FrameworksBlock(
@@ -158,7 +172,7 @@ def diagnose(
                 ),
             )
         if ref is not None:
-            bench = assemble(ref, _some_breakdowns(con, ref, establishments))
+            bench = _diagnostic(con, ref, establishments)
             result = replace(
                 result, benchmark=bench, fictitious=result.fictitious or bench.fictitious
             )
@@ -172,8 +186,8 @@ def indicator_tables(
     breakdown (``<id>`` and ``<id>__by_<breakdown>``); reference tables prefixed ``ref__``."""
     ref = reference_scope(scope, reference) if isinstance(reference, str) else reference
     with _connection(settings) as (con, establishments):
-        tables = _compute(con, scope, establishments, breakdowns=True)
+        tables = _compute(con, scope, establishments)
         if ref is not None:
-            ref_tables = _compute(con, ref, establishments, breakdowns=True)
+            ref_tables = _compute(con, ref, establishments)
             tables.update({f"ref__{k}": v for k, v in ref_tables.items()})
     return tables

@@ -24,99 +24,10 @@ from typing import Literal
 
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
+from ancrage.indicators.relations import Kind
 
-Kind = Literal["marche", "concession"]
 PurchaseType = Literal["travaux", "fournitures", "services"]
 Frameworks = Literal["include", "exclude", "separate", "only"]
-
-BREAKDOWNS: dict[str, str] = {
-    "year": "année de notification",
-    "buyer": "acheteur",
-    "segment": "segment d'achat",
-    "procedure": "famille de procédure",
-    "amount_band": "tranche de montant",
-}
-
-# Columns of the scoped relations (name -> DuckDB type), for self-tests and fallbacks.
-SC_COLUMNS: dict[str, str] = {
-    "contract_id": "VARCHAR",
-    "file_id": "VARCHAR",
-    "kind": "VARCHAR",
-    "buyer_siret": "VARCHAR",
-    "cpv": "VARCHAR",
-    "is_framework": "BOOLEAN",
-    "amount": "DOUBLE",
-    "amount_flag": "VARCHAR",
-    "amount_eur": "DOUBLE",
-    "offers_received": "INTEGER",
-    "innovative": "BOOLEAN",
-    "advance": "BOOLEAN",
-    "subcontracting_declared": "BOOLEAN",
-    "n_subcontracts": "SMALLINT",
-    "env_reported": "BOOLEAN",
-    "env_clause": "BOOLEAN",
-    "env_criterion": "BOOLEAN",
-    "env_none": "BOOLEAN",
-    "social_reported": "BOOLEAN",
-    "social_clause": "BOOLEAN",
-    "social_criterion": "BOOLEAN",
-    "social_reserved": "BOOLEAN",
-    "social_none": "BOOLEAN",
-    "buyer_located": "BOOLEAN",
-    "purchase_type": "VARCHAR",
-    "segment_label": "VARCHAR",
-    "year": "SMALLINT",
-    "buyer": "VARCHAR",
-    "segment": "VARCHAR",
-    "procedure": "VARCHAR",
-    "amount_band": "VARCHAR",
-}
-SS_COLUMNS: dict[str, str] = {
-    "contract_id": "VARCHAR",
-    "rank": "SMALLINT",
-    "supplier_key": "VARCHAR",
-    "share_eur": "DOUBLE",
-    "locality_ring": "VARCHAR",
-    "distance_km": "DOUBLE",
-    "size_class": "VARCHAR",
-    "artisan": "BOOLEAN",
-    "ess": "BOOLEAN",
-    "year": "SMALLINT",
-    "buyer": "VARCHAR",
-    "segment": "VARCHAR",
-    "procedure": "VARCHAR",
-    "amount_band": "VARCHAR",
-}
-SP_COLUMNS: dict[str, str] = {
-    "spend_id": "VARCHAR",
-    "contract_id": "VARCHAR",
-    "supplier_key": "VARCHAR",
-    "share_eur": "DOUBLE",
-    "locality_ring": "VARCHAR",
-    "distance_km": "DOUBLE",
-    "size_class": "VARCHAR",
-    "artisan": "BOOLEAN",
-    "ess": "BOOLEAN",
-    "purchase_type": "VARCHAR",
-    "year": "SMALLINT",
-    "buyer": "VARCHAR",
-    "segment": "VARCHAR",
-}
-SF_COLUMNS = {"file_id": "VARCHAR", "synthetic": "BOOLEAN"}
-SQ_COLUMNS = {"file_id": "VARCHAR", "record_id": "VARCHAR", "reason": "VARCHAR"}
-SUB_COLUMNS = {"contract_id": "VARCHAR", "amount": "DOUBLE"}
-TE_COLUMNS = {"siret": "VARCHAR", "naf": "VARCHAR"}
-RELATIONS: dict[str, dict[str, str]] = {
-    "sc": SC_COLUMNS,
-    "ss": SS_COLUMNS,
-    "sf": SF_COLUMNS,
-    "sq": SQ_COLUMNS,
-    "sub": SUB_COLUMNS,
-    "te": TE_COLUMNS,
-    "sp": SP_COLUMNS,
-}
-# Breakdowns a spend line has (no procedure, no amount band: all are below the DECP threshold).
-SPEND_BREAKDOWNS = ("year", "buyer", "segment")
 
 # Enriched views the scope reads, with the columns it needs (a missing view gets nulls).
 ENRICHED_COLUMNS: dict[str, dict[str, str]] = {
@@ -184,12 +95,17 @@ _BUYER = re.compile(r"^\d{9}(\d{5})?$")
 
 @dataclass(frozen=True)
 class Scope:
-    """The perimeter of a diagnostic. Without territory or buyers: the whole warehouse."""
+    """The perimeter of a diagnostic. Without territory or buyers: the whole warehouse.
+
+    ``kind`` is ``marche`` by default: a concession's value is the estimated value of the whole
+    contract over its life, often paid by users, never added to the marchés' amounts (the
+    diagnostic shows concessions in their own block).
+    """
 
     territory: Territory | None = None
     buyers: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
-    kind: Kind | None = None
+    kind: Kind = "marche"
     exclude_cpv: tuple[str, ...] = ()
     keep_cpv: tuple[str, ...] = ()
     purchase_type: PurchaseType | None = None
@@ -232,6 +148,9 @@ class Scope:
     def with_frameworks(self, frameworks: Frameworks) -> Scope:
         return replace(self, frameworks=frameworks)
 
+    def with_kind(self, kind: Kind) -> Scope:
+        return replace(self, kind=kind)
+
     def without_place(self, territory: Territory | None, label: str) -> Scope:
         """Same filters over another territory (or the whole warehouse): a benchmark scope."""
         return replace(self, territory=territory, buyers=(), label=label)
@@ -253,14 +172,12 @@ class Scope:
         return conds
 
     def _contract_conditions(self) -> list[str]:
-        """Conditions on ``contracts`` (alias ``c``)."""
-        conds = []
+        """Conditions on ``contracts`` (alias ``c``), the kind first."""
+        conds = [f"c.kind = {_lit(self.kind)}"]
         if self.buyers:
             conds.append(self._buyer_condition("coalesce(c.buyer_siret, c.buyer_id)"))
         if self.years is not None:
             conds.append(f"c.notification_year BETWEEN {self.years[0]} AND {self.years[1]}")
-        if self.kind is not None:
-            conds.append(f"c.kind = {_lit(self.kind)}")
         for prefix in self.exclude_cpv:
             conds.append(f"NOT starts_with(coalesce(c.cpv, ''), {_lit(prefix)})")
         if self.keep_cpv:
@@ -345,7 +262,8 @@ class Scope:
         c.advance, c.subcontracting_declared, c.n_subcontracts,
         c.env_reported, c.env_clause, c.env_criterion, c.env_none,
         c.social_reported, c.social_clause, c.social_criterion, c.social_reserved,
-        c.social_none, e.buyer_located, e.purchase_type, e.segment_label,
+        c.social_none, e.buyer_located, e.purchase_type, e.segment_label, c.buyer_name,
+        c.notification_date,
         c.notification_year AS year, coalesce(c.buyer_siret, c.buyer_id) AS buyer,
         e.segment_id AS segment, c.procedure_family AS procedure, e.amount_band
     FROM {contracts}""",
@@ -444,7 +362,7 @@ def build_scope(
         territory=parse_territory(territory) if territory else None,
         buyers=parse_buyers(buyers) if buyers else (),
         years=parse_years(years) if years else None,
-        kind=kind,
+        kind=kind or "marche",
         exclude_cpv=parse_cpv_prefixes(exclude_cpv) if exclude_cpv else (),
         keep_cpv=parse_cpv_prefixes(keep_cpv) if keep_cpv else (),
         purchase_type=purchase_type,

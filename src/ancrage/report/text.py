@@ -39,8 +39,10 @@ def scope_lines(d: Diagnostic) -> list[str]:
         out.append("Codes CPV retenus seuls (préfixes) : " + ", ".join(s.keep_cpv))
     if s.purchase_type:
         out.append(f"Type d'achat : {s.purchase_type}")
-    if s.kind:
-        out.append(f"Type de contrat : {s.kind}")
+    if s.kind == "concession":
+        out.append("Type de contrat : contrats de concession (montant = valeur globale)")
+    else:
+        out.append("Type de contrat : marchés (les concessions sont présentées à part)")
     out.append("Accords-cadres : " + FRAMEWORKS[s.frameworks])
     if s.include_flagged:
         out.append("Montants invraisemblables signalés : comptés")
@@ -64,6 +66,13 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
         f"{number(t.contracts)} contrats pour {eur(t.amount_eur)} HT, passés par "
         f"{number(t.buyers)} acheteurs auprès de {number(t.suppliers)} titulaires."
     ]
+    conc = d.concessions
+    if conc is not None and conc.contracts:
+        out.append(
+            f"À part : {number(conc.contracts)} contrats de concession, d'une valeur globale de "
+            f"{eur(conc.value_eur)} sur toute leur durée, non comptée dans les montants (ce "
+            "n'est pas un achat)."
+        )
     loc = d.locality.by_amount
     territory = d.scope.territory
     home = home_departements(territory)
