@@ -34,6 +34,12 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return text.replace(",", NNBSP).replace(".", ",")
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 contrat``, ``12 345 contrats`` (``plural`` defaults to ``singular + "s"``)."""
+    word = singular if abs(n) < 2 else (plural or singular + "s")
+    return f"{number(n)} {word}"
+
+
 def pct(share: float | None, digits: int = 0) -> str:
     """A share (0..1) as ``48 %``."""
     if share is None:

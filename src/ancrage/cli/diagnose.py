@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from ancrage import fmt
 from ancrage.cli.common import (
@@ -21,7 +22,7 @@ from ancrage.cli.common import (
     settings,
 )
 from ancrage.diagnose import Diagnostic, Scope, Share, build_scope, diagnose
-from ancrage.diagnose.model import Concessions, SpendBlock
+from ancrage.diagnose.model import MIN_CLAIM_BASE, Concessions, SpendBlock
 from ancrage.labels import RING_LABELS
 
 
@@ -155,6 +156,18 @@ def _size_label(size: str) -> str:
     return "inconnue" if size == "unknown" else size
 
 
+def _unknown_notes(shares: Iterable[Share | None]) -> list[str]:
+    """« — : why » for each distinct reason of the unknown shares of a table."""
+    reasons = dict.fromkeys(s.reason for s in shares if s is not None and s.value is None)
+    return [f"— : {reason}." for reason in reasons if reason]
+
+
+def _notes(*lines: str) -> None:
+    for line in lines:
+        if line:
+            out().print(escape(line.strip()), style="dim")
+
+
 @with_scope_options
 def diagnose_cmd(
     scope: Scope,
@@ -177,7 +190,14 @@ def show(d: Diagnostic) -> None:
     console = out()
     if d.fictitious:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"[bold]Diagnostic : {d.scope.name()}[/bold]")
+    console.print(f"[bold]Diagnostic : {escape(d.scope.name())}[/bold]")
+    if d.empty is not None:
+        console.print(f"[bold yellow]{escape(d.empty)}[/bold yellow]")
+        if d.placement is not None and d.placement.buyers:
+            _notes(d.placement.sentence)
+        if d.concessions is not None and d.concessions.contracts:
+            show_concessions(d.concessions)
+        return
     bench = d.benchmark
     ref_col = [f"référence ({bench.scope.name()})"] if bench else []
     t = d.totals
@@ -189,12 +209,14 @@ def show(d: Diagnostic) -> None:
         ["titulaires", t.suppliers, *([ref.suppliers] if ref else [])],
     ]
     console.print(rich_table("Volume", ["", "périmètre", *ref_col], rows))
+    if d.placement is not None and d.placement.buyers:
+        _notes(d.placement.sentence)
     loc = d.locality
     rows = [
         [
             RING_LABELS[ring],
-            _pct(share),
-            _pct(loc.by_count.get(ring)),
+            fmt.pct(share.value, 1),
+            fmt.pct(loc.by_count.get(ring).value, 1),
             *([_pct(bench.locality.by_amount.get(ring))] if bench else []),
         ]
         for ring, share in loc.by_amount.items()
@@ -211,18 +233,33 @@ def show(d: Diagnostic) -> None:
             rows,
         )
     )
+    _notes(
+        f"Part locale (dans le territoire) : {_pct(loc.local)} du montant, "
+        f"{_pct(loc.local_of_located)} du montant dont le titulaire est localisé."
+        if d.scope.territory is not None
+        else f"Part dans le département de l'acheteur ou plus près : {_pct(loc.local)} du "
+        f"montant, {_pct(loc.local_of_located)} du montant dont le titulaire est localisé.",
+        fmt.caution(loc.by_amount.unknown, "lignes contrat × titulaire"),
+        *_unknown_notes([loc.by_amount.unknown, loc.local_of_located]),
+    )
     size = d.supplier_size
     console.print(
         rich_table(
             "Taille des titulaires",
             ["taille", "part du montant", "part des titulaires"],
             [
-                [_size_label(k), _pct(share), _pct(size.by_count.get(k))]
+                [_size_label(k), fmt.pct(share.value, 1), fmt.pct(size.by_count.get(k).value, 1)]
                 for k, share in size.by_amount.items()
             ],
         )
     )
+    _notes(
+        f"Part des TPE et PME, parmi les titulaires de taille connue : "
+        f"{_pct(size.by_amount.sme)} du montant, {_pct(size.by_count.sme)} des titulaires.",
+        *_unknown_notes([size.by_amount.sme]),
+    )
     cons = d.considerations
+    pair = (("environnementales", cons.environmental), ("sociales", cons.social))
     console.print(
         rich_table(
             "Considérations environnementales et sociales",
@@ -235,14 +272,22 @@ def show(d: Diagnostic) -> None:
                     f"{fmt.pct(c.target)} : {c.verdict}",
                     f"{fmt.number(c.reported)} / {fmt.number(c.contracts)}",
                 ]
-                for label, c in (
-                    ("environnementales", cons.environmental),
-                    ("sociales", cons.social),
-                )
+                for label, c in pair
             ],
         )
     )
-    console.print(cons.environmental.note)
+    _notes(
+        cons.environmental.note,
+        *(
+            "Cible « base trop faible » : "
+            f"{fmt.count(c.reported, 'contrat déclarant', 'contrats déclarants')} sur "
+            f"{fmt.number(c.contracts)} ; un verdict demande au moins {MIN_CLAIM_BASE} "
+            "contrats déclarants et la moitié du périmètre."
+            for _, c in pair[:1]
+            if c.verdict == "base trop faible"
+        ),
+        *_unknown_notes([cons.environmental.share_contracts]),
+    )
     comp = d.competition
     console.print(
         rich_table(
@@ -263,6 +308,7 @@ def show(d: Diagnostic) -> None:
                 "segment",
                 "contrats",
                 "montant (€ HT)",
+                "localisé",
                 "part locale",
                 "part qui sort",
                 "établissements locaux du métier",
@@ -272,6 +318,7 @@ def show(d: Diagnostic) -> None:
                     s.label,
                     s.contracts,
                     s.amount_eur,
+                    fmt.pct(s.located_share.value, 1),
                     _pct(s.local_share),
                     _pct(s.leaving_share),
                     "indisponible" if s.local_establishments is None else s.local_establishments,
@@ -279,6 +326,12 @@ def show(d: Diagnostic) -> None:
                 for s in d.segments
             ],
         )
+    )
+    _notes(
+        "Localisé : part du montant dont le titulaire est localisé ; parts locale et qui sort : "
+        "parmi ce montant ; « (sur N) » : part calculée sur moins de 30 lignes, à lire avec "
+        "prudence.",
+        *_unknown_notes(s.local_share for s in d.segments),
     )
     if d.concessions is not None and d.concessions.contracts:
         show_concessions(d.concessions)
@@ -291,13 +344,18 @@ def show(d: Diagnostic) -> None:
                 [
                     ["accords-cadres", f.totals.contracts],
                     ["montant plafond (€ HT)", f.totals.amount_eur],
-                    ["part locale du montant (dans le territoire)", _pct(f.local)],
+                    ["part locale du montant", _pct(f.local)],
                 ],
             )
         )
     if d.spend is not None:
         show_spend(d.spend)
     q = d.quality
+    unlocated = (
+        "acheteurs non localisés"
+        if d.placement is None
+        else "acheteurs de la zone non placés (peut-être dans le territoire)"
+    )
     console.print(
         rich_table(
             "Qualité des données",
@@ -305,7 +363,7 @@ def show(d: Diagnostic) -> None:
             [
                 ["contrats sans montant", q.missing_amounts],
                 ["montants signalés (exclus des totaux)", q.flagged_amounts],
-                ["acheteurs non localisés", q.buyers_unlocated],
+                [unlocated, q.buyers_unlocated],
                 ["titulaires de localisation inconnue", q.suppliers_unknown_location],
                 [
                     "enregistrements en quarantaine (fichiers du périmètre)",

@@ -41,6 +41,7 @@ from ancrage.diagnose.model import (
     YearVolume,
 )
 from ancrage.diagnose.scope import Scope
+from ancrage.fmt import count, number
 from ancrage.labels import RING_IDS, SIZE_IDS
 from ancrage.reference.segments import segments
 
@@ -193,7 +194,7 @@ def consideration(
         verdict=verdict(share, reported, contracts, target),
         note=(
             "Part calculée sur les contrats dont le format déclare les considérations "
-            f"({reported} contrats sur {contracts})."
+            f"({count(reported, 'contrat')} sur {number(contracts)})."
         ),
         by_year=tuple(
             ConsiderationYear(
@@ -264,8 +265,8 @@ def segment_rows(
                 contracts=contracts,
                 amount_eur=_float(vol.get("amount_eur", amount)),
                 located_share=Share.of(located, amount, contracts, NO_AMOUNT),
-                local_share=Share.of(local, located, contracts, NOT_LOCATED),
-                leaving_share=Share.of(leaving, located, contracts, NOT_LOCATED),
+                local_share=Share.of(local, located, _int(row["located_rows"]), NOT_LOCATED),
+                leaving_share=Share.of(leaving, located, _int(row["located_rows"]), NOT_LOCATED),
                 leaving_amount_eur=leaving,
                 local_establishments=(
                     _int(row["local_establishments"]) if row["establishments_available"] else None

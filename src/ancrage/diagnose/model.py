@@ -409,9 +409,10 @@ class SegmentRow:
     ``segment_id``: stable id (``inconnu`` without CPV); ``label``: French label;
     ``contracts``: contracts (or spend lines); ``amount_eur``: amount; ``located_share``: share
     of the amount whose supplier is located; ``local_share``: share of the located amount going
-    to suppliers inside the territory; ``leaving_share``: share of the located amount leaving
-    it; ``leaving_amount_eur``: that amount; ``local_establishments``: establishments of the
-    territory whose NAF matches the segment (``None`` without the SIRENE establishments);
+    to suppliers inside the territory (its base: the located contract × supplier rows);
+    ``leaving_share``: share of the located amount leaving it; ``leaving_amount_eur``: that
+    amount; ``local_establishments``: establishments of the territory whose NAF matches the
+    segment (``None`` without the SIRENE establishments);
     ``single_offer_share``: single-offer contracts (``None`` for spend lines).
     """
 
@@ -551,6 +552,38 @@ class Concessions:
     by_buyer: tuple[ConcessionBuyer, ...]
 
 
+@dataclass(frozen=True)
+class UnplacedReason:
+    """Why some buyers could not be placed: ``reason`` (French), ``buyers``, ``contracts``."""
+
+    reason: str
+    buyers: int
+    contracts: int
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Buyers of the territory's wider area that could not be placed precisely enough to tell
+    whether they are in the territory (they may be, without being counted).
+
+    ``level``: where they could not be placed (« dans une commune »…); ``area``: the wider area
+    searched (« du département Vienne (86) »); ``wider_territory``: the ``--territory``
+    argument of that area (``None`` for the whole warehouse); ``buyers``, ``contracts``,
+    ``amount_eur``: how many, under the scope's other filters; ``reasons``: why, by cause;
+    ``examples``: a few of their names; ``sentence``: all of it in one French sentence.
+    """
+
+    level: str
+    area: str
+    wider_territory: str | None
+    buyers: int
+    contracts: int
+    amount_eur: float
+    reasons: tuple[UnplacedReason, ...]
+    examples: tuple[str, ...]
+    sentence: str
+
+
 # -- the diagnostic -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Diagnostic:
@@ -563,10 +596,13 @@ class Diagnostic:
     ``considerations``: environmental and social considerations; ``competition``: offers;
     ``concentration``: weight of the largest suppliers; ``practices``: innovation, advances,
     subcontracting; ``segments``: by purchase segment, largest first; ``quality``: data
-    quality; ``concessions``: the concession contracts of the same scope, apart (``None`` when
-    the scope itself is of concessions); ``frameworks``: framework agreements apart (``None``
-    unless asked); ``spend``: the buyers' accounts (``None`` when none was loaded);
-    ``benchmark``: the same diagnostic on a reference scope (``None`` unless asked).
+    quality; ``empty``: for a scope without any contract, one sentence saying so and what to try
+    (``None`` otherwise); ``placement``: buyers of the wider area that could not be placed in
+    the territory (``None`` without a territory); ``concessions``: the concession contracts of
+    the same scope, apart (``None`` when the scope itself is of concessions); ``frameworks``:
+    framework agreements apart (``None`` unless asked); ``spend``: the buyers' accounts
+    (``None`` when none was loaded); ``benchmark``: the same diagnostic on a reference scope
+    (``None`` unless asked).
     """
 
     scope: Scope
@@ -581,6 +617,8 @@ class Diagnostic:
     practices: Practices
     segments: tuple[SegmentRow, ...]
     quality: Quality
+    empty: str | None = None
+    placement: Placement | None = None
     concessions: Concessions | None = None
     frameworks: FrameworksBlock | None = None
     spend: SpendBlock | None = None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 
 from ancrage.diagnose.assemble import assemble
+from ancrage.diagnose.hints import empty_sentence, placement
 from ancrage.diagnose.model import Diagnostic, FrameworksBlock
 from ancrage.diagnose.names import names
 from ancrage.diagnose.scope import ENRICHED_COLUMNS, SPEND_ENRICHED_COLUMNS, Scope
@@ -27,8 +28,17 @@ def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _prepare(con: duckdb.DuckDBPyConnection) -> bool:
-    """Null stand-ins for missing enriched views; returns whether establishments exist."""
+@dataclass(frozen=True)
+class Available:
+    """What the warehouse holds beyond the canonical tables: the enriched tables
+    (``enriched``), SIRENE establishments (``establishments``)."""
+
+    enriched: bool
+    establishments: bool
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> Available:
+    """Null stand-ins for missing enriched views; says what is really there."""
     con.execute("SET preserve_insertion_order = false")
     present = _views(con)
     for name, columns in ENRICHED_COLUMNS.items():
@@ -45,11 +55,11 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> bool:
         nulls = ", ".join(f"NULL::{t} AS {c}" for c, t in SPEND_ENRICHED_COLUMNS.items())
         con.execute(f"CREATE OR REPLACE TEMP VIEW spend_enriched AS SELECT {nulls} WHERE FALSE")
     install_reference(con)
-    return "establishments" in present
+    return Available("contracts_enriched" in present, "establishments" in present)
 
 
 @contextmanager
-def _connection(settings: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnection, bool]]:
+def _connection(settings: Settings) -> Iterator[tuple[duckdb.DuckDBPyConnection, Available]]:
     con = Warehouse(settings).connect()
     try:
         yield con, _prepare(con)
@@ -146,10 +156,25 @@ def reference_scope(scope: Scope, reference: str) -> Scope:
     return scope.without_place(other, f"{other.nom} ({other.label})")
 
 
-def _diagnostic(con: duckdb.DuckDBPyConnection, scope: Scope, establishments: bool) -> Diagnostic:
-    t = _compute(con, scope, establishments, WANTED)
+def _diagnostic(con: duckdb.DuckDBPyConnection, scope: Scope, available: Available) -> Diagnostic:
+    t = _compute(con, scope, available.establishments, WANTED)
     buyers = [r["buyer"] for r in t.get("concessions__by_buyer", ())]
-    return assemble(scope, t, names(con, "buyer", buyers))
+    d = assemble(scope, t, names(con, "buyer", buyers))
+    place = placement(con, scope, available.enriched)
+    if place is not None:
+        d = replace(d, placement=place, quality=replace(d.quality, buyers_unlocated=place.buyers))
+    if d.totals.contracts == 0:
+        if d.concessions is not None:
+            other = d.concessions.contracts
+        else:
+            other = _count(con, scope.with_kind("marche"))
+        d = replace(d, empty=empty_sentence(con, scope, place, available.enriched, other))
+    return d
+
+
+def _count(con: duckdb.DuckDBPyConnection, scope: Scope) -> int:
+    sql = scope.relations(establishments=False)["sc"]
+    return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
 
 
 def diagnose(
@@ -157,11 +182,11 @@ def diagnose(
 ) -> Diagnostic:
     """The diagnostic of ``scope`` (and of a reference scope shown beside, if given)."""
     ref = reference_scope(scope, reference) if isinstance(reference, str) else reference
-    with _connection(settings) as (con, establishments):
+    with _connection(settings) as (con, available):
         main_scope = scope.with_frameworks("exclude") if scope.frameworks == "separate" else scope
-        result = replace(_diagnostic(con, main_scope, establishments), scope=scope)
+        result = replace(_diagnostic(con, main_scope, available), scope=scope)
         if scope.frameworks == "separate":
-            only = _diagnostic(con, scope.with_frameworks("only"), establishments)
+            only = _diagnostic(con, scope.with_frameworks("only"), available)
             result = replace(
                 result,
                 frameworks=FrameworksBlock(
@@ -172,7 +197,7 @@ def diagnose(
                 ),
             )
         if ref is not None:
-            bench = _diagnostic(con, ref, establishments)
+            bench = _diagnostic(con, ref, available)
             result = replace(
                 result, benchmark=bench, fictitious=result.fictitious or bench.fictitious
             )
@@ -185,9 +210,9 @@ def indicator_tables(
     """Every table behind every figure: each indicator, overall and by each declared
     breakdown (``<id>`` and ``<id>__by_<breakdown>``); reference tables prefixed ``ref__``."""
     ref = reference_scope(scope, reference) if isinstance(reference, str) else reference
-    with _connection(settings) as (con, establishments):
-        tables = _compute(con, scope, establishments)
+    with _connection(settings) as (con, available):
+        tables = _compute(con, scope, available.establishments)
         if ref is not None:
-            ref_tables = _compute(con, ref, establishments)
+            ref_tables = _compute(con, ref, available.establishments)
             tables.update({f"ref__{k}": v for k, v in ref_tables.items()})
     return tables

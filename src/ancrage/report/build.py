@@ -144,19 +144,21 @@ def build_report(
     spend = spend_by_place(settings, scope)
     points = _commune_points(settings, postal_base)
     figures: dict[str, Figure] = {}
-    for fig in (
-        figs.years_figure(d),
-        figs.rings_figure(d),
-        figs.benchmark_rings(d),
-        figs.ring_trend(d),
-        figs.size_figure(d),
-        figs.spend_figure(d),
-    ):
-        if fig is not None:
-            figures[fig.id] = fig
-    maps, map_notes = _maps(d, spend, points)
-    figures.update({f.id: f for f in maps})
-    figures["considerations"] = figs.considerations_figure(d)
+    map_notes: list[str] = []
+    if d.empty is None:  # an empty scope has one sentence, no blank chart
+        for fig in (
+            figs.years_figure(d),
+            figs.rings_figure(d),
+            figs.benchmark_rings(d),
+            figs.ring_trend(d),
+            figs.size_figure(d),
+            figs.spend_figure(d),
+        ):
+            if fig is not None:
+                figures[fig.id] = fig
+        maps, map_notes = _maps(d, spend, points)
+        figures.update({f.id: f for f in maps})
+        figures["considerations"] = figs.considerations_figure(d)
     when = (now or dt.datetime.now()).strftime("%d/%m/%Y à %H:%M")
     return Report(
         title=f"Commande publique : {d.scope.name()}",

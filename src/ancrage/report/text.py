@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ancrage.diagnose import Diagnostic
-from ancrage.fmt import eur, number, pct, share
+from ancrage.diagnose.model import MIN_CLAIM_BASE
+from ancrage.fmt import caution, count, eur, number, pct
 from ancrage.geo import Territory, default_geography
 from ancrage.report.spend import Spend
 
@@ -62,17 +63,24 @@ def dep_name(code: str) -> str:
 def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
     """The few sentences an elected official should read first."""
     t = d.totals
-    out = [
-        f"{number(t.contracts)} contrats pour {eur(t.amount_eur)} HT, passés par "
-        f"{number(t.buyers)} acheteurs auprès de {number(t.suppliers)} titulaires."
-    ]
     conc = d.concessions
-    if conc is not None and conc.contracts:
-        out.append(
-            f"À part : {number(conc.contracts)} contrats de concession, d'une valeur globale de "
-            f"{eur(conc.value_eur)} sur toute leur durée, non comptée dans les montants (ce "
+    concessions = (
+        []
+        if conc is None or not conc.contracts
+        else [
+            f"À part : {count(conc.contracts, 'contrat')} de concession, d'une valeur globale "
+            f"de {eur(conc.value_eur)} sur toute leur durée, non comptée dans les montants (ce "
             "n'est pas un achat)."
-        )
+        ]
+    )
+    placed = [] if d.placement is None or not d.placement.buyers else [d.placement.sentence]
+    if d.empty is not None:
+        return [d.empty, *placed, *concessions]
+    out = [
+        f"{count(t.contracts, 'contrat')} pour {eur(t.amount_eur)} HT, passés par "
+        f"{count(t.buyers, 'acheteur')} auprès de {count(t.suppliers, 'titulaire')}.",
+        *concessions,
+    ]
     loc = d.locality.by_amount
     territory = d.scope.territory
     home = home_departements(territory)
@@ -97,15 +105,22 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
             f"({_region_name(region)})."
         )
     else:
+        where = (
+            "dans le territoire"
+            if territory is not None
+            else "dans le département de leur acheteur (ou plus près)"
+        )
         out.append(
-            f"{share(d.locality.local)} des montants vont à des titulaires installés dans le "
-            f"territoire ; lieu du titulaire inconnu pour {share(loc.unknown)} des montants."
+            f"{pct(d.locality.local.value)} des montants vont à des titulaires installés {where} "
+            f"; lieu du titulaire inconnu pour {pct(loc.unknown.value)} des montants."
+            + caution(loc.unknown, "lignes contrat × titulaire")
         )
         leaving = loc.total(("france", "abroad"))
         out.append(
-            f"{share(leaving)} des montants partent hors de la région de l'acheteur (reste de la "
-            "France et étranger)."
+            f"{pct(leaving.value)} des montants partent hors de la région de l'acheteur (reste de "
+            "la France et étranger)."
         )
+    out += placed
     outside = [p for p in spend.by_departement if p.code not in home]
     if outside and spend.total_eur > 0:
         top = outside[0]
@@ -118,29 +133,46 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
         (d.considerations.environmental, "environnementale"),
         (d.considerations.social, "sociale"),
     ):
-        if c.share_contracts.value is None:
+        declaring = count(c.reported, "contrat déclarant", "contrats déclarants")
+        if c.verdict == "non mesurable":
             out.append(
                 f"Considération {label} : non mesurable, aucun contrat du périmètre ne la déclare "
                 "(données publiées avant le format 2024)."
             )
+        elif c.verdict == "base trop faible":
+            out.append(
+                f"{pct(c.share_contracts.value)} des contrats déclarants ont une considération "
+                f"{label}, mais sur {declaring} seulement pour "
+                f"{count(c.contracts, 'contrat')} : base trop faible pour juger de la cible de "
+                f"{pct(c.target)} (il faut au moins {MIN_CLAIM_BASE} contrats déclarants et la "
+                "moitié du périmètre)."
+            )
         else:
             out.append(
                 f"{pct(c.share_contracts.value)} des contrats déclarent une considération "
-                f"{label} (cible {pct(c.target)} : {c.verdict}) — sur "
-                f"{number(c.reported)} contrats déclarants."
+                f"{label} (cible {pct(c.target)} : {c.verdict}), sur "
+                f"{declaring}."
             )
     single = d.competition.single_offer_share
     if single.value is not None:
-        out.append(f"{share(single)} des contrats renseignés n'ont reçu qu'une seule offre.")
+        out.append(
+            f"{pct(single.value)} des contrats renseignés n'ont reçu qu'une seule offre."
+            + caution(single, "contrats renseignés")
+        )
     return out
 
 
 def quality_rows(d: Diagnostic) -> list[tuple[str, str]]:
     q = d.quality
+    unlocated = (
+        "acheteurs non localisés"
+        if d.placement is None
+        else "acheteurs de la zone non placés (peut-être dans le territoire)"
+    )
     return [
         ("contrats sans montant", number(q.missing_amounts)),
         ("montants invraisemblables (exclus des totaux)", number(q.flagged_amounts)),
-        ("acheteurs non localisés", number(q.buyers_unlocated)),
+        (unlocated, number(q.buyers_unlocated)),
         ("titulaires de localisation inconnue", number(q.suppliers_unknown_location)),
         ("enregistrements écartés (quarantaine)", number(q.quarantined_records)),
         ("accords-cadres (montant = plafond)", number(d.totals.framework_contracts)),
