@@ -6,10 +6,9 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from ancrage import fmt
 from ancrage.cli.common import (
@@ -21,9 +20,11 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.diagnose import Diagnostic, Scope, Share, build_scope, diagnose
-from ancrage.diagnose.model import MIN_CLAIM_BASE, Concessions, SpendBlock
 from ancrage.labels import RING_LABELS
+
+if TYPE_CHECKING:
+    from ancrage.diagnose import Diagnostic, Scope, Share
+    from ancrage.diagnose.model import Concessions, SpendBlock
 
 
 class KindOption(StrEnum):
@@ -107,6 +108,8 @@ def scope_from_options(
     frameworks: FrameworksOption = FrameworksOption.include,
     include_flagged: bool = False,
 ) -> Scope:
+    from ancrage.diagnose import build_scope
+
     return build_scope(
         territory=territory,
         buyers=buyers,
@@ -126,7 +129,9 @@ def with_scope_options(command: Callable[..., None]) -> Callable[..., None]:
     The command declares ``scope: Scope`` and ``reference: str | None`` instead of the ten
     options; they are added to its signature for typer, before its last parameter (``--home``).
     """
-    signature = inspect.signature(command, eval_str=True)
+    # ``Scope`` is imported for type checking only (``ancrage.diagnose`` is heavy): the scope
+    # parameter is replaced below, so its annotation need not resolve.
+    signature = inspect.signature(command, eval_str=True, locals={"Scope": Any})
     own = [p for p in signature.parameters.values() if p.name not in ("scope", "reference")]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
@@ -165,7 +170,7 @@ def _unknown_notes(shares: Iterable[Share | None]) -> list[str]:
 def _notes(*lines: str) -> None:
     for line in lines:
         if line:
-            out().print(escape(line.strip()), style="dim")
+            out().print(line.strip(), style="dim")
 
 
 @with_scope_options
@@ -179,6 +184,8 @@ def diagnose_cmd(
 ) -> None:
     """Diagnostic territorial de la commande publique : volume, ancrage local, titulaires,
     considérations, concurrence, fuites par segment, qualité des données."""
+    from ancrage.diagnose import diagnose
+
     data = diagnose(settings(home), scope, reference=reference)
     if output is TableFormat.json:
         print_json(data.as_json())
@@ -187,12 +194,14 @@ def diagnose_cmd(
 
 
 def show(d: Diagnostic) -> None:
+    from ancrage.diagnose.model import MIN_CLAIM_BASE
+
     console = out()
     if d.fictitious:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"[bold]Diagnostic : {escape(d.scope.name())}[/bold]")
+    console.print(f"Diagnostic : {d.scope.name()}", style="bold")
     if d.empty is not None:
-        console.print(f"[bold yellow]{escape(d.empty)}[/bold yellow]")
+        console.print(d.empty, style="bold yellow")
         if d.placement is not None and d.placement.buyers:
             _notes(d.placement.sentence)
         if d.concessions is not None and d.concessions.contracts:
