@@ -24,7 +24,7 @@ from ancrage.labels import RING_LABELS
 
 if TYPE_CHECKING:
     from ancrage.diagnose import Diagnostic, Scope, Share
-    from ancrage.diagnose.model import Concessions, SpendBlock
+    from ancrage.diagnose.model import Concessions, EnvObligation, SpendBlock
 
 
 class KindOption(StrEnum):
@@ -297,6 +297,7 @@ def show(d: Diagnostic) -> None:
         ),
         *_unknown_notes([cons.environmental.share_contracts]),
     )
+    show_obligation(d.obligation)
     comp = d.competition
     console.print(
         rich_table(
@@ -381,6 +382,57 @@ def show(d: Diagnostic) -> None:
             ],
         )
     )
+
+
+IN_FORCE = {True: "oui", False: "non", None: "à partir du 21 août"}
+
+
+def show_obligation(o: EnvObligation, top: int = 10) -> None:
+    """The environmental obligation in force since 21 August 2026."""
+    console = out()
+    title = f"Obligation environnementale (depuis le {o.since:%d/%m/%Y})"
+    quarters = o.trend()
+    if o.contracts == 0:
+        console.print(
+            f"{title} : non mesurable, aucun contrat du périmètre notifié depuis cette date.",
+            style="bold",
+        )
+    else:
+        console.print(
+            rich_table(
+                title,
+                ["", "valeur"],
+                [
+                    ["contrats notifiés depuis cette date", o.contracts],
+                    ["dont déclarant leurs considérations", o.reported],
+                    ["avec une considération environnementale", _pct(o.share)],
+                    ["avec un critère d'attribution environnemental", _pct(o.criterion_share)],
+                    ["cible légale 100 %", o.verdict],
+                ],
+            )
+        )
+    if quarters:
+        console.print(
+            rich_table(
+                "Considération environnementale, trimestre par trimestre",
+                ["trimestre", "obligation en vigueur", "contrats déclarants", "part"],
+                [[q.quarter, IN_FORCE[q.in_force], q.reported, _pct(q.share)] for q in quarters],
+            )
+        )
+    far = [b for b in o.buyers if b.share.value is not None][:top]
+    if far:
+        console.print(
+            rich_table(
+                f"Acheteurs les plus loin de 100 % ({len(far)} sur {len(o.buyers)})",
+                ["acheteur", "identifiant", "contrats déclarants", "part", "dont critère"],
+                [
+                    [b.name or "—", b.buyer, b.reported, _pct(b.share), _pct(b.criterion_share)]
+                    for b in far
+                ],
+            )
+        )
+    if o.contracts or quarters:
+        _notes(o.note)
 
 
 def show_concessions(c: Concessions, top: int = 10) -> None:

@@ -23,9 +23,12 @@ from ancrage.diagnose.model import (
     ConsiderationYear,
     Diagnostic,
     DistanceBand,
+    EnvObligation,
     Locality,
+    ObligationBuyer,
     Practices,
     Quality,
+    QuarterShare,
     RingShares,
     RingYear,
     SegmentRow,
@@ -39,9 +42,11 @@ from ancrage.diagnose.model import (
     Totals,
     Verdict,
     YearVolume,
+    in_force,
 )
 from ancrage.diagnose.scope import Scope
 from ancrage.fmt import count, number
+from ancrage.indicators.considerations import OBLIGATION_DATE
 from ancrage.labels import RING_IDS, SIZE_IDS
 from ancrage.reference.segments import segments
 
@@ -208,6 +213,58 @@ def consideration(
             )
             for r in t.get(f"{kind}__by_year", ())
         ),
+    )
+
+
+NOT_SINCE = (
+    "aucun contrat du périmètre notifié depuis le 21 août 2026 ne déclare ses considérations"
+)
+OBLIGATION_NOTE = (
+    "Depuis le 21 août 2026 (loi Climat et résilience, art. 35 ; décret 2022-767), chaque "
+    "marché comporte au moins un critère d'attribution environnemental, sauf exceptions que "
+    "les données ne permettent pas de repérer : la cible de 100 % est un repère. Part calculée "
+    "sur les contrats notifiés depuis cette date qui déclarent leurs considérations."
+)
+
+
+def obligation(t: Tables, buyer_names: Mapping[str, str]) -> EnvObligation:
+    row = t["env_obligation"][0]
+    reported = _int(row["reported"])
+    share = Share.known(row["share_contracts"], reported, NOT_SINCE)
+    buyers = [
+        ObligationBuyer(
+            buyer=r["buyer"],
+            name=buyer_names.get(r["buyer"] or ""),
+            contracts=_int(r["contracts"]),
+            reported=_int(r["reported"]),
+            share=Share.known(r["share_contracts"], _int(r["reported"]), NOT_DECLARED),
+            criterion_share=Share.known(r["criterion_share"], _int(r["reported"]), NOT_DECLARED),
+        )
+        for r in t.get("env_obligation__by_buyer", ())
+    ]
+    buyers.sort(
+        key=lambda b: (b.share.value is None, b.share.value or 0.0, -b.reported, b.buyer or "")
+    )
+    return EnvObligation(
+        since=OBLIGATION_DATE,
+        note=OBLIGATION_NOTE,
+        contracts=_int(row["contracts"]),
+        reported=reported,
+        share=share,
+        criterion_share=Share.known(row["criterion_share"], reported, NOT_SINCE),
+        verdict=verdict(share, reported, _int(row["contracts"]), 1.0),
+        by_quarter=tuple(
+            QuarterShare(
+                quarter=r["quarter"],
+                in_force=in_force(r["quarter"], OBLIGATION_DATE),
+                contracts=_int(r["contracts"]),
+                reported=_int(r["reported"]),
+                share=Share.known(r["share_contracts"], _int(r["reported"]), NOT_DECLARED),
+            )
+            for r in t.get("environmental__by_quarter", ())
+            if r["quarter"] is not None
+        ),
+        buyers=tuple(buyers),
     )
 
 
@@ -401,6 +458,7 @@ def assemble(scope: Scope, t: Tables, buyer_names: Mapping[str, str] | None = No
             environmental=consideration(t, "environmental", 1.0),
             social=consideration(t, "social", 0.3),
         ),
+        obligation=obligation(t, buyer_names or {}),
         competition=comp,
         concentration=Concentration(
             suppliers=_int(conc["suppliers"]),

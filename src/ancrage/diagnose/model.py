@@ -334,6 +334,97 @@ class Considerations:
     social: Consideration
 
 
+@dataclass(frozen=True)
+class QuarterShare:
+    """Environmental considerations in one quarter of notification.
+
+    ``quarter``: ``2026-T3``; ``in_force``: the obligation applies to the whole quarter
+    (``False`` before, ``None`` for the quarter of 21 August 2026 itself); ``contracts``,
+    ``reported``: contracts and declaring ones; ``share``: declaring contracts with an
+    environmental consideration.
+    """
+
+    quarter: str
+    in_force: bool | None
+    contracts: int
+    reported: int
+    share: Share
+
+
+@dataclass(frozen=True)
+class ObligationBuyer:
+    """One buyer under the environmental obligation.
+
+    ``buyer``: SIRET or published id; ``name``: as published (``None`` when unnamed);
+    ``contracts``: contracts notified since the date; ``reported``: declaring ones;
+    ``share``: with an environmental consideration; ``criterion_share``: with an environmental
+    award criterion (the legal form of the obligation).
+    """
+
+    buyer: str | None
+    name: str | None
+    contracts: int
+    reported: int
+    share: Share
+    criterion_share: Share
+
+
+@dataclass(frozen=True)
+class EnvObligation:
+    """The environmental obligation in force since 21 August 2026 (loi Climat et résilience,
+    art. 35; décret 2022-767): every contract has an environmental award criterion.
+
+    ``since``: the date; ``note``: what is measured and its limits; ``contracts``: contracts of
+    the scope notified since the date; ``reported``: those declaring their considerations (the
+    base); ``share``: with an environmental consideration (clause or criterion);
+    ``criterion_share``: with an environmental award criterion; ``verdict``: against 100 %,
+    with the base rule of every target; ``by_quarter``: the trend quarter by quarter, before and
+    after; ``buyers``: every buyer with contracts since the date, furthest from 100 % first.
+    """
+
+    since: dt.date
+    note: str
+    contracts: int
+    reported: int
+    share: Share
+    criterion_share: Share
+    verdict: Verdict
+    by_quarter: tuple[QuarterShare, ...]
+    buyers: tuple[ObligationBuyer, ...]
+
+    def trend(self) -> list[QuarterShare]:
+        """``by_quarter`` on a continuous axis, from the first quarter with a declaring contract
+        to the last quarter with a contract; a quarter without contract is there, unknown."""
+        found = {q.quarter: q for q in self.by_quarter}
+        declaring = [q.quarter for q in self.by_quarter if q.reported]
+        if not declaring:
+            return []
+        first, last = min(declaring), max(found)
+        out = []
+        year, quarter = int(first[:4]), int(first[-1])
+        while (key := f"{year}-T{quarter}") <= last:
+            out.append(
+                found.get(key)
+                or QuarterShare(key, in_force(key, self.since), 0, 0, Share(None, 0, NO_QUARTER))
+            )
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+        return out
+
+
+NO_QUARTER = "aucun contrat notifié ce trimestre"
+
+
+def in_force(quarter: str, since: dt.date) -> bool | None:
+    """The obligation applies to the whole quarter (``True``), not at all (``False``), or from
+    within it (``None``)."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    start = dt.date(year, 3 * q - 2, 1)
+    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    if end <= since:
+        return False
+    return True if start >= since else None
+
+
 # -- competition, concentration, practices --------------------------------------------------------
 @dataclass(frozen=True)
 class CompetitionRow:
@@ -593,7 +684,8 @@ class Diagnostic:
     :class:`~ancrage.geo.Territory` object; in JSON, its description); ``fictitious``: the scope
     holds fictitious data (every output must say so); ``totals``: volume; ``by_year``: volume by
     notification year; ``locality``: where suppliers are; ``supplier_size``: who they are;
-    ``considerations``: environmental and social considerations; ``competition``: offers;
+    ``considerations``: environmental and social considerations; ``obligation``: the
+    environmental obligation since 21 August 2026; ``competition``: offers;
     ``concentration``: weight of the largest suppliers; ``practices``: innovation, advances,
     subcontracting; ``segments``: by purchase segment, largest first; ``quality``: data
     quality; ``empty``: for a scope without any contract, one sentence saying so and what to try
@@ -612,6 +704,7 @@ class Diagnostic:
     locality: Locality
     supplier_size: SupplierSize
     considerations: Considerations
+    obligation: EnvObligation
     competition: Competition
     concentration: Concentration
     practices: Practices

@@ -122,6 +122,8 @@ WANTED = frozenset(
         "spend_volume__by_year",
         "concessions__by_year",
         "concessions__by_buyer",
+        "environmental__by_quarter",
+        "env_obligation__by_buyer",
     }
 )
 
@@ -158,7 +160,11 @@ def reference_scope(scope: Scope, reference: str) -> Scope:
 
 def _diagnostic(con: duckdb.DuckDBPyConnection, scope: Scope, available: Available) -> Diagnostic:
     t = _compute(con, scope, available.establishments, WANTED)
-    buyers = [r["buyer"] for r in t.get("concessions__by_buyer", ())]
+    buyers = [
+        r["buyer"]
+        for key in ("concessions__by_buyer", "env_obligation__by_buyer")
+        for r in t.get(key, ())
+    ]
     d = assemble(scope, t, names(con, "buyer", buyers))
     place = placement(con, scope, available.enriched)
     if place is not None:

@@ -264,6 +264,7 @@ class Scope:
         c.social_reported, c.social_clause, c.social_criterion, c.social_reserved,
         c.social_none, e.buyer_located, e.purchase_type, e.segment_label, c.buyer_name,
         c.notification_date,
+        strftime(c.notification_date, '%Y') || '-T' || quarter(c.notification_date) AS quarter,
         c.notification_year AS year, coalesce(c.buyer_siret, c.buyer_id) AS buyer,
         e.segment_id AS segment, c.procedure_family AS procedure, e.amount_band
     FROM {contracts}""",

@@ -19,6 +19,7 @@ BREAKDOWNS: dict[str, str] = {
     "segment": "segment d'achat",
     "procedure": "famille de procédure",
     "amount_band": "tranche de montant",
+    "quarter": "trimestre de notification (contrats seulement)",
 }
 
 # Columns of the scoped relations (name -> DuckDB type), for self-tests and fallbacks.
@@ -56,6 +57,7 @@ SC_COLUMNS: dict[str, str] = {
     "amount_band": "VARCHAR",
     "buyer_name": "VARCHAR",
     "notification_date": "DATE",
+    "quarter": "VARCHAR",
 }
 SS_COLUMNS: dict[str, str] = {
     "contract_id": "VARCHAR",

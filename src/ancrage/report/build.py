@@ -159,6 +159,9 @@ def build_report(
         maps, map_notes = _maps(d, spend, points)
         figures.update({f.id: f for f in maps})
         figures["considerations"] = figs.considerations_figure(d)
+        obligation = figs.obligation_figure(d)
+        if obligation is not None:
+            figures["obligation"] = obligation
     when = (now or dt.datetime.now()).strftime("%d/%m/%Y à %H:%M")
     return Report(
         title=f"Commande publique : {d.scope.name()}",

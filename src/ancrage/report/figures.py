@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ancrage.diagnose import Diagnostic
 from ancrage.diagnose.model import RingShares, SizeShares, SpendYear
-from ancrage.fmt import caution, eur, number, pct
+from ancrage.fmt import caution, count, eur, number, pct
 from ancrage.labels import RING_COLOURS, RING_IDS, RING_LABELS, SIZE_COLOURS, SIZE_IDS, SIZE_LABELS
 from ancrage.report.svg import Part, Series, columns, hbars, lines, stacked_bar
 
@@ -229,3 +229,38 @@ def considerations_figure(d: Diagnostic) -> Figure:
             env.note,
         ],
     )
+
+
+def obligation_figure(d: Diagnostic) -> Figure | None:
+    """The environmental consideration quarter by quarter, against the obligation (only when
+    some contract declares its considerations)."""
+    o = d.obligation
+    trend = o.trend()
+    if not trend:
+        return None
+    xs = [q.quarter.replace("-T", " T") for q in trend]
+    svg = lines(
+        xs,
+        [Series("considération environnementale", [q.share.value for q in trend], "#3d7a4a")],
+        title="Part des contrats déclarants avec une considération environnementale, par trimestre",
+        target=1.0,
+        target_label="obligation 100 %",
+    )
+    since = o.since.strftime("%d/%m/%Y")
+    text = [
+        f"Chaque point est la part des contrats notifiés dans le trimestre, parmi ceux qui "
+        f"déclarent leurs considérations, qui ont une considération environnementale ; "
+        f"l'obligation s'applique aux contrats notifiés depuis le {since}. Un trimestre sans "
+        "point n'a aucun contrat déclarant.",
+    ]
+    if o.contracts == 0:
+        text.append(f"Aucun contrat du périmètre n'est encore notifié depuis le {since}.")
+    else:
+        text.append(
+            f"Depuis le {since} : {pct(o.share.value)} des {count(o.reported, 'contrat')} "
+            f"déclarants ont une considération environnementale, {pct(o.criterion_share.value)} "
+            "un critère d'attribution environnemental (la forme exigée)."
+            + caution(o.share, "contrats déclarants")
+        )
+    text.append(o.note)
+    return Figure("obligation", "L'obligation environnementale depuis le 21 août 2026", svg, text)

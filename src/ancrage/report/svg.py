@@ -176,11 +176,19 @@ def lines(
         out.append(_text(left + plot_w + 6, y + 4, target_label, size=11, fill="#b3261e"))
     for s in series:
         pts = [(px(i), top + plot_h * (1 - v)) for i, v in enumerate(s.values) if v is not None]
-        if len(pts) > 1:
-            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in pts)
-            out.append(
-                f"<polyline points='{path}' fill='none' stroke='{s.color}' stroke-width='2.5'/>"
-            )
+        # a line joins consecutive points only: a period without data leaves a gap
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(s.values):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append((px(i), top + plot_h * (1 - v)))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in run)
+                out.append(
+                    f"<polyline points='{path}' fill='none' stroke='{s.color}' stroke-width='2.5'/>"
+                )
         for cx, cy in pts:
             out.append(f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='3.5' fill='{s.color}'/>")
         if pts:

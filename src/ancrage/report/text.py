@@ -153,6 +153,7 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
                 f"{label} (cible {pct(c.target)} : {c.verdict}), sur "
                 f"{declaring}."
             )
+    out += obligation_messages(d)
     single = d.competition.single_offer_share
     if single.value is not None:
         out.append(
@@ -160,6 +161,36 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
             + caution(single, "contrats renseignés")
         )
     return out
+
+
+def obligation_messages(d: Diagnostic) -> list[str]:
+    """The obligation since 21 August 2026, when some contract of the scope is under it."""
+    o = d.obligation
+    if o.contracts == 0:
+        return []
+    since = o.since.strftime("%d/%m/%Y")
+    if o.verdict == "non mesurable":
+        return [
+            f"Obligation environnementale depuis le {since} : non mesurable, aucun des "
+            f"{count(o.contracts, 'contrat')} notifiés depuis ne déclare ses considérations."
+        ]
+    declaring = count(o.reported, "contrat déclarant", "contrats déclarants")
+    claim = (
+        f"base trop faible pour un constat, {declaring}"
+        if o.verdict == "base trop faible"
+        else f"{o.verdict}, sur {declaring}"
+    )
+    text = (
+        f"Depuis le {since}, {pct(o.share.value)} des contrats déclarants ont une "
+        f"considération environnementale (obligation : 100 % ; {claim})."
+    )
+    far = next((b for b in o.buyers if b.share.value is not None and b.share.value < 1), None)
+    if far is not None:
+        text += (
+            f" Acheteur le plus loin de l'objectif : {far.name or far.buyer}, "
+            f"{pct(far.share.value)} sur {count(far.reported, 'contrat')}."
+        )
+    return [text]
 
 
 def quality_rows(d: Diagnostic) -> list[tuple[str, str]]:
