@@ -144,7 +144,7 @@ def rich_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> 
     return table
 
 
-_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:[,.]\d+)?(?: ?%)?")
+_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:[,.]\d+)?(?:[ \u00a0]?%)?")
 
 
 def _is_number(value: Any) -> bool:

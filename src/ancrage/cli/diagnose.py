@@ -265,8 +265,10 @@ def show(d: Diagnostic) -> None:
     _notes(
         f"Part des TPE et PME, parmi les titulaires de taille connue : "
         f"{_pct(size.by_amount.sme)} du montant, {_pct(size.by_count.sme)} des titulaires.",
-        *_unknown_notes([size.by_amount.sme]),
+        *([] if d.sirene else _unknown_notes([size.by_amount.sme])),
     )
+    if d.sirene is not None:
+        console.print(d.sirene.sentence, style="yellow")
     cons = d.considerations
     pair = (("environnementales", cons.environmental), ("sociales", cons.social))
     console.print(

@@ -136,3 +136,19 @@ def enrich(
         console.print(
             "Distances non calculées : donnez la base des codes postaux de La Poste (--laposte)."
         )
+    elif postal_base is not None:
+        console.print(
+            "Base des codes postaux de La Poste gardée dans le cache : « ancrage report » "
+            "l'utilisera sans --postal-base."
+        )
+    sized = cov["supplier_rows_sized_share"]
+    if sized is not None and sized < 0.5:
+        from ancrage.diagnose.sirene import sirene_advice
+        from ancrage.warehouse.store import Warehouse
+
+        con = Warehouse(settings(home)).connect()
+        try:
+            advice = sirene_advice(settings(home), con)
+        finally:
+            con.close()
+        console.print(advice.sentence, style="yellow")

@@ -675,6 +675,25 @@ class Placement:
     sentence: str
 
 
+@dataclass(frozen=True)
+class SireneAdvice:
+    """How to learn the suppliers' size and place from SIRENE.
+
+    ``unknown_sirets``: valid SIRETs of the warehouse that neither the stock nor the API has
+    answered yet (placeholders and invalid keys left out); ``api_minutes``: what ``enrich
+    --api`` would take for them at the API's rate; ``dataset``: where the stock files are
+    published; ``files``: their names and approximate sizes; ``command``: the command to run
+    once they are in a folder; ``sentence``: all of it, in French.
+    """
+
+    unknown_sirets: int
+    api_minutes: int
+    dataset: str
+    files: tuple[tuple[str, str], ...]
+    command: str
+    sentence: str
+
+
 # -- the diagnostic -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Diagnostic:
@@ -694,7 +713,8 @@ class Diagnostic:
     the same scope, apart (``None`` when the scope itself is of concessions); ``frameworks``:
     framework agreements apart (``None`` unless asked); ``spend``: the buyers' accounts
     (``None`` when none was loaded); ``benchmark``: the same diagnostic on a reference scope
-    (``None`` unless asked).
+    (``None`` unless asked); ``sirene``: how to learn the suppliers' size from SIRENE, when
+    most of them have none (``None`` otherwise).
     """
 
     scope: Scope
@@ -716,6 +736,7 @@ class Diagnostic:
     frameworks: FrameworksBlock | None = None
     spend: SpendBlock | None = None
     benchmark: Diagnostic | None = None
+    sirene: SireneAdvice | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form (the HTTP API's schema): plain dicts, lists, numbers and strings.

@@ -14,6 +14,7 @@ from ancrage.diagnose.hints import empty_sentence, placement
 from ancrage.diagnose.model import Diagnostic, FrameworksBlock
 from ancrage.diagnose.names import names
 from ancrage.diagnose.scope import ENRICHED_COLUMNS, SPEND_ENRICHED_COLUMNS, Scope
+from ancrage.diagnose.sirene import sirene_advice
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
 from ancrage.geo.territory import build
@@ -207,6 +208,9 @@ def diagnose(
             result = replace(
                 result, benchmark=bench, fictitious=result.fictitious or bench.fictitious
             )
+        size = result.supplier_size
+        if available.establishments and size.rows and size.rows_known < size.rows / 2:
+            result = replace(result, sirene=sirene_advice(settings, con))
     return result
 
 

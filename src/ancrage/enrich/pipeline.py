@@ -27,7 +27,7 @@ from ancrage.enrich.geotables import (
 )
 from ancrage.enrich.status import coverage
 from ancrage.geo import Geography
-from ancrage.geo.centroids import POSTAL_BASE_FILE
+from ancrage.geo.centroids import cached_postal_base, remember_postal_base
 from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse, _sql_str
 
@@ -91,14 +91,6 @@ class EnrichReport:
             "coverage": self.coverage,
             "files": self.files,
         }
-
-
-def _postal_base(settings: Settings, given: Path | None) -> Path | None:
-    """La Poste's file: the one given (file or folder), else the cached copy, else none."""
-    if given is not None:
-        return given / POSTAL_BASE_FILE if given.is_dir() else given
-    cached = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
-    return cached if cached.is_file() else None
 
 
 # A département code as the sources write it (1, 01, 2a) → COG code, when the COG knows it.
@@ -343,7 +335,9 @@ def enrich(
     warehouse = Warehouse(settings)
     warehouse.connect().close()  # a clear error when the warehouse is empty
     report = EnrichReport()
-    postal = _postal_base(settings, postal_base_dir)
+    postal = cached_postal_base(settings, postal_base_dir)
+    if postal_base_dir is not None and postal is not None:
+        postal = remember_postal_base(settings, postal)  # report and watch find it later
     geo = Geography(postal_base=postal)
     with warehouse.writing() as wcon:
         paths = {

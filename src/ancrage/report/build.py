@@ -11,7 +11,7 @@ from ancrage.diagnose import Diagnostic, Scope, diagnose
 from ancrage.diagnose.model import SegmentRow
 from ancrage.fmt import pct
 from ancrage.geo import default_geography
-from ancrage.geo.centroids import POSTAL_BASE_FILE, Point, read_postal_base
+from ancrage.geo.centroids import Point, cached_postal_base, read_postal_base
 from ancrage.report import figures as figs
 from ancrage.report.figures import Figure
 from ancrage.report.maps import commune_map, departement_map
@@ -38,12 +38,7 @@ class Report:
 
 
 def _commune_points(settings: Settings, postal_base: Path | None) -> dict[str, Point] | None:
-    path = postal_base
-    if path is not None and path.is_dir():
-        path = path / POSTAL_BASE_FILE
-    if path is None:
-        cached = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
-        path = cached if cached.is_file() else None
+    path = cached_postal_base(settings, postal_base)
     return None if path is None else read_postal_base(path)
 
 
@@ -91,7 +86,8 @@ def _maps(
     if points is None:
         notes.append(
             "Carte des communes indisponible : la base des codes postaux de La Poste (points "
-            "des communes) n'est pas dans le cache ; donnez-la avec --postal-base."
+            "des communes) n'est pas dans le cache ; donnez-la une fois à « ancrage enrich "
+            "--laposte FICHIER » (elle est gardée) ou ici avec --postal-base."
         )
         return figures, notes
     inside = set(communes)

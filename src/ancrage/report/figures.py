@@ -179,7 +179,12 @@ def size_figure(d: Diagnostic) -> Figure:
         "catégorie calculée par l'INSEE et tranche d'effectif au 31 décembre. C'est une "
         "approximation (pas de chiffre d'affaires, effectif et non équivalent temps plein)."
     ]
-    if s.rows and s.rows_known == 0:
+    if d.sirene is not None:
+        text.append(
+            f"Taille inconnue pour {pct(1 - s.rows_known / s.rows)} des titulaires. "
+            + d.sirene.sentence
+        )
+    elif s.rows and s.rows_known == 0:
         text.append("Aucune taille n'est connue : lancez « ancrage enrich » avec le stock SIRENE.")
     return Figure(
         "sizes",

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ancrage.geo import Geography
-from ancrage.geo.centroids import POSTAL_BASE_FILE, Point
+from ancrage.geo.centroids import Point, cached_postal_base
 from ancrage.geo.geography import EARTH_RADIUS_KM, haversine_km
 from ancrage.geo.text import fold
 from ancrage.notices.model import AwardCriterion, Lot, Notice
@@ -206,7 +206,7 @@ class DepPoints:
                 out.add(name)
                 continue
             lo, dots = self._band(home, radius_km)  # too close to tell: scalar haversine
-            close = np.flatnonzero((dots >= maybe) & (self.dep_of[lo:lo + len(dots)] == d))
+            close = np.flatnonzero((dots >= maybe) & (self.dep_of[lo : lo + len(dots)] == d))
             if any(haversine_km(home, self.points[lo + i]) <= radius_km for i in close.tolist()):
                 out.add(name)
         return out
@@ -222,8 +222,7 @@ class Locator:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Locator:
-        base = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
-        return cls(Geography(postal_base=base if base.is_file() else None))
+        return cls(Geography(postal_base=cached_postal_base(settings)))
 
     @classmethod
     def with_postal_base(cls, path: Path | None) -> Locator:
@@ -476,8 +475,7 @@ class ProfileCompiler:
         ] = {}
 
     def _area(self, profile: Profile) -> tuple[frozenset[str] | None, Point | None]:
-        key = (tuple(profile.departements), profile.commune, profile.radius_km,
-               profile.departement)
+        key = (tuple(profile.departements), profile.commune, profile.radius_km, profile.departement)
         area = self._areas.get(key)
         if area is None:
             locator = self.locator
@@ -536,8 +534,16 @@ class ProfileCompiler:
         deps, point = self._area(profile)
         keywords, texts, excluded, certifications, own, den = self._words(profile)
         return Compiled(
-            profile, tuple(profile.cpv), keywords, texts, excluded, deps, point, certifications,
-            own, den,
+            profile,
+            tuple(profile.cpv),
+            keywords,
+            texts,
+            excluded,
+            deps,
+            point,
+            certifications,
+            own,
+            den,
         )
 
 
