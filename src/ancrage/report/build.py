@@ -119,6 +119,7 @@ def _maps(
                 points,
                 names,
                 backdrop=communes,
+                population={k: v.population or 0 for k, v in geo.communes.items()},
                 title="Montants par commune : reçus par les titulaires, dépensés par les acheteurs",
             ),
             text,

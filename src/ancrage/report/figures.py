@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ancrage.diagnose import Diagnostic
 from ancrage.diagnose.model import RingShares, SizeShares, SpendYear
-from ancrage.fmt import caution, count, eur, number, pct
+from ancrage.fmt import caution, count, eur, number, pct, share
 from ancrage.labels import RING_COLOURS, RING_IDS, RING_LABELS, SIZE_COLOURS, SIZE_IDS, SIZE_LABELS
 from ancrage.report.svg import Part, Series, columns, hbars, lines, stacked_bar
 
@@ -39,18 +39,32 @@ def size_parts(shares: SizeShares) -> list[Part]:
     ]
 
 
+def year_axis(years: Sequence[int]) -> list[int]:
+    """Every year from the first to the last: a year without data keeps its place."""
+    return list(range(min(years), max(years) + 1)) if years else []
+
+
 def years_figure(d: Diagnostic) -> Figure:
-    years = [r for r in d.by_year if r.year is not None]
-    xs = [str(r.year) for r in years]
-    values = [r.amount_eur for r in years]
-    svg = columns(xs, values, labels=[eur(v) for v in values], title="Montant notifié par année")
+    found = {r.year: r for r in d.by_year if r.year is not None}
+    axis = year_axis(list(found))
+    values = [found[y].amount_eur if y in found else None for y in axis]
+    labels = [eur(v) if v is not None else "aucun contrat" for v in values]
+    svg = columns([str(y) for y in axis], values, labels=labels, title="Montant notifié par année")
     undated = [r for r in d.by_year if r.year is None]
     text = [
         "Chaque barre est la somme des montants des contrats notifiés dans l'année. Une année "
         "partielle ou mal couverte par les données ouvertes paraît plus faible qu'elle n'est."
     ]
+    missing = [y for y in axis if y not in found]
+    if missing:
+        text.append(
+            "Aucun contrat dans les données pour "
+            + ", ".join(str(y) for y in missing)
+            + " : ces années ne sont pas couvertes par les fichiers chargés, ce n'est pas une "
+            "absence d'achat."
+        )
     if undated:
-        text.append(f"{number(undated[0].contracts)} contrats sans date ne sont pas placés.")
+        text.append(f"{count(undated[0].contracts, 'contrat')} sans date ne sont pas placés.")
     return Figure("years", "Le volume d'achat, année par année", svg, text)
 
 
@@ -96,18 +110,18 @@ def benchmark_rings(d: Diagnostic) -> Figure | None:
 
 def ring_trend(d: Diagnostic) -> Figure | None:
     rows = [r for r in d.locality.by_year if r.year is not None]
-    xs = sorted({str(r.year) for r in rows})
-    if len(xs) < 2:
+    axis = year_axis(sorted({r.year for r in rows if r.year is not None}))
+    if len(axis) < 2:
         return None
     local = set(d.scope.local_rings)
     values: list[float | None] = []
-    for x in xs:
-        year_rows = [r for r in rows if str(r.year) == x]
+    for year in axis:
+        year_rows = [r for r in rows if r.year == year]
         known = sum(r.amount_eur for r in year_rows if r.ring != "unknown")
         here = sum(r.amount_eur for r in year_rows if r.ring in local)
         values.append(here / known if known > 0 else None)
     svg = lines(
-        xs,
+        [str(y) for y in axis],
         [Series("part locale", values, "#c26a1b")],
         title="Part locale des montants localisés, par année",
     )
@@ -117,7 +131,8 @@ def ring_trend(d: Diagnostic) -> Figure | None:
         svg,
         [
             "Part des montants allant à des titulaires du territoire, parmi les montants dont "
-            "le titulaire est localisé. Une année sans point n'a aucun titulaire localisé."
+            "le titulaire est localisé. Une année sans point n'a aucun titulaire localisé (ou "
+            "aucun contrat) : la ligne s'y interrompt."
         ],
     )
 
@@ -203,7 +218,9 @@ def considerations_figure(d: Diagnostic) -> Figure:
             "considération environnementale",
             env.share_contracts.value or 0.0,
             "#3d7a4a",
-            note="non mesurable" if env.share_contracts.value is None else "",
+            note="non mesurable"
+            if env.share_contracts.value is None
+            else share(env.share_contracts),
             target=ENV_TARGET,
             target_label="cible 100 %",
         ),
@@ -211,7 +228,9 @@ def considerations_figure(d: Diagnostic) -> Figure:
             "considération sociale",
             soc.share_contracts.value or 0.0,
             "#6a4c93",
-            note="non mesurable" if soc.share_contracts.value is None else "",
+            note="non mesurable"
+            if soc.share_contracts.value is None
+            else share(soc.share_contracts),
             target=SOCIAL_TARGET,
             target_label="cible 30 %",
         ),
