@@ -1,7 +1,7 @@
 """The territorial diagnostic: a scope, the indicator registry, a typed result."""
 
 from ancrage.diagnose.model import Diagnostic, Share
-from ancrage.diagnose.run import diagnose, indicator_tables, reference_scope
+from ancrage.diagnose.run import buyer_names, diagnose, indicator_tables, reference_scope
 from ancrage.diagnose.scope import Scope, build_scope
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Scope",
     "Share",
     "build_scope",
+    "buyer_names",
     "diagnose",
     "indicator_tables",
     "reference_scope",

@@ -226,3 +226,10 @@ def indicator_tables(
             ref_tables = _compute(con, ref, available.establishments)
             tables.update({f"ref__{k}": v for k, v in ref_tables.items()})
     return tables
+
+
+def buyer_names(settings: Settings, tables: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Names of the buyers listed by id in ``tables`` (the ``buyer`` column)."""
+    ids = {r.get("buyer") for rows in tables.values() for r in rows if "buyer" in r}
+    with _connection(settings) as (con, _):
+        return names(con, "buyer", ids)
