@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ancrage.cells import safe_row
+from ancrage.fmt import number
 from ancrage.settings import HOME_ENV, Settings
 
 FICTITIOUS_BANNER = Text.assemble(
@@ -159,10 +160,8 @@ def fmt(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
-    if isinstance(value, float):
-        return f"{value:,.0f}".replace(",", "\u202f")
+    if isinstance(value, int | float):
+        return number(value)
     return str(value)
 
 

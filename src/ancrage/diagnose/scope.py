@@ -25,6 +25,7 @@ from typing import Literal
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
 from ancrage.indicators.relations import Kind
+from ancrage.sql import sql_list, sql_str
 
 PurchaseType = Literal["travaux", "fournitures", "services"]
 Frameworks = Literal["include", "exclude", "separate", "only"]
@@ -166,22 +167,22 @@ class Scope:
         t = self.territory
         if t is not None:
             column, _ = _TERRITORY_COLUMN[t.kind]
-            conds.append(f"e.{column} = {_lit(t.code)}")
+            conds.append(f"e.{column} = {sql_str(t.code)}")
         if self.purchase_type is not None:
-            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
+            conds.append(f"e.purchase_type = {sql_str(self.purchase_type)}")
         return conds
 
     def _contract_conditions(self) -> list[str]:
         """Conditions on ``contracts`` (alias ``c``), the kind first."""
-        conds = [f"c.kind = {_lit(self.kind)}"]
+        conds = [f"c.kind = {sql_str(self.kind)}"]
         if self.buyers:
             conds.append(self._buyer_condition("coalesce(c.buyer_siret, c.buyer_id)"))
         if self.years is not None:
             conds.append(f"c.notification_year BETWEEN {self.years[0]} AND {self.years[1]}")
         for prefix in self.exclude_cpv:
-            conds.append(f"NOT starts_with(coalesce(c.cpv, ''), {_lit(prefix)})")
+            conds.append(f"NOT starts_with(coalesce(c.cpv, ''), {sql_str(prefix)})")
         if self.keep_cpv:
-            keep = " OR ".join(f"starts_with(c.cpv, {_lit(p)})" for p in self.keep_cpv)
+            keep = " OR ".join(f"starts_with(c.cpv, {sql_str(p)})" for p in self.keep_cpv)
             conds.append(f"({keep})")
         if self.frameworks == "exclude" or self.frameworks == "separate":
             conds.append("NOT coalesce(c.is_framework, FALSE)")
@@ -195,9 +196,9 @@ class Scope:
         sirens = [b for b in self.buyers if len(b) == 9]
         parts = []
         if sirets:
-            parts.append(f"{buyer} IN ({_list(sirets)})")
+            parts.append(f"{buyer} IN ({sql_list(sirets)})")
         if sirens:
-            parts.append(f"left({buyer}, 9) IN ({_list(sirens)})")
+            parts.append(f"left({buyer}, 9) IN ({sql_list(sirens)})")
         return "(" + " OR ".join(parts) + ")"
 
     def spend_where(self) -> str:
@@ -206,13 +207,13 @@ class Scope:
         t = self.territory
         if t is not None:
             column, _ = _TERRITORY_COLUMN[t.kind]
-            conds.append(f"e.{column} = {_lit(t.code)}")
+            conds.append(f"e.{column} = {sql_str(t.code)}")
         if self.buyers:
             conds.append(self._buyer_condition("e.buyer_siret"))
         if self.years is not None:
             conds.append(f"e.year BETWEEN {self.years[0]} AND {self.years[1]}")
         if self.purchase_type is not None:
-            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
+            conds.append(f"e.purchase_type = {sql_str(self.purchase_type)}")
         return " AND ".join(conds)
 
     def ctes(self, *, establishments: bool) -> str:
@@ -230,7 +231,7 @@ class Scope:
         te_where = "TRUE"
         if self.territory is not None:
             _, column = _TERRITORY_COLUMN[self.territory.kind]
-            te_where = f"{column} = {_lit(self.territory.code)}"
+            te_where = f"{column} = {sql_str(self.territory.code)}"
         te = (
             f"SELECT siret, naf FROM establishments WHERE {te_where}"
             if establishments
@@ -300,14 +301,6 @@ class Scope:
     FROM spend_enriched e
     WHERE {self.spend_where()}""",
         }
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _list(values: list[str]) -> str:
-    return ", ".join(_lit(v) for v in values)
 
 
 # -- parsing user input ------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from ancrage.enrich.status import coverage
 from ancrage.geo import Geography
 from ancrage.geo.centroids import cached_postal_base, remember_postal_base
 from ancrage.settings import Settings
-from ancrage.warehouse.store import Warehouse, _sql_str
+from ancrage.sql import sql_str
+from ancrage.warehouse.store import Warehouse
 
 ENRICHED_TABLES = ("establishments", "contracts_enriched", "contract_suppliers_enriched")
 SPEND_TABLE = "spend_enriched"
@@ -349,12 +350,12 @@ def enrich(
             con.execute("SET enable_progress_bar = false")
             for table, path in paths.items():
                 con.execute(
-                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_sql_str(str(path))})"
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_str(str(path))})"
                 )
             spend_path = warehouse.enriched_dir / "spend.parquet"
             if spend_path.is_file():
                 con.execute(
-                    f"CREATE VIEW spend AS SELECT * FROM read_parquet({_sql_str(str(spend_path))})"
+                    f"CREATE VIEW spend AS SELECT * FROM read_parquet({sql_str(str(spend_path))})"
                 )
             else:
                 cols = ", ".join(f"NULL::{t} AS {c}" for c, t in _SPEND_COLUMNS.items())
@@ -476,7 +477,7 @@ def _run(
         tmp = out_dir / f".{table}.parquet.tmp"
         con.execute(
             f"COPY (SELECT * FROM {table} ORDER BY {_ORDER[table]})"
-            f" TO {_sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            f" TO {sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
         )
         tmp.replace(target)
         report.files[table] = str(target)
@@ -490,6 +491,6 @@ def _run(
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(
             f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
-            f"{_sql_str(str(out_dir / f'{table}.parquet'))})"
+            f"{sql_str(str(out_dir / f'{table}.parquet'))})"
         )
     report.coverage = coverage(con)

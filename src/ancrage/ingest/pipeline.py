@@ -32,7 +32,8 @@ from ancrage.model import CONTRACT_KEY, RECORD_POS, TABLES
 from ancrage.settings import Settings
 from ancrage.sources.base import RawContract, ReadContext, Source
 from ancrage.sources.registry import by_name, detect
-from ancrage.warehouse.store import Warehouse, _sql_str
+from ancrage.sql import sql_str
+from ancrage.warehouse.store import Warehouse
 
 BATCH_SIZE = 2_000  # records normalised together (column by column)
 # Below this many bytes to stage, worker processes cost more (start-up) than they save; a file
@@ -470,7 +471,7 @@ def _finalise(
     """De-duplicate within the file and against the warehouse; write the file's parts."""
     path, staged, read = job.path, result.staged, result.read
     src = {
-        t: "read_parquet([" + ", ".join(_sql_str(str(p)) for p in ps) + "])"
+        t: "read_parquet([" + ", ".join(sql_str(str(p)) for p in ps) + "])"
         for t, ps in staged.items()
     }
     con.execute(
@@ -521,7 +522,7 @@ def _finalise(
             " OR t.record_pos IN (SELECT record_pos FROM _keep)",
         }.get(table, "SEMI JOIN _keep k ON t.record_pos = k.record_pos")
         con.execute(
-            f"COPY (SELECT {cols} FROM {src[table]} t {where}) TO {_sql_str(str(out))}"
+            f"COPY (SELECT {cols} FROM {src[table]} t {where}) TO {sql_str(str(out))}"
             " (FORMAT parquet, COMPRESSION zstd)"
         )
         parts[table] = out

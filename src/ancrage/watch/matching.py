@@ -206,7 +206,7 @@ class DepPoints:
                 out.add(name)
                 continue
             lo, dots = self._band(home, radius_km)  # too close to tell: scalar haversine
-            close = np.flatnonzero((dots >= maybe) & (self.dep_of[lo : lo + len(dots)] == d))
+            close = np.flatnonzero((dots >= maybe) & (self.dep_of[lo:lo + len(dots)] == d))
             if any(haversine_km(home, self.points[lo + i]) <= radius_km for i in close.tolist()):
                 out.add(name)
         return out
@@ -475,7 +475,8 @@ class ProfileCompiler:
         ] = {}
 
     def _area(self, profile: Profile) -> tuple[frozenset[str] | None, Point | None]:
-        key = (tuple(profile.departements), profile.commune, profile.radius_km, profile.departement)
+        key = (tuple(profile.departements), profile.commune, profile.radius_km,
+               profile.departement)
         area = self._areas.get(key)
         if area is None:
             locator = self.locator
@@ -534,16 +535,8 @@ class ProfileCompiler:
         deps, point = self._area(profile)
         keywords, texts, excluded, certifications, own, den = self._words(profile)
         return Compiled(
-            profile,
-            tuple(profile.cpv),
-            keywords,
-            texts,
-            excluded,
-            deps,
-            point,
-            certifications,
-            own,
-            den,
+            profile, tuple(profile.cpv), keywords, texts, excluded, deps, point, certifications,
+            own, den,
         )
 
 
