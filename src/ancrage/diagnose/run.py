@@ -32,7 +32,7 @@ def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
 @dataclass(frozen=True)
 class Available:
     """What the warehouse holds beyond the canonical tables: the enriched tables
-    (``enriched``), SIRENE establishments (``establishments``)."""
+    (``enriched``), SIRENE establishments with their trade (``establishments``)."""
 
     enriched: bool
     establishments: bool
@@ -56,7 +56,12 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> Available:
         nulls = ", ".join(f"NULL::{t} AS {c}" for c, t in SPEND_ENRICHED_COLUMNS.items())
         con.execute(f"CREATE OR REPLACE TEMP VIEW spend_enriched AS SELECT {nulls} WHERE FALSE")
     install_reference(con)
-    return Available("contracts_enriched" in present, "establishments" in present)
+    # establishments count as SIRENE's only when some carries a NAF code (the COG alone places
+    # a buyer, it does not tell its trade): else « établissements locaux » is unknown, not 0
+    with_naf = "establishments" in present and bool(
+        con.execute("SELECT count(*) FROM establishments WHERE naf IS NOT NULL").fetchall()[0][0]
+    )
+    return Available("contracts_enriched" in present, with_naf)
 
 
 @contextmanager
@@ -209,7 +214,7 @@ def diagnose(
                 result, benchmark=bench, fictitious=result.fictitious or bench.fictitious
             )
         size = result.supplier_size
-        if available.establishments and size.rows and size.rows_known < size.rows / 2:
+        if available.enriched and size.rows and size.rows_known < size.rows / 2:
             result = replace(result, sirene=sirene_advice(settings, con))
     return result
 

@@ -232,10 +232,14 @@ def commune_map(
         named.setdefault(code, dot)
     for code, r in named.items():
         x, y = proj(points[code])
+        name = escape(names.get(code, code))
+        at = f"x='{x + r + 3:.1f}' y='{y + 4:.1f}' font-size='11'"
+        # a white halo drawn first, then the name: readable over circles, in every renderer
+        # (WeasyPrint ignores paint-order)
         out.append(
-            f"<text class='label' x='{x + r + 3:.1f}' y='{y + 4:.1f}' font-size='11' "
-            f"fill='{INK}' paint-order='stroke' stroke='#ffffff' stroke-width='3'>"
-            f"{escape(names.get(code, code))}</text>"
+            f"<text {at} fill='#ffffff' stroke='#ffffff' stroke-width='3' "
+            f"stroke-linejoin='round'>{name}</text><text class='label' {at} fill='{INK}'>"
+            f"{name}</text>"
         )
     ly = height + 10
     big = radius(vmax)
