@@ -151,4 +151,5 @@ def enrich(
             advice = sirene_advice(settings(home), con)
         finally:
             con.close()
-        console.print(advice.sentence, style="yellow")
+        if advice is not None:
+            console.print(advice.sentence, style="yellow")

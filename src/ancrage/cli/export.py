@@ -10,7 +10,6 @@ import typer
 
 from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, out, settings
 from ancrage.cli.diagnose import with_scope_options
-from ancrage.errors import ConfigError
 
 if TYPE_CHECKING:
     from ancrage.diagnose import Scope
@@ -27,14 +26,9 @@ def write_parquet(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> lis
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"impossible de créer le dossier de sortie ({exc.strerror})",
-            file=out_dir,
-            hint="Donnez à --out un dossier accessible en écriture.",
-        ) from exc
+    from ancrage.report.export import make_dir
+
+    make_dir(out_dir)
     written = []
     for name, rows in tables.items():
         path = out_dir / f"{name}.parquet"

@@ -34,8 +34,14 @@ def _duration(minutes: int) -> str:
     return f"environ {number(hours, 0 if hours >= 10 else 1)} heures"
 
 
-def sirene_advice(settings: Settings, con: duckdb.DuckDBPyConnection) -> SireneAdvice:
-    """The advice for this warehouse (``con`` must see the enriched ``establishments``)."""
+def sirene_advice(settings: Settings, con: duckdb.DuckDBPyConnection) -> SireneAdvice | None:
+    """The advice for this warehouse; ``None`` when ``con`` has no enriched ``establishments``
+    (enrichment comes first)."""
+    present = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'establishments'"
+    ).fetchall()[0][0]
+    if not present:
+        return None
     sirets = con.execute("SELECT siret FROM establishments WHERE siret IS NOT NULL").fetchall()
     wanted = pa.array([r[0] for r in sirets], pa.string())
     unknown = len(api_wanted(FactsCache(settings), wanted))

@@ -251,7 +251,8 @@ def _sheet_name(i: int, key: str, title: str, used: set[str]) -> str:
     return name
 
 
-def _mkdir(out_dir: Path) -> None:
+def make_dir(out_dir: Path) -> None:
+    """``out_dir`` created, or a clear error when it cannot be."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -275,7 +276,7 @@ def _csv_value(value: Any, share: bool) -> Any:
 
 def write_csv(items: Sequence[Sheet], out_dir: Path, *, fictitious: bool) -> list[Path]:
     """One CSV per table (``;``, decimal comma, UTF-8 with BOM); a ``sommaire.csv`` lists them."""
-    _mkdir(out_dir)
+    make_dir(out_dir)
     written = []
     for sheet in items:
         path = out_dir / f"{sheet.key}.csv"
@@ -307,7 +308,7 @@ def write_xlsx(items: Sequence[Sheet], path: Path, *, fictitious: bool, scope: s
     per table with its title, its note and French headers; shares in ``%``."""
     import xlsxwriter  # type: ignore[import-untyped]
 
-    _mkdir(path.parent)
+    make_dir(path.parent)
     with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
         bold = book.add_format({"bold": True})
         title_fmt = book.add_format({"bold": True, "font_size": 14})

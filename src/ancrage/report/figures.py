@@ -11,9 +11,6 @@ from ancrage.fmt import caution, count, eur, number, pct, share
 from ancrage.labels import RING_COLOURS, RING_IDS, RING_LABELS, SIZE_COLOURS, SIZE_IDS, SIZE_LABELS
 from ancrage.report.svg import Part, Series, columns, hbars, lines, stacked_bar
 
-ENV_TARGET = 1.0
-SOCIAL_TARGET = 0.3
-
 
 @dataclass
 class Figure:
@@ -215,25 +212,17 @@ def considerations_figure(d: Diagnostic) -> Figure:
     env, soc = d.considerations.environmental, d.considerations.social
     parts = [
         Part(
-            "considération environnementale",
-            env.share_contracts.value or 0.0,
-            "#3d7a4a",
-            note="non mesurable"
-            if env.share_contracts.value is None
-            else share(env.share_contracts),
-            target=ENV_TARGET,
-            target_label="cible 100 %",
-        ),
-        Part(
-            "considération sociale",
-            soc.share_contracts.value or 0.0,
-            "#6a4c93",
-            note="non mesurable"
-            if soc.share_contracts.value is None
-            else share(soc.share_contracts),
-            target=SOCIAL_TARGET,
-            target_label="cible 30 %",
-        ),
+            f"considération {label}",
+            c.share_contracts.value or 0.0,
+            colour,
+            note="non mesurable" if c.share_contracts.value is None else share(c.share_contracts),
+            target=c.target,
+            target_label=f"cible {number(100 * c.target)} %",
+        )
+        for c, label, colour in (
+            (env, "environnementale", "#3d7a4a"),
+            (soc, "sociale", "#6a4c93"),
+        )
     ]
     svg = hbars(
         parts,
