@@ -87,11 +87,11 @@ def _run(
     establishments: bool,
 ) -> list[dict[str, Any]]:
     """One indicator over the materialised relations, or, for an indicator about another kind
-    of contract, over the same scope restricted to that kind (relations as CTEs)."""
+    of contract, over the contracts of that kind in the same scope (``sc__<kind>``, which such an
+    indicator reads as ``sc``)."""
     sql = wrap(ind, breakdown, local_rings=scope.local_rings, establishments=establishments)
     if ind.kind is not None and ind.kind != scope.kind:
-        other = scope.with_kind(ind.kind)
-        sql = other.ctes(establishments=establishments) + "\n" + sql
+        sql = f"WITH sc AS (SELECT * FROM sc__{ind.kind})\n{sql}"
     return fetch(con, sql)
 
 
@@ -104,6 +104,9 @@ def _compute(
     """Every indicator of the registry, and each declared breakdown (``<id>__by_<b>``) that is
     ``wanted`` (all when ``None``), as row lists."""
     _materialise(con, scope, establishments)
+    for kind in sorted({i.kind for i in registry().values() if i.kind and i.kind != scope.kind}):
+        other = scope.with_kind(kind).relations(establishments=establishments)["sc"]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE sc__{kind} AS {other}")
     out: dict[str, list[dict[str, Any]]] = {}
     for ind in registry().values():
         out[ind.id] = _run(con, scope, ind, None, establishments)

@@ -16,7 +16,8 @@ reference table ``naf_segment``. Placeholders, replaced by :func:`render`:
   indicator over ``ss`` into its spend version without copying its SQL.
 
 An indicator with a ``kind`` (``concession``) is run over the same scope restricted to that kind
-of contract, whatever the scope's own kind (the diagnostic of marchés shows its concessions apart).
+of contract, whatever the scope's own kind (the diagnostic of marchés shows its concessions apart);
+it reads ``sc`` only.
 
 To add an indicator, append an :class:`Indicator` to ``INDICATORS`` in its family module (or add a
 family module to :data:`FAMILIES`), with self-tests; ``docs/indicators.md`` is regenerated with
