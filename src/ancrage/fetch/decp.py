@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -268,7 +268,9 @@ class DecpOfficial:
         return files
 
     @staticmethod
-    def _wanted(request: FetchRequest) -> Any:
+    def _wanted(request: FetchRequest) -> Callable[[int, int | None], bool]:
+        """Which (year, month) publications the request wants: ``--year``, else ``--since``,
+        else this year and the last."""
         if request.year is not None:
             return lambda year, _month: year == request.year
         since = request.since or date(request.today.year - 1, 1, 1)
