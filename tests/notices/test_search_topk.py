@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ancrage.notices.analysis import query_stems
 from ancrage.notices.index import searcher
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import Filters, query_stems, ranked
+from ancrage.notices.search import Filters, ranked
 from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 
@@ -100,8 +101,8 @@ def test_ties_are_ordered_by_latest_deadline_then_rowid(home: Settings) -> None:
 
 def test_departement_shortcut_agrees_with_the_geography() -> None:
     from ancrage.geo import parse_territory
+    from ancrage.notices.facets import DEP_CODES
     from ancrage.notices.search import territory_departements
-    from ancrage.notices.store import DEP_CODES
 
     for code in DEP_CODES:
         place = parse_territory(f"dep:{code}")

@@ -41,7 +41,10 @@ def _old_copy(fresh: Path, old: Path, version: int) -> None:
     (schema 2: and ``notice_filter``; schema 3: and ``search_state``) with ``notices_siret``,
     and for schemas 1 and 2 an FTS5 table of the stemmed text (the older code indexed
     ``fts_row`` of each stored document, which reading it back gives again)."""
-    from ancrage.notices.search import fts_row
+    from ancrage.notices.analysis import analyse, notice_texts
+
+    def fts_row(notice: object) -> tuple[str, ...]:
+        return tuple(analyse(text) for text in notice_texts(notice))
 
     kept = {1: KEPT, 2: (*KEPT, "notice_filter"), 3: (*KEPT, "notice_filter", "search_state")}[
         version

@@ -3,7 +3,8 @@
 The SQLite store (:mod:`ancrage.notices.store`) is the record; this index is derived data that
 can always be rebuilt from it. One tantivy document per notice (key: its SQLite ``rowid``):
 
-* ``title``, ``body``: the *analysed* text (:func:`ancrage.notices.search.fts_row`: folded and
+* ``title``, ``body``: the *analysed* text (:func:`ancrage.notices.analysis.analyse` of the
+  texts of :func:`ancrage.notices.analysis.notice_texts`: folded and
   stemmed words, space-separated), split on whitespace only — the query goes through the same
   analysis, so index and query agree exactly; term frequencies, no positions;
 * ``cpv`` (every prefix of every CPV code of the notice and its lots), ``dep`` (départements),
@@ -45,10 +46,10 @@ from typing import Any, Protocol, Self
 import orjson
 import tantivy
 
-from ancrage.notices.search import analyse, analyse_texts, doc_texts
+from ancrage.notices.analysis import analyse, analyse_texts, doc_texts
 from ancrage.settings import Settings
 
-INDEX_FORMAT = 1  # bump when the fields or the analysis change: older indexes are rebuilt
+INDEX_FORMAT = 2  # bump when the fields or the analysis change: older indexes are rebuilt
 STATE_FILE = "ancrage-state.json"
 HEAP_BYTES = 128_000_000  # indexing memory of the writer (tantivy flushes a segment when full)
 COMMIT_EVERY = 100_000  # notices sent to the writer: then commit (bounds the work redone
@@ -364,7 +365,7 @@ class IndexSink:
 
     def put_texts(self, entry: TextEntry) -> None:
         """The document of a notice given by its text before analysis (``title``, ``body``:
-        :func:`ancrage.notices.search.notice_texts`); the same as :meth:`put` of its
+        :func:`ancrage.notices.analysis.notice_texts`); the same as :meth:`put` of its
         :func:`index_fields`."""
         self.put(
             _analysed(entry, analyse(entry.title), analyse(entry.body)), replaced=entry.replaced
@@ -414,7 +415,7 @@ class _Analysis:
     Documents are analysed in batches of :data:`ANALYSIS_BATCH`; the helper process is started
     by the first full batch (a small load analyses its few documents itself), and at most
     :data:`ANALYSIS_AHEAD` batches wait for it. The analysis is the same function either way
-    (:func:`ancrage.notices.search.analyse`): the documents do not depend on where it ran. If
+    (:func:`ancrage.notices.analysis.analyse`): the documents do not depend on where it ran. If
     the helper cannot be started or dies, the documents are analysed here instead.
 
     The helper is a new interpreter (``spawn``), not a fork: a forked process would share the

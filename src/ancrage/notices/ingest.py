@@ -1,9 +1,9 @@
 """Load notice files (BOAMP JSON, BOAMP XML, TED eForms XML) into the notice store.
 
-The format of each file is found by the readers' ``sniff``. Each file is loaded in one SQLite
-transaction (all or nothing), its notices written in batches (``NoticeWriter``); a file already
-loaded (same sha256) is not read again, and a notice already stored with the same content is
-counted as a duplicate, so re-loading changes nothing. The search index follows
+The format of each file is found by :func:`ancrage.notices.base.detect`. Each file is loaded
+in one SQLite transaction (all or nothing), its notices written in batches (``NoticeWriter``);
+a file already loaded (same sha256) is not read again, and a notice already stored with the
+same content is counted as a duplicate, so re-loading changes nothing. The search index follows
 (:class:`ancrage.notices.index.IndexSession`): the notices of each file committed are sent to
 it, and it is committed once at the end.
 Per file, ``read = loaded + quarantined + duplicates``; every rejection is recorded in the
@@ -17,19 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest.pipeline import LoadProgress
-from ancrage.notices import boamp_json, boamp_xml, ted
+from ancrage.notices.base import NoticeReader, detect
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.index import IndexProgress, IndexSession
 from ancrage.notices.store import NoticeStore, NoticeWriter
 from ancrage.settings import Settings
 
-READERS: tuple[ModuleType, ...] = (ted, boamp_xml, boamp_json)
-HEAD_BYTES = 65536
 SUFFIXES = (".json", ".xml")
 
 
@@ -67,27 +64,6 @@ def expand(paths: Sequence[Path]) -> list[Path]:
         else:
             out.append(path)
     return out
-
-
-def detect(path: Path) -> ModuleType:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
-    except FileNotFoundError as exc:
-        raise InputFileError("fichier introuvable", file=path, hint="Vérifiez le chemin.") from exc
-    except OSError as exc:
-        raise InputFileError(
-            f"fichier illisible ({exc.strerror})", file=path, hint="Vérifiez les droits."
-        ) from exc
-    for reader in READERS:
-        if reader.sniff(head, path):
-            return reader
-    raise InputFileError(
-        "format d'avis non reconnu",
-        file=path,
-        hint="Formats lus : BOAMP JSON (Opendatasoft, API DILA), BOAMP XML (Boamp_v230), "
-        "TED eForms XML.",
-    )
 
 
 def _sha256(path: Path) -> str:
@@ -131,7 +107,7 @@ def load_notices(
 
 def _load_one(
     con: Any,
-    reader: ModuleType,
+    reader: NoticeReader,
     path: Path,
     eforms_dir: Path,
     report: NoticeFileReport,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
-from ancrage.notices.store import cpv_text, dep_mask
+from ancrage.notices.facets import cpv_text, dep_mask
 
 _NOTICE_FILTER = """CREATE TABLE notice_filter (
     rowid INTEGER PRIMARY KEY,

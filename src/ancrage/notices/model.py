@@ -14,6 +14,8 @@ from typing import Literal
 NoticeKind = Literal["contract_notice", "prior_information", "award", "corrigendum", "cancellation"]
 PurchaseType = Literal["travaux", "fournitures", "services"]
 CriterionType = Literal["price", "quality", "cost"]
+Status = Literal["open", "closed", "cancelled"]  # the lifecycle, as stored
+State = Literal["open", "expired", "undated", "awarded", "cancelled"]  # lifecycle and deadline
 
 
 @dataclass(frozen=True)
@@ -158,3 +160,53 @@ class Notice:
 def make_id(source: str, source_id: str) -> str:
     """Stable id from the raw source id (never from cleaned values)."""
     return f"{source}:{source_id.strip()}"
+
+
+# ---------------------------------------------------------------- derived facts
+
+
+def status_of(notice: Notice) -> Status:
+    """The lifecycle of a notice: cancelled, closed (awarded) or open — whatever its deadline
+    (see :func:`state_of` for what a user is told)."""
+    raw = (notice.status or "").lower()
+    if notice.kind == "cancellation" or raw in ("cancelled", "avis_annule"):
+        return "cancelled"
+    if notice.kind == "award" or raw == "closed":
+        return "closed"
+    return "open"
+
+
+def state_of(status: str, deadline: datetime | None, now: datetime) -> State:
+    """What a call is at ``now``: open only while its deadline is ahead; ``expired`` once it
+    has passed, ``undated`` when the notice gives none, ``awarded``, ``cancelled``."""
+    if status == "cancelled":
+        return "cancelled"
+    if status == "closed":
+        return "awarded"
+    if deadline is None:
+        return "undated"
+    return "open" if deadline > now else "expired"
+
+
+def notice_state(notice: Notice, now: datetime) -> State:
+    return state_of(status_of(notice), notice.deadline, now)
+
+
+def cpv_codes(notice: Notice) -> set[str]:
+    """Every CPV code of the notice and of its lots."""
+    codes = {notice.cpv_main, *notice.cpv_additional}
+    for lot in notice.lots:
+        codes.update([lot.cpv_main, *lot.cpv_additional])
+    return {c for c in codes if c}
+
+
+def departements(notice: Notice) -> dict[str, str]:
+    """Département → origin: the place of performance (notice, lots); the buyer's only when the
+    notice gives no place at all."""
+    deps = dict.fromkeys(notice.place.departements, "place")
+    for lot in notice.lots:
+        if lot.place is not None:
+            deps.update({d: "place" for d in lot.place.departements if d not in deps})
+    if not deps and notice.buyer.departement:
+        deps[notice.buyer.departement] = "buyer"
+    return deps

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ancrage.errors import AncrageError
-from ancrage.notices.model import Notice
+from ancrage.notices.analysis import query_stems, snippet, words
+from ancrage.notices.facets import DEP_BIT, dep_mask
+from ancrage.notices.model import departements
 
 if TYPE_CHECKING:
     import tantivy
@@ -32,154 +32,14 @@ if TYPE_CHECKING:
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE_WEIGHT = 4.0
-SNIPPET_WORDS = 12
-_WORD = re.compile(r"\w+")
 _CPV_PREFIX = re.compile(r"\d{1,8}")
 _DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
 
 
 class NoticeSearchError(AncrageError):
     """A search option is not usable."""
 
     exit_code = 2
-
-
-# ---------------------------------------------------------------- text analysis
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and ligatures removed."""
-    if text.isascii():
-        return text.lower()
-    if "œ" in text or "æ" in text or "Œ" in text or "Æ" in text:
-        text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return _COMBINING.sub("", decomposed).lower()
-
-
-@cache
-def _stemmer() -> Any:
-    """Snowball French: ``snowballstemmer`` gives PyStemmer's C stemmer when it is installed
-    (a dependency: 50 times faster, same stems), its pure Python one otherwise."""
-    import snowballstemmer  # type: ignore[import-untyped]
-
-    return snowballstemmer.stemmer("french")
-
-
-@lru_cache(maxsize=500_000)
-def stem(word: str) -> str:
-    """The stem of one folded word (folding first keeps accented and plain spellings equal)."""
-    if word.isdigit():
-        return word
-    return str(_stemmer().stemWord(word))
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
-
-
-_CHUNKS: dict[str, str] = {}
-_CHUNKS_MAX = 1_000_000
-
-
-def analyse(text: str) -> str:
-    """The stemmed copy of ``text`` that goes to the index.
-
-    Each whitespace-separated chunk is folded and stemmed once, then looked up in a dict: the
-    same as folding the whole text (no word crosses a space, and folding keeps spaces), at a
-    fraction of the cost, since chunks repeat."""
-    chunks = text.split()
-    if len(_CHUNKS) > _CHUNKS_MAX:
-        _CHUNKS.clear()
-    try:
-        return " ".join(filter(None, map(_CHUNKS.__getitem__, chunks)))
-    except KeyError:
-        for chunk in chunks:
-            if chunk not in _CHUNKS:
-                _CHUNKS[chunk] = " ".join(map(stem, words(chunk)))
-        return " ".join(filter(None, map(_CHUNKS.__getitem__, chunks)))
-
-
-@cache
-def stopwords() -> frozenset[str]:
-    raw = resources.files("ancrage").joinpath("data/notices/stopwords_fr.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#"))
-
-
-def _texts(notice: Notice) -> list[str]:
-    """Everything searched besides the title, in reading order."""
-    parts = [notice.description]
-    for lot in notice.lots:
-        parts += [lot.title, lot.description]
-    parts += [notice.buyer.name, notice.buyer.city, notice.place.text]
-    parts += [label for _, label in notice.trade_descriptors]
-    return [p for p in parts if p]
-
-
-def notice_texts(notice: Notice) -> tuple[str, str]:
-    """(title, body) of a notice before analysis: what :func:`fts_row` analyses."""
-    return notice.title or "", " ".join(_texts(notice))
-
-
-def fts_row(notice: Notice) -> tuple[str, str]:
-    """(stemmed title, stemmed body) of a notice, as indexed."""
-    title, body = notice_texts(notice)
-    return analyse(title), analyse(body)
-
-
-def analyse_texts(texts: list[str]) -> list[str]:
-    """:func:`analyse` of each text (what a load's helper process runs on a batch)."""
-    return [analyse(text) for text in texts]
-
-
-def doc_texts(doc: dict[str, Any]) -> tuple[str, str]:
-    """(title, body) of a notice's JSON document, before analysis: the texts of
-    :func:`fts_row`, read without rebuilding the notice (rebuilding the index reads every
-    document)."""
-    parts = [doc["description"]]
-    for lot in doc["lots"]:
-        parts += [lot["title"], lot["description"]]
-    buyer, place = doc["buyer"], doc["place"]
-    parts += [buyer["name"], buyer["city"], place["text"]]
-    parts += [label for _, label in doc["trade_descriptors"]]
-    return doc["title"] or "", " ".join(p for p in parts if p)
-
-
-def query_stems(query: str) -> list[str]:
-    stems: list[str] = []
-    for word in words(query):
-        if word in stopwords():
-            continue
-        s = stem(word)
-        if s not in stems:
-            stems.append(s)
-    return stems
-
-
-def _matches(token: str, wanted: set[str]) -> bool:
-    """Whether a whitespace-separated token of the text has a wanted stem (its stems are those
-    :func:`analyse` caches for it)."""
-    stems = _CHUNKS.get(token)
-    if stems is None:
-        stems = analyse(token)
-    return not wanted.isdisjoint(stems.split())
-
-
-def snippet(notice: Notice, stems: list[str]) -> str | None:
-    """A short extract of the original text around the first word that matched."""
-    wanted = set(stems)
-    for text in [notice.title or "", *_texts(notice)]:
-        tokens = text.split()
-        for i, token in enumerate(tokens):
-            if _matches(token, wanted):
-                start, end = max(0, i - SNIPPET_WORDS // 2), i + SNIPPET_WORDS
-                marked = [f"[{t}]" if _matches(t, wanted) else t for t in tokens[start:end]]
-                prefix = "… " if start > 0 else ""
-                suffix = " …" if end < len(tokens) else ""
-                return prefix + " ".join(marked) + suffix
-    return None
 
 
 # ---------------------------------------------------------------- queries
@@ -218,7 +78,6 @@ def territory_departements(territory: str) -> list[str]:
     ``dep:CODE`` with a code of the usual list is answered without loading the geography (a
     few seconds once, then a scan of the communes per territory); cached per argument."""
     from ancrage.geo import parse_territory
-    from ancrage.notices.store import DEP_BIT
 
     if (found := _DEP_ARG.fullmatch(territory)) and found[1].upper() in DEP_BIT:
         return [found[1].upper()]
@@ -276,8 +135,6 @@ class Filters:
         return out
 
     def sql(self, now: datetime) -> tuple[list[str], list[Any]]:
-        from ancrage.notices.store import DEP_BIT, dep_mask
-
         where: list[str] = []
         params: list[Any] = []
         if self.cpv is not None:
@@ -399,7 +256,7 @@ def search(
     """Notices matching every word of ``query`` (stemmed), best first, with the filters.
 
     ``progress`` shows the rebuild of the index, when it has to be rebuilt first."""
-    from ancrage.notices.store import NoticeStore, departements, load_notice
+    from ancrage.notices.store import NoticeStore, load_notice
 
     if cpv is not None and not _CPV_PREFIX.fullmatch(cpv):
         raise NoticeSearchError(

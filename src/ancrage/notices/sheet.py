@@ -18,8 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ancrage.notices.model import AwardCriterion, Lot, Money, Notice
-from ancrage.notices.store import status_of
+from ancrage.notices.model import AwardCriterion, Lot, Money, Notice, status_of
 
 MISSING = "non précisé dans l'avis"
 KIND_LABELS = {

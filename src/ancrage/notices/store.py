@@ -21,27 +21,27 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
 
 from ancrage.errors import AncrageError
+from ancrage.notices.analysis import notice_texts
+from ancrage.notices.facets import cpv_text, dep_mask
 from ancrage.notices.index import IndexSink, TextEntry, seconds
 from ancrage.notices.merge import NoticeMergeError, apply_change
-from ancrage.notices.model import Notice
-from ancrage.notices.search import notice_texts
+from ancrage.notices.model import Notice, cpv_codes, departements, status_of
 from ancrage.settings import Settings
 
 SCHEMA_VERSION = 4
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
-Status = Literal["open", "closed", "cancelled"]
 
 _SCHEMA = """
 CREATE TABLE notices (
@@ -121,33 +121,6 @@ CREATE TABLE notice_filter (
 CREATE TABLE search_state (store_id TEXT NOT NULL, generation INTEGER NOT NULL);
 INSERT INTO search_state (store_id, generation) VALUES (lower(hex(randomblob(16))), 0);
 """
-
-# Départements kept in the bitmap of ``notice_filter`` (63 bits per column, so values stay
-# positive); a rarer code (or a typo) is only in ``notice_dep``, and ``OTHER_DEP`` is set.
-DEP_CODES: tuple[str, ...] = (
-    *(f"{i:02d}" for i in range(1, 96) if i != 20),
-    "2A",
-    "2B",
-    *("971", "972", "973", "974", "975", "976", "977", "978"),
-    *("984", "986", "987", "988", "989"),
-)
-DEP_BIT = {code: i for i, code in enumerate(DEP_CODES)}
-OTHER_DEP = len(DEP_CODES)
-_BITS = 63
-
-
-def dep_mask(deps: Iterable[str]) -> tuple[int, int]:
-    """``(deps_lo, deps_hi)``: the bitmap of some départements (unknown codes: ``OTHER_DEP``)."""
-    mask = 0
-    for dep in deps:
-        mask |= 1 << DEP_BIT.get(dep, OTHER_DEP)
-    return mask & ((1 << _BITS) - 1), mask >> _BITS
-
-
-def cpv_text(codes: Iterable[str]) -> str:
-    """The CPV codes as `` 45421000 45000000``: ``instr(cpvs, ' ' || prefix)`` finds a prefix."""
-    return "".join(f" {c}" for c in sorted(codes))
-
 
 class NoticeStoreError(AncrageError):
     """The notice store is missing, from a newer version, or does not hold a notice."""
@@ -248,37 +221,9 @@ def load_notice(doc: bytes) -> Notice:
 # ---------------------------------------------------------------- derived columns
 
 
-def status_of(notice: Notice) -> Status:
-    raw = (notice.status or "").lower()
-    if notice.kind == "cancellation" or raw in ("cancelled", "avis_annule"):
-        return "cancelled"
-    if notice.kind == "award" or raw == "closed":
-        return "closed"
-    return "open"
-
-
 def utc_text(value: datetime | None) -> str | None:
     """Sortable UTC text, ``YYYY-MM-DDTHH:MM:SSZ``."""
     return None if value is None else value.astimezone(UTC).isoformat()[:19] + "Z"
-
-
-def cpv_codes(notice: Notice) -> set[str]:
-    codes = {notice.cpv_main, *notice.cpv_additional}
-    for lot in notice.lots:
-        codes.update([lot.cpv_main, *lot.cpv_additional])
-    return {c for c in codes if c}
-
-
-def departements(notice: Notice) -> dict[str, str]:
-    """Département → origin: the place of performance (notice, lots); the buyer's only when the
-    notice gives no place at all."""
-    deps = dict.fromkeys(notice.place.departements, "place")
-    for lot in notice.lots:
-        if lot.place is not None:
-            deps.update({d: "place" for d in lot.place.departements if d not in deps})
-    if not deps and notice.buyer.departement:
-        deps[notice.buyer.departement] = "buyer"
-    return deps
 
 
 def _amount(notice: Notice) -> tuple[float | None, str | None]:

@@ -16,9 +16,8 @@ from typing import Any
 
 import duckdb
 
-from ancrage.notices.model import Lot, Notice
+from ancrage.notices.model import Lot, Notice, departements
 from ancrage.notices.sheet import Item, Section, Sheet, reading_sheet
-from ancrage.notices.store import departements
 from ancrage.settings import Settings
 from ancrage.warehouse.store import Warehouse
 

@@ -40,9 +40,8 @@ from ancrage.geo import Geography
 from ancrage.geo.centroids import POSTAL_BASE_FILE, Point
 from ancrage.geo.geography import EARTH_RADIUS_KM, haversine_km
 from ancrage.geo.text import fold
-from ancrage.notices.model import AwardCriterion, Lot, Notice
-from ancrage.notices.search import analyse, query_stems
-from ancrage.notices.store import departements, status_of
+from ancrage.notices.analysis import analyse, query_stems
+from ancrage.notices.model import AwardCriterion, Lot, Notice, departements, status_of
 from ancrage.settings import Settings
 from ancrage.watch.columns import (
     DEFAULT_SCALE_KM,
