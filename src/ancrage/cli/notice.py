@@ -9,6 +9,7 @@ from typing import Annotated, Any, Self
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ancrage.cli.common import (
@@ -21,7 +22,7 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.notices.ingest import load_notices
+from ancrage.notices.ingest import errors_by_cause, load_notices
 from ancrage.notices.search import search as search_notices
 from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
 from ancrage.notices.store import NoticeStore
@@ -96,7 +97,8 @@ def load(
         Path | None,
         typer.Option(
             "--eforms-dir",
-            help="Dossier de la table des champs du SDK eForms (défaut : <home>/reference/eforms).",
+            help="Dossier d'un fields.json du SDK eForms à utiliser pour les avis eForms "
+            "(défaut : la table livrée avec Ancrage, SDK 1.7 à 1.15).",
         ),
     ] = None,
 ) -> None:
@@ -122,9 +124,10 @@ def load(
         ]
         columns = ["fichier", "format", "lus", "chargés", "quarantaine", "doublons"]
         out().print(rich_table(None, columns, rows))
+    for message, files in errors_by_cause(reports):
+        where = "" if len(files) == 1 else f" ({len(files)} fichiers, dont {files[0]})"
+        err().print(f"[red]erreur[/red] : {escape(message)}{escape(where)}", soft_wrap=True)
     errors = [r.error for r in reports if r.error is not None]
-    for error in errors:
-        err().print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)
     if errors:
         raise typer.Exit(code=max(e.exit_code for e in errors))
 

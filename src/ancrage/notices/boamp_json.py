@@ -123,7 +123,7 @@ def _ods_record(record: dict[str, Any], shape: str, ctx: NoticeReadContext) -> N
         body = donnees["EFORMS"]
         root_name = next(iter(body))
         tree = tree_from_json(root_name, body[root_name])
-        notice = notice_from_ubl(tree, ctx.eforms_fields(), "boamp", f"{shape}/EFORMS")
+        notice = notice_from_ubl(tree, ctx.eforms_table(), "boamp", f"{shape}/EFORMS")
         notice.source_id = idweb
         notice.id = make_id("boamp", idweb)
         notice.url = url

@@ -12,7 +12,7 @@ from typing import Literal, TypeVar
 
 from lxml import etree
 
-from ancrage.notices.eforms_sdk import NAMESPACES, EformsFields
+from ancrage.notices.eforms_sdk import NAMESPACES, EformsFields, EformsTable
 from ancrage.notices.model import (
     AwardCriterion,
     AwardResult,
@@ -353,11 +353,17 @@ def _first(values: Iterable[str]) -> str | None:
     return next(iter(values), None)
 
 
+def sdk_fields(root: _Element, table: EformsTable) -> EformsFields:
+    """The field table of the SDK version the notice declares (``cbc:CustomizationID``)."""
+    declared = root.findtext("cbc:CustomizationID", namespaces=NAMESPACES)
+    return table.for_version(clean_text(declared))
+
+
 def notice_from_ubl(
-    root: _Element, fields: EformsFields, source: str, source_format: str
+    root: _Element, table: EformsTable, source: str, source_format: str
 ) -> Notice:
     """Map an eForms UBL tree. Raises ``ValueError`` when the notice has no identifier."""
-    tree = Tree(fields)
+    tree = Tree(sdk_fields(root, table))
     notice_uuid = tree.text(root, "BT-701-notice")
     if notice_uuid is None:
         raise ValueError("identifiant de l'avis absent (BT-701)")

@@ -66,6 +66,26 @@ def expand(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
+def errors_by_cause(reports: Sequence[NoticeFileReport]) -> list[tuple[str, list[str]]]:
+    """The errors of a load, one per cause: ``(message, files)``, the message without the
+    file when several files failed the same way (the eForms table missing fails every TED
+    file alike), in the order they first came."""
+    causes: dict[str, list[NoticeFileReport]] = {}
+    for report in reports:
+        if report.error is not None:
+            error = report.error
+            key = error.one_line().replace(f"{error.file}: ", "", 1) if error.file else ""
+            causes.setdefault(key or error.one_line(), []).append(report)
+    out: list[tuple[str, list[str]]] = []
+    for key, failed in causes.items():
+        if len(failed) == 1:
+            assert failed[0].error is not None
+            out.append((failed[0].error.one_line(), [failed[0].file]))
+        else:
+            out.append((key, [r.file for r in failed]))
+    return out
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -84,9 +104,9 @@ def load_notices(
 ) -> list[NoticeFileReport]:
     """Load files one after the other; a file that fails is reported, the others still load.
 
-    ``eforms_dir`` holds the eForms SDK field table (default ``<reference>/eforms``);
-    ``index_progress`` shows the rebuild of the search index, when it has to be rebuilt."""
-    table_dir = eforms_dir if eforms_dir is not None else settings.reference_dir / "eforms"
+    ``eforms_dir`` holds a full eForms SDK field table to read eForms notices with (default:
+    the table shipped with Ancrage); ``index_progress`` shows the rebuild of the search index,
+    when it has to be rebuilt."""
     reports: list[NoticeFileReport] = []
     with (
         NoticeStore(settings).writing() as con,
@@ -97,7 +117,7 @@ def load_notices(
             try:
                 reader = detect(path)
                 report.detected_format = reader.name
-                _load_one(con, reader, path, table_dir, report, progress, search_index)
+                _load_one(con, reader, path, eforms_dir, report, progress, search_index)
             except AncrageError as exc:
                 report.read = report.loaded = report.quarantined = report.duplicates = 0
                 report.error = exc
@@ -109,7 +129,7 @@ def _load_one(
     con: Any,
     reader: NoticeReader,
     path: Path,
-    eforms_dir: Path,
+    eforms_dir: Path | None,
     report: NoticeFileReport,
     progress: LoadProgress | None,
     search_index: IndexSession,

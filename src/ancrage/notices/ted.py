@@ -39,7 +39,7 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
             "ContractAwardNotice.",
         )
     try:
-        notice = notice_from_ubl(root, ctx.eforms_fields(), "ted", name)
+        notice = notice_from_ubl(root, ctx.eforms_table(), "ted", name)
     except ValueError as exc:
         ctx.reject(path.name, str(exc))
         return

@@ -1,0 +1,135 @@
+"""French labels of the codes a notice carries: eForms code lists, BOAMP procedures, states,
+NUTS → départements. Data, not code: ``ancrage/data/notices/eforms/codelists_fr.json`` and
+``nuts_fr.csv`` (compact extracts of the eForms SDK code lists, built by
+``scripts/build_eforms.py``) and ``ancrage/data/notices/boamp_procedures.csv`` (curated).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ancrage.notices.model import State
+from ancrage.text import fold
+
+#: the eForms code lists whose French labels are shipped (``codelists/<name>.gc``)
+CODELISTS = (
+    "accessibility",
+    "award-criterion-type",
+    "contract-nature",
+    "environmental-impact",
+    "gpp-criteria",
+    "innovative-acquisition",
+    "procurement-procedure-type",
+    "reserved-procurement",
+    "social-objective",
+    "strategic-procurement",
+)
+STATE_LABELS: dict[State, str] = {
+    "open": "ouvert",
+    "expired": "date limite dépassée",
+    "undated": "date limite non précisée",
+    "awarded": "attribué",
+    "cancelled": "annulé",
+}
+_GC = "{http://docs.oasis-open.org/codelist/ns/genericode/1.0/}"
+
+
+def _data(*parts: str) -> str:
+    return resources.files("ancrage").joinpath("data", "notices", *parts).read_text("utf-8")
+
+
+# ------------------------------------------------ building (scripts/build_eforms.py)
+
+
+def _rows(gc: bytes) -> list[dict[str, str]]:
+    from lxml import etree
+
+    root = etree.fromstring(gc, etree.XMLParser(resolve_entities=False, no_network=True))
+    out = []
+    for row in root.iter("Row", f"{_GC}Row"):
+        values = {
+            str(v.get("ColumnRef")): (v.findtext("SimpleValue") or "").strip()
+            for v in row
+            if v.get("ColumnRef")
+        }
+        out.append(values)
+    return out
+
+
+def codelist_labels(gc: bytes) -> dict[str, str]:
+    """Code → French label (``fra_label``) of an eForms genericode list."""
+    return {r["code"]: r.get("fra_label") or r.get("Name", "") for r in _rows(gc) if r.get("code")}
+
+
+def nuts_departements(gc: bytes) -> list[tuple[str, str, str]]:
+    """``(NUTS 3 code, département, label)`` of the French NUTS 3 list, the label matched to a
+    département of the COG by name (every one must match, but ``FRZZZ``, « Extra-Regio »)."""
+    from ancrage.geo import default_geography
+
+    by_name = {fold(d.nom): code for code, d in default_geography().departements.items()}
+    out = []
+    for row in _rows(gc):
+        if row.get("code", "").endswith("ZZZ"):
+            continue
+        label = row.get("fra_label") or row.get("Name", "")
+        dep = by_name.get(fold(label))
+        if dep is None:
+            raise ValueError(f"NUTS {row.get('code')} « {label} »: no département of that name")
+        out.append((row["code"], dep, label))
+    return out
+
+
+# ---------------------------------------------------------------- reading
+
+
+@cache
+def _codelists() -> dict[str, dict[str, str]]:
+    lists: dict[str, dict[str, str]] = json.loads(_data("eforms", "codelists_fr.json"))["lists"]
+    return lists
+
+
+def code_label(codelist: str, code: str | None) -> str | None:
+    """The French label of an eForms code (``open`` → « Ouverte »), or ``None``."""
+    return _codelists().get(codelist, {}).get(code or "")
+
+
+@cache
+def _boamp_procedures() -> dict[str, str]:
+    rows = csv.DictReader(
+        line for line in _data("boamp_procedures.csv").splitlines() if not line.startswith("#")
+    )
+    return {fold(r["code"]).replace(" ", ""): r["label"] for r in rows}
+
+
+def procedure_label(code: str | None) -> str | None:
+    """The French name of a procedure as a source codes it: eForms (``open``), BOAMP forms
+    (``procedureAdapteeO``, v230 ``PROCEDURE_ADAPTE``); ``None`` when unknown."""
+    if not code:
+        return None
+    return code_label("procurement-procedure-type", code) or _boamp_procedures().get(
+        fold(code).replace(" ", "")
+    )
+
+
+@cache
+def _nuts() -> dict[str, str]:
+    rows = csv.DictReader(_data("eforms", "nuts_fr.csv").splitlines())
+    return {r["nuts"]: r["departement"] for r in rows}
+
+
+def nuts_to_departements(code: str) -> list[str]:
+    """The départements a French NUTS code covers (a NUTS 3 code: one; a region: all of its
+    own); none for the whole country or a foreign code."""
+    code = code.strip().upper()
+    if not code.startswith("FR") or len(code) < 3:
+        return []
+    return sorted({dep for nuts, dep in _nuts().items() if nuts.startswith(code)})
+
+
+def labels_json() -> dict[str, Any]:
+    """Every shipped code list (for the API and the docs)."""
+    return dict(_codelists())
