@@ -8,8 +8,10 @@ CC BY 4.0 — credit: « eForms SDK © Union européenne, Office des publication
   full, the others as their differences): :func:`ancrage.notices.eforms_sdk.compact_table`;
 * ``codelists_fr.json``: the French label (``fra_label``) of each code of the code lists the
   reading sheet shows (:data:`ancrage.notices.labels.CODELISTS`), from the newest release;
-* ``nuts_fr.csv``: each French NUTS 3 code with its département (INSEE code), the NUTS label
-  (``fra_label`` of ``nuts_nuts-fra-lvl3.gc``) matched to the COG shipped with Ancrage.
+* ``nuts_fr.csv``: each French NUTS 3 code with its département (INSEE code): the NUTS 2021
+  codes of the SDK (``fra_label`` of ``nuts_nuts-fra-lvl3.gc`` matched to the COG shipped with
+  Ancrage), and the NUTS 2013 codes older notices use (``FR824``: 4th département, by INSEE
+  code, of the former région FR82 Provence-Alpes-Côte d'Azur), from :data:`REGIONS_2013`.
 
 Releases are read from a clone of the SDK repository (``git show <tag>:<path>``), one tag per
 SDK version the notices declare (``cbc:CustomizationID``)::
@@ -36,6 +38,49 @@ from ancrage.notices.labels import CODELISTS, codelist_labels, nuts_departements
 
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "ancrage" / "data" / "notices" / "eforms"
 NUTS_LIST = "nuts_nuts-fra-lvl3"
+#: the former régions (NUTS 2 of 2013) and their départements; a NUTS 3 code of 2013 is the
+#: région's code and the rank of the département (by INSEE code) in it: FR824 = 13
+REGIONS_2013 = {
+    "FR21": ("08", "10", "51", "52"),
+    "FR22": ("02", "60", "80"),
+    "FR23": ("27", "76"),
+    "FR24": ("18", "28", "36", "37", "41", "45"),
+    "FR25": ("14", "50", "61"),
+    "FR26": ("21", "58", "71", "89"),
+    "FR30": ("59", "62"),
+    "FR41": ("54", "55", "57", "88"),
+    "FR42": ("67", "68"),
+    "FR43": ("25", "39", "70", "90"),
+    "FR51": ("44", "49", "53", "72", "85"),
+    "FR52": ("22", "29", "35", "56"),
+    "FR53": ("16", "17", "79", "86"),
+    "FR61": ("24", "33", "40", "47", "64"),
+    "FR62": ("09", "12", "31", "32", "46", "65", "81", "82"),
+    "FR63": ("19", "23", "87"),
+    "FR71": ("01", "07", "26", "38", "42", "69", "73", "74"),
+    "FR72": ("03", "15", "43", "63"),
+    "FR81": ("11", "30", "34", "48", "66"),
+    "FR82": ("04", "05", "06", "13", "83", "84"),
+    "FR83": ("2A", "2B"),
+    "FR91": ("971",),
+    "FR92": ("972",),
+    "FR93": ("973",),
+    "FR94": ("974",),
+}
+
+
+def nuts_2013() -> list[tuple[str, str, str]]:
+    """``(NUTS 3 code of 2013, département, label)``: the départements of each former région
+    in INSEE order (FR910 for a région of one département)."""
+    from ancrage.geo import default_geography
+
+    names = default_geography().departements
+    out = []
+    for region, deps in REGIONS_2013.items():
+        for rank, dep in enumerate(deps, start=1):
+            code = f"{region}0" if len(deps) == 1 else f"{region}{rank}"
+            out.append((code, dep, f"{names[dep].nom} (NUTS 2013)"))
+    return out
 
 
 class Releases:
@@ -65,7 +110,7 @@ def build(releases: Releases, tags: list[str], output: Path) -> None:
     lists = {
         name: codelist_labels(releases.read(newest, f"codelists/{name}.gc")) for name in CODELISTS
     }
-    nuts = nuts_departements(releases.read(newest, f"codelists/{NUTS_LIST}.gc"))
+    nuts = nuts_departements(releases.read(newest, f"codelists/{NUTS_LIST}.gc")) + nuts_2013()
     output.mkdir(parents=True, exist_ok=True)
     (output / "fields.json").write_text(_dump(table), encoding="utf-8")
     codelists = {"source": f"OP-TED/eForms-SDK {newest}, codelists/*.gc (fra_label)"}
@@ -78,6 +123,8 @@ def build(releases: Releases, tags: list[str], output: Path) -> None:
     writer.writerows(sorted(nuts))
     (output / "nuts_fr.csv").write_text(buffer.getvalue(), encoding="utf-8")
     print(f"{output}: SDK {', '.join(tags)}; {len(lists)} code lists; {len(nuts)} NUTS 3 codes")
+    if len({code for code, _, _ in nuts}) != len(nuts):
+        sys.exit("build_eforms: a NUTS code of 2013 is also a code of 2021")
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         return _SEPARATORS.sub(" ", text.lower()).strip()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES).casefold())
+    # compatibility forms first (𝓐 → A), then case, then again (casefold may decompose: İ → i̇)
+    folded = unicodedata.normalize("NFKD", text.translate(_LIGATURES)).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SEPARATORS.sub(" ", bare).strip()

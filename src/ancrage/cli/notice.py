@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -22,10 +22,13 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
+from ancrage.notices.document import notice_json
 from ancrage.notices.ingest import errors_by_cause, load_notices
+from ancrage.notices.labels import STATE_LABELS
 from ancrage.notices.search import search as search_notices
 from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
 from ancrage.notices.store import NoticeStore
+from ancrage.notices.values import PARIS
 
 app = typer.Typer(
     name="notice",
@@ -137,7 +140,11 @@ def show(
     notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
     home: HomeOption = None,
     output: Annotated[
-        SheetFormat, typer.Option("--format", help="text (défaut), json ou html.")
+        SheetFormat,
+        typer.Option(
+            "--format",
+            help="text (défaut), json (l'avis structuré et sa fiche) ou html.",
+        ),
     ] = SheetFormat.text,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Écrire la fiche dans ce fichier.")
@@ -145,11 +152,13 @@ def show(
 ) -> None:
     """Affiche la fiche de lecture d'un avis : quoi, qui, où, combien, quand, critères."""
     notice = NoticeStore(settings(home)).get(notice_id)
-    sheet = reading_sheet(notice, today=date.today())
+    now = datetime.now(UTC)
+    sheet = reading_sheet(notice, today=now.astimezone(PARIS).date(), now=now)
     if output is SheetFormat.html:
         text = render_html(sheet)
     elif output is SheetFormat.json:
-        text = orjson.dumps(render_json(sheet), option=orjson.OPT_INDENT_2).decode() + "\n"
+        document = {"notice": notice_json(notice, now), "sheet": render_json(sheet)}
+        text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
         text = render_text(sheet)
     if out_file is not None:
@@ -207,7 +216,7 @@ def search(
             (h.title or "—")[:60],
             h.buyer,
             h.deadline.strftime("%d/%m/%Y") if h.deadline else None,
-            h.status,
+            STATE_LABELS[h.state],
             round(h.score, 2),
         ]
         for h in hits

@@ -25,6 +25,7 @@ from ancrage.notices.eforms import notice_from_ubl
 from ancrage.notices.eforms_json import tree_from_json
 from ancrage.notices.fnsimple import notice_from_fnsimple
 from ancrage.notices.model import Consideration, Notice, NoticeKind, make_id
+from ancrage.notices.places import locate
 from ancrage.notices.values import PARIS, parse_date, parse_datetime
 from ancrage.notices.xmlsafe import read_bytes
 
@@ -91,7 +92,7 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
         except (ValueError, KeyError, TypeError) as exc:
             ctx.reject(ref, f"enregistrement illisible ({exc})", record_id=_idweb(record))
             continue
-        yield notice
+        yield locate(notice)
     ctx.progress(len(raw))
 
 
@@ -144,9 +145,13 @@ def _flat_fields(notice: Notice, record: dict[str, Any]) -> None:
         # the flat field shows the Paris clock time with a "+00:00" offset: read it as Paris time
         moment = parse_datetime(record["datelimitereponse"])
         notice.deadline = moment.replace(tzinfo=PARIS) if moment else None
-    # code_departement is where the notice is published; the place of performance is *_prestation
+    # code_departement_prestation is the place of performance; code_departement the départements
+    # the record lists (where it is published: usually the place of performance among others)
     deps = [str(d) for d in record.get("code_departement_prestation") or []]
     notice.place.departements = notice.place.departements or [d.zfill(2) for d in deps]
+    listed = record.get("code_departement")
+    if isinstance(listed, list):
+        notice.listed_departements = [str(d).zfill(2) for d in listed if d is not None]
     codes = record.get("descripteur_code") or []
     labels = record.get("descripteur_libelle") or []
     if not notice.trade_descriptors and codes:

@@ -35,6 +35,26 @@ STATE_LABELS: dict[State, str] = {
     "awarded": "attribué",
     "cancelled": "annulé",
 }
+KIND_LABELS = {
+    "contract_notice": "avis de marché",
+    "prior_information": "avis de pré-information",
+    "award": "avis d'attribution",
+    "corrigendum": "avis rectificatif",
+    "cancellation": "avis d'annulation",
+}
+CRITERION_LABELS = {"price": "prix", "quality": "qualité", "cost": "coût"}
+REQUIREMENT_LABELS = {
+    "environmental": "Environnement",
+    "social": "Social",
+    "strategic": "Achat stratégique",
+    "execution": "Clause d'exécution",
+}
+#: where a département of a notice comes from (:func:`ancrage.notices.model.departements`)
+ORIGIN_LABELS = {
+    "place": "lieu d'exécution",
+    "listed": "département cité par le BOAMP",
+    "buyer": "département de l'acheteur (l'avis ne donne pas de lieu)",
+}
 _GC = "{http://docs.oasis-open.org/codelist/ns/genericode/1.0/}"
 
 
@@ -133,3 +153,42 @@ def nuts_to_departements(code: str) -> list[str]:
 def labels_json() -> dict[str, Any]:
     """Every shipped code list (for the API and the docs)."""
     return dict(_codelists())
+
+
+@cache
+def _field_labels() -> dict[str, str]:
+    rows = csv.DictReader(
+        line for line in _data("field_labels.csv").splitlines() if not line.startswith("#")
+    )
+    return {r["field"]: r["label"] for r in rows}
+
+
+def field_label(source_field: str | None) -> str | None:
+    """Where a fact was read, in French (« capacités techniques et professionnelles »), never
+    the form's internal path; ``None`` when unknown."""
+    return _field_labels().get(source_field or "")
+
+
+#: the eForms code list of each field whose codes a notice keeps
+FIELD_CODELISTS = {
+    "BT-06-Lot": "strategic-procurement",
+    "BT-774-Lot": "environmental-impact",
+    "BT-805-Lot": "gpp-criteria",
+    "BT-775-Lot": "social-objective",
+    "BT-71-Lot": "reserved-procurement",
+}
+
+
+def field_code_label(source_field: str | None, code: str | None) -> str | None:
+    """The French label of a code by the field it came from (BT-774 ``circ-econ`` →
+    « Économie circulaire »)."""
+    codelist = FIELD_CODELISTS.get(source_field or "")
+    return code_label(codelist, code) if codelist else None
+
+
+def cpv_text(code: str) -> str:
+    """« 45421000 Travaux de menuiserie » (the code alone outside CPV 2008)."""
+    from ancrage.reference.cpv import french_label
+
+    label = french_label(code)
+    return f"{code} {label}" if label else code

@@ -10,6 +10,7 @@ from dataclasses import fields
 
 from ancrage.errors import AncrageError
 from ancrage.notices.model import Lot, Notice
+from ancrage.notices.values import in_natural_order
 
 #: notice fields a corrigendum may replace (when the change notice gives a value)
 REPLACEABLE = (
@@ -103,6 +104,7 @@ def apply_change(notice: Notice, change: Notice) -> Notice:
             result.lots[index] = _merge_lot(result.lots[index], lot)
         else:
             result.lots.append(copy.deepcopy(lot))
+    result.lots = in_natural_order(result.lots)
     for fact in change.facts_from_text:
         if fact not in result.facts_from_text:
             result.facts_from_text.append(fact)

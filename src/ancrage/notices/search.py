@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from ancrage.errors import AncrageError
 from ancrage.notices.analysis import query_stems, snippet, words
 from ancrage.notices.facets import DEP_BIT, dep_mask
-from ancrage.notices.model import departements
+from ancrage.notices.labels import STATE_LABELS
+from ancrage.notices.model import State, departements, display_id, state_of
 
 if TYPE_CHECKING:
     import tantivy
@@ -47,24 +48,26 @@ class NoticeSearchError(AncrageError):
 
 @dataclass(frozen=True)
 class SearchHit:
-    id: str
+    id: str  # the id users know (display_id): BOAMP avis number, TED publication number
     score: float  # higher is better (bm25, sign turned); 0 without a text query
     title: str | None
     buyer: str | None
     deadline: datetime | None
-    status: str
+    state: State  # lifecycle and deadline at the time of the search
     cpv_main: str | None
     departements: list[str]
     snippet: str | None
+    key: str = ""  # the stable id (TED: notice UUID and version), an accepted alias
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "alias": self.key if self.key != self.id else None,
             "score": round(self.score, 4),
             "title": self.title,
             "buyer": self.buyer,
             "deadline": self.deadline.isoformat() if self.deadline else None,
-            "status": self.status,
+            "state": STATE_LABELS[self.state],
             "cpv_main": self.cpv_main,
             "departements": self.departements,
             "snippet": self.snippet,
@@ -309,12 +312,13 @@ def search(
         notice = load_notice(doc)
         hits.append(
             SearchHit(
-                id=notice.id,
+                id=display_id(notice),
+                key=notice.id,
                 score=float(score),
                 title=notice.title,
                 buyer=notice.buyer.name,
                 deadline=notice.deadline,
-                status=str(status),
+                state=state_of(str(status), notice.deadline, when),
                 cpv_main=notice.cpv_main,
                 departements=sorted(departements(notice)),
                 snippet=snippet(notice, stems) if stems else None,

@@ -37,10 +37,17 @@ from ancrage.notices.analysis import notice_texts
 from ancrage.notices.facets import cpv_text, dep_mask
 from ancrage.notices.index import IndexSink, TextEntry, seconds
 from ancrage.notices.merge import NoticeMergeError, apply_change
-from ancrage.notices.model import Notice, cpv_codes, departements, status_of
+from ancrage.notices.model import (
+    Notice,
+    cpv_codes,
+    departements,
+    display_id,
+    reference_ids,
+    status_of,
+)
 from ancrage.settings import Settings
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
 
 _SCHEMA = """
@@ -64,8 +71,10 @@ CREATE TABLE notices (
     base BLOB,
     doc BLOB NOT NULL,
     file TEXT,
-    record TEXT
+    record TEXT,
+    public_id TEXT NOT NULL
 );
+CREATE INDEX notices_public ON notices (public_id);
 CREATE INDEX notices_deadline ON notices (deadline_utc);
 CREATE INDEX notices_status_deadline ON notices (status, deadline_utc);
 CREATE INDEX notices_publication ON notices (publication_date);
@@ -308,17 +317,33 @@ class NoticeStore:
         finally:
             con.close()
 
-    def get(self, notice_id: str) -> Notice:
-        """The notice as it stands (changes applied)."""
+    def get(self, reference: str) -> Notice:
+        """The notice as it stands (changes applied), by the id users know (``boamp:26-7319``,
+        ``ted:00047522-2024``, also without prefix or leading zeros) or by its stable id (TED:
+        notice UUID and version)."""
         with self.reading() as con:
-            row = con.execute("SELECT doc FROM notices WHERE id = ?", (notice_id,)).fetchone()
+            row = find_doc(con, reference)
         if row is None:
             raise NoticeNotFoundError(
-                f"aucun avis « {notice_id} » dans la base des avis",
-                hint="Les identifiants ont la forme source:numéro (ex. boamp:26-7113) ; "
-                "cherchez-les avec « ancrage notice search ».",
+                f"aucun avis « {reference} » dans la base des avis",
+                hint="Donnez le numéro d'avis BOAMP (ex. boamp:26-7113) ou le numéro de "
+                "publication TED (ex. ted:00047522-2024) ; cherchez-les avec « ancrage notice "
+                "search ».",
             )
-        return load_notice(row[0])
+        return load_notice(row)
+
+
+def find_doc(con: sqlite3.Connection, reference: str) -> bytes | None:
+    """The document of the notice a user's reference names (:func:`reference_ids`)."""
+    for candidate in reference_ids(reference):
+        row = con.execute(
+            "SELECT doc FROM notices WHERE id = ? UNION ALL SELECT * FROM "
+            "(SELECT doc FROM notices WHERE public_id = ? ORDER BY rowid DESC) LIMIT 1",
+            (candidate, candidate),
+        ).fetchone()
+        if row is not None:
+            return bytes(row[0])
+    return None
 
 
 def put_notice(
@@ -392,12 +417,12 @@ def _refresh(con: sqlite3.Connection, notice_id: str, sink: IndexSink | None) ->
 
 _INSERT_NOTICE = """INSERT INTO notices (rowid, id, source, source_id, kind, status,
     publication_date, deadline_utc, estimated_value, currency, buyer_siret, buyer_name, cpv_main,
-    changes_notice, procedure_id, base_sha, base, doc, file, record)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    changes_notice, procedure_id, base_sha, base, doc, file, record, public_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _UPDATE_NOTICE = """UPDATE notices SET id = ?, source = ?, source_id = ?, kind = ?, status = ?,
     publication_date = ?, deadline_utc = ?, estimated_value = ?, currency = ?,
     buyer_siret = ?, buyer_name = ?, cpv_main = ?, changes_notice = ?, procedure_id = ?,
-    base_sha = ?, base = ?, doc = ?, file = ?, record = ? WHERE rowid = ?"""
+    base_sha = ?, base = ?, doc = ?, file = ?, record = ?, public_id = ? WHERE rowid = ?"""
 _INSERT_CPV = "INSERT INTO notice_cpv (cpv, notice_rowid) VALUES (?, ?)"
 _INSERT_DEP = "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, ?)"
 _INSERT_LOT = """INSERT INTO lots (notice_rowid, position, number, title, cpv_main,
@@ -492,6 +517,7 @@ def _values(
         doc,
         file,
         record,
+        display_id(current),
     )
 
 

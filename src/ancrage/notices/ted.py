@@ -13,6 +13,7 @@ from ancrage.errors import InputFileError
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.eforms import notice_from_ubl
 from ancrage.notices.model import Notice
+from ancrage.notices.places import locate
 from ancrage.notices.xmlsafe import parse_xml, read_bytes
 
 name = "ted-eforms-xml"
@@ -44,4 +45,4 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
         ctx.reject(path.name, str(exc))
         return
     ctx.progress(len(data))
-    yield notice
+    yield locate(notice)
