@@ -110,7 +110,7 @@ def test_outputs_print_the_publication_number(samples_home: Settings) -> None:
     result = runner.invoke(
         app, ["notice", "search", "déchetterie", "--home", home, "--format", "json"]
     )
-    (hit,) = orjson.loads(result.stdout)
+    (hit, *_) = orjson.loads(result.stdout)
     assert (hit["id"], hit["alias"]) == (TED_PUBLISHED, TED_UUID)
     result = runner.invoke(app, ["watch", "history", TED_PUBLISHED, "--home", home])
     assert result.exit_code == 0, result.output

@@ -30,6 +30,8 @@ from ancrage.notices.sheet import reading_sheet, render_html, render_json, rende
 from ancrage.notices.store import NoticeStore
 from ancrage.notices.values import PARIS
 
+TITLE_WIDTH = 60
+
 app = typer.Typer(
     name="notice",
     help="Appels d'offres (BOAMP, TED) : chargement, fiche de lecture, recherche.",
@@ -189,12 +191,15 @@ def search(
             help="Date limite ce jour-là ou après (AAAA-MM-JJ, heure de Paris).",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Nombre de résultats.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Nombre de résultats (1 à 1000, défaut 20).")
+    ] = 20,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
 ) -> None:
-    """Recherche plein texte (français, sans accents ni pluriels) dans les avis chargés."""
+    """Recherche plein texte (français, sans accents ni pluriels, synonymes des métiers) dans
+    les avis chargés : les avis qui ont tous les mots d'abord, puis ceux qui en ont le plus."""
     after = _date(deadline_after) if deadline_after is not None else None
     with IndexRebuildBar() as rebuild:
         hits = search_notices(
@@ -212,17 +217,34 @@ def search(
         return
     rows = [
         [
+            h.rank,
             h.id,
-            (h.title or "—")[:60],
+            cut_at_word(h.title or "—", TITLE_WIDTH),
             h.buyer,
-            h.deadline.strftime("%d/%m/%Y") if h.deadline else None,
+            h.deadline.astimezone(PARIS).strftime("%d/%m/%Y") if h.deadline else None,
             STATE_LABELS[h.state],
-            round(h.score, 2),
+            f"{h.matched}/{h.words}" if h.words else None,
         ]
         for h in hits
     ]
-    columns = ["avis", "objet", "acheteur", "date limite", "état", "score"]
-    out().print(rich_table(f"{len(hits)} avis", columns, rows))
+    columns = ["rang", "avis", "objet", "acheteur", "date limite", "état", "mots trouvés"]
+    title = f"{len(hits)} avis" if hits else "aucun avis"
+    out().print(rich_table(title, columns, rows))
+    if hits and hits[0].words:
+        err().print(
+            "Classés par nombre de mots trouvés, puis pertinence (mots du titre, puis des "
+            "libellés CPV, puis du texte), puis date limite la plus tardive.",
+            soft_wrap=True,
+        )
+
+
+def cut_at_word(text: str, width: int) -> str:
+    """``text`` on one line, cut at a word boundary with « … » when longer than ``width``."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1].rsplit(" ", 1)[0] if " " in flat[: width - 1] else flat[: width - 1]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _date(text: str) -> date:

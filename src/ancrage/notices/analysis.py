@@ -88,6 +88,27 @@ def query_stems(query: str) -> list[str]:
     return stems
 
 
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Stem → the stems of its group (``data/notices/synonyms_fr.csv``: trade words)."""
+    raw = resources.files("ancrage").joinpath("data/notices/synonyms_fr.csv").read_text("utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for line in raw.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = tuple(dict.fromkeys(stem(w) for word in line.split(",") for w in words(word)))
+        for member in group:
+            out[member] = tuple(dict.fromkeys(out.get(member, (member,)) + group))
+    return out
+
+
+def query_terms(query: str) -> tuple[tuple[str, ...], ...]:
+    """Per query word (stop words dropped, each once): its stem first, then the stems of its
+    synonyms (:func:`synonyms`); a notice has the word when it has one of them."""
+    table = synonyms()
+    return tuple(table.get(s, (s,)) for s in query_stems(query))
+
+
 # ---------------------------------------------------------------- the texts of a notice
 
 
@@ -102,7 +123,8 @@ def body_parts(notice: Notice) -> list[str]:
 
 
 def notice_texts(notice: Notice) -> tuple[str, str]:
-    """(title, body) of a notice before analysis."""
+    """(title, body) of a notice before analysis (its CPV labels are indexed apart:
+    :func:`ancrage.notices.index.cpv_labels`)."""
     return notice.title or "", " ".join(body_parts(notice))
 
 

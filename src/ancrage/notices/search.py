@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ancrage.errors import AncrageError
-from ancrage.notices.analysis import query_stems, snippet, words
+from ancrage.notices.analysis import query_terms, snippet, words
 from ancrage.notices.facets import DEP_BIT, dep_mask
 from ancrage.notices.labels import STATE_LABELS
 from ancrage.notices.model import State, departements, display_id, state_of
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE_WEIGHT = 4.0
+CPV_WEIGHT = 2.0  # the labels of the notice's CPV codes: below the title, above the body
+MAX_LIMIT = 1000
 _CPV_PREFIX = re.compile(r"\d{1,8}")
 _DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
 
@@ -49,7 +51,7 @@ class NoticeSearchError(AncrageError):
 @dataclass(frozen=True)
 class SearchHit:
     id: str  # the id users know (display_id): BOAMP avis number, TED publication number
-    score: float  # higher is better (bm25, sign turned); 0 without a text query
+    score: float  # bm25 relevance (higher is better, no unit); 0 without words
     title: str | None
     buyer: str | None
     deadline: datetime | None
@@ -58,11 +60,17 @@ class SearchHit:
     departements: list[str]
     snippet: str | None
     key: str = ""  # the stable id (TED: notice UUID and version), an accepted alias
+    rank: int = 0  # 1 for the best
+    matched: int = 0  # query words found in the notice
+    words: int = 0  # query words (stop words left out)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "alias": self.key if self.key != self.id else None,
+            "rank": self.rank,
+            "matched_words": self.matched,
+            "query_words": self.words,
             "score": round(self.score, 4),
             "title": self.title,
             "buyer": self.buyer,
@@ -163,77 +171,118 @@ class Filters:
         return where, params
 
 
-def text_query(stems: list[str], filters: Filters, now: datetime) -> tantivy.Query:
-    """Every stem in the title (weight :data:`TITLE_WEIGHT`) or the body, scored with bm25;
-    the filters add nothing to the score. One stem without filters stays a plain union of two
-    terms, which tantivy ranks with block-max WAND (it skips the blocks of documents that
-    cannot enter the top k)."""
+Terms = tuple[tuple[str, ...], ...]  # per query word: its stem and its synonyms' stems
+
+
+def _word_query(stems: tuple[str, ...]) -> tantivy.Query:
+    """One query word (its stem, or its synonyms' too) in the title (weight
+    :data:`TITLE_WEIGHT`), the CPV labels (:data:`CPV_WEIGHT`) or the body, scored with bm25."""
     from tantivy import Occur, Query
 
     from ancrage.notices.index import schema
 
     fields = schema()
-    clauses = [
-        (
-            Occur.Must,
-            Query.boolean_query(
-                [
-                    (
-                        Occur.Should,
-                        Query.boost_query(
-                            Query.term_query(fields, "title", s, index_option="freq"),
-                            TITLE_WEIGHT,
-                        ),
-                    ),
-                    (Occur.Should, Query.term_query(fields, "body", s, index_option="freq")),
-                ]
-            ),
-        )
-        for s in stems
-    ]
+    clauses = []
+    for stem in stems:
+        for field, weight in (("title", TITLE_WEIGHT), ("cpvtext", CPV_WEIGHT), ("body", 1.0)):
+            term = Query.term_query(fields, field, stem, index_option="freq")
+            clauses.append(
+                (Occur.Should, term if weight == 1.0 else Query.boost_query(term, weight))
+            )
+    return Query.boolean_query(clauses)
+
+
+def text_query(
+    terms: Terms, filters: Filters, now: datetime, at_least: int | None = None
+) -> tantivy.Query:
+    """The notices with every query word (``at_least=None``) or at least ``at_least`` of them;
+    the score is the sum of the bm25 of the words found; the filters add nothing to the score.
+    One word without filters stays a plain union of terms, which tantivy ranks with block-max
+    WAND (it skips the blocks of documents that cannot enter the top k)."""
+    from tantivy import Occur, Query
+
+    words_ = [_word_query(t) for t in terms]
+    if at_least is None or at_least >= len(terms):
+        clauses = [(Occur.Must, q) for q in words_]
+    else:
+        clauses = [(Occur.Should, q) for q in words_]
     kept = filters.queries(now)
     if kept:
         every = Query.boolean_query([(Occur.Must, q) for q in kept])
         clauses.append((Occur.Must, Query.const_score_query(every, 0.0)))
-    return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+    if len(clauses) == 1:
+        return clauses[0][1]
+    if at_least is None or at_least >= len(terms):
+        return Query.boolean_query(clauses)
+    return Query.boolean_query(clauses, minimum_number_should_match=at_least)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A notice found by words: its rowid, bm25 score and how many query words it has."""
+
+    rowid: int
+    score: float
+    matched: int
+
+
+def _best(
+    searcher: tantivy.Searcher, query: tantivy.Query, size: int, skip: set[int], plan: str
+) -> list[tuple[float, int, Any]]:
+    """``(score, rowid, deadline)`` of the ``size`` best matches not in ``skip``, best first
+    (bm25, then latest deadline, then rowid) — exactly: tantivy returns the best by score only,
+    so the ties of the last one kept are asked for too (one more hit, more while the last has
+    the score of the ``size``-th). ``plan="full"`` (tests) asks for every match."""
+    if plan == "full":
+        hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
+    else:
+        want = size + len(skip)  # the skipped ones may be among the best
+        ask = want + 1
+        while True:
+            hits = searcher.search(query, ask, count=False).hits
+            if len(hits) < ask or hits[-1][0] < hits[want - 1][0]:
+                break
+            ask *= 4
+    addresses = [address for _, address in hits]
+    rowids = searcher.fast_field_values("rowid", addresses)
+    deadlines = searcher.fast_field_values("deadline", addresses)
+    found = [
+        (float(score), int(rowid or 0), deadline)
+        for (score, _), rowid, deadline in zip(hits, rowids, deadlines, strict=True)
+        if int(rowid or 0) not in skip
+    ]
+    found.sort(key=lambda h: (-h[0], h[2] is None, -(h[2] or 0), h[1]))
+    return found if plan == "full" else found[:size]
 
 
 def ranked(
     searcher: tantivy.Searcher,
-    stems: list[str],
+    terms: Terms,
     filters: Filters,
     *,
     now: datetime,
     limit: int,
     plan: str = "auto",
-) -> list[tuple[int, float]]:
-    """``(rowid, score)`` of the ``limit`` best matches, best first: bm25 score, then latest
-    deadline, then rowid — exactly.
-
-    tantivy returns the best matches by score only; the ties of the last one kept are asked
-    for too (``limit + 1`` hits, more while the last hit has the score of the ``limit``-th),
-    then ordered here. ``plan="full"`` (for tests) asks for every match."""
-    query = text_query(stems, filters, now)
-    if plan == "full":
-        hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
-    else:
-        size = limit + 1
-        while True:
-            hits = searcher.search(query, size, count=False).hits
-            if len(hits) < size or hits[-1][0] < hits[limit - 1][0]:
-                break
-            size *= 4
-    addresses = [address for _, address in hits]
-    rowids = searcher.fast_field_values("rowid", addresses)
-    deadlines = searcher.fast_field_values("deadline", addresses)
-    best = sorted(
-        zip((float(score) for score, _ in hits), rowids, deadlines, strict=True),
-        key=lambda h: (-h[0], h[2] is None, -(h[2] or 0), h[1]),
-    )
-    return [(int(rowid or 0), score) for score, rowid, _ in best[:limit]]
+) -> list[Ranked]:
+    """The ``limit`` best matches, best first: the notices with every query word, then — when
+    they are fewer than ``limit`` — those with all words but one, and so on down to one word
+    (no empty page when some words match); within each, by bm25 score, then latest deadline,
+    then rowid. A tier is asked for only when the tiers before it were exhausted, so its new
+    notices have exactly that number of words."""
+    out: list[Ranked] = []
+    seen: set[int] = set()
+    for at_least in range(len(terms), 0, -1):
+        need = limit - len(out)
+        if need <= 0 and plan != "full":
+            break
+        query = text_query(terms, filters, now, at_least)
+        for score, rowid, _ in _best(searcher, query, need, seen, plan):
+            out.append(Ranked(rowid, score, at_least))
+            seen.add(rowid)
+    return out[:limit]
 
 
-def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[tuple[int, float]]:
+def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[Ranked]:
     """Without words: the notices the filters keep, latest deadline first."""
     where, params = filters.sql(now)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
@@ -241,7 +290,7 @@ def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[tup
         "SELECT n.rowid FROM notice_filter f JOIN notices n ON n.rowid = f.rowid "
         f"{clause} ORDER BY n.deadline_utc DESC NULLS LAST, n.id LIMIT ?"
     )
-    return [(int(r), 0.0) for (r,) in con.execute(sql, [*params, limit])]
+    return [Ranked(int(r), 0.0, 0) for (r,) in con.execute(sql, [*params, limit])]
 
 
 def search(
@@ -256,7 +305,9 @@ def search(
     now: datetime | None = None,
     progress: IndexProgress | None = None,
 ) -> list[SearchHit]:
-    """Notices matching every word of ``query`` (stemmed), best first, with the filters.
+    """Notices matching the words of ``query`` (stemmed, synonyms of trade words too), best
+    first (:func:`ranked`: every word first, then most words), with the filters; without
+    words, the notices the filters keep, latest deadline first.
 
     ``progress`` shows the rebuild of the index, when it has to be rebuilt first."""
     from ancrage.notices.store import NoticeStore, load_notice
@@ -266,12 +317,15 @@ def search(
             f"code CPV « {cpv} » invalide",
             hint="Donnez 1 à 8 chiffres, début d'un code CPV (ex. --cpv 45 pour les travaux).",
         )
-    if limit < 1:
+    if not 1 <= limit <= MAX_LIMIT:
         raise NoticeSearchError(
-            f"--limit doit être au moins 1 (reçu {limit})", hint="Ex. --limit 20."
+            f"--limit doit être entre 1 et {MAX_LIMIT} (reçu {limit})",
+            hint="Ex. --limit 20 ; affinez la recherche (mots, --territory, --cpv) plutôt que "
+            "de tout lister.",
         )
     deps = territory_departements(territory) if territory is not None else None
-    stems = query_stems(query)
+    terms = query_terms(query)
+    stems = [s for t in terms for s in t]
     filtered = any((cpv, deps, open_only, deadline_after))
     if not words(query) and query.strip() and not filtered:
         raise NoticeSearchError(
@@ -291,11 +345,11 @@ def search(
     )
     when = now or datetime.now(UTC)
     with NoticeStore(settings).reading() as con:
-        if stems:
+        if terms:
             from ancrage.notices.index import searcher
 
             found = searcher(settings, con, progress)
-            best = ranked(found, stems, filters, now=when, limit=limit)
+            best = ranked(found, terms, filters, now=when, limit=limit)
         else:
             best = listed(con, filters, now=when, limit=limit)
         docs: dict[int, tuple[bytes, str]] = {
@@ -303,18 +357,21 @@ def search(
             for r, d, st in con.execute(
                 "SELECT rowid, doc, status FROM notices "
                 "WHERE rowid IN (SELECT value FROM json_each(?))",
-                (json.dumps([r for r, _ in best]),),
+                (json.dumps([b.rowid for b in best]),),
             )
         }
     hits: list[SearchHit] = []
-    for rowid, score in best:
-        doc, status = docs[rowid]
+    for rank, found_ in enumerate(best, start=1):
+        doc, status = docs[found_.rowid]
         notice = load_notice(doc)
         hits.append(
             SearchHit(
                 id=display_id(notice),
                 key=notice.id,
-                score=float(score),
+                rank=rank,
+                matched=found_.matched,
+                words=len(terms),
+                score=float(found_.score),
                 title=notice.title,
                 buyer=notice.buyer.name,
                 deadline=notice.deadline,
