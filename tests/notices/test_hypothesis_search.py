@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ancrage.notices.analysis import analyse, query_stems, words
+from ancrage.notices.errors import NoticeSearchError
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import NoticeSearchError, search
+from ancrage.notices.search import search
 from ancrage.settings import Settings
 from ancrage.text import fold
 

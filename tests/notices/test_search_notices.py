@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from ancrage.notices.analysis import analyse
+from ancrage.notices.errors import NoticeSearchError
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import NoticeSearchError, search
+from ancrage.notices.search import search
 from ancrage.settings import Settings
 
 

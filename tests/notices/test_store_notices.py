@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ancrage.notices.errors import NoticeNotFoundError
 from ancrage.notices.ingest import NoticeFileReport, load_notices
-from ancrage.notices.store import NoticeNotFoundError, NoticeStore, store_path
+from ancrage.notices.store import NoticeStore, store_path
 from ancrage.settings import Settings
 
 

@@ -248,7 +248,7 @@ def cut_at_word(text: str, width: int) -> str:
 
 
 def _date(text: str) -> date:
-    from ancrage.notices.search import NoticeSearchError
+    from ancrage.notices.errors import NoticeSearchError
 
     try:
         return date.fromisoformat(text)

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from ancrage.errors import InputFileError
+from ancrage.errors import AncrageError, InputFileError
 from ancrage.notices.boamp_v230 import normalise, notice_from_v230, text
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.eforms import notice_from_ubl
@@ -67,7 +67,7 @@ def _records(data: object, path: Path) -> tuple[str, list[Any]]:
 def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
     raw = read_bytes(path)
     try:
-        data = orjson.loads(raw)
+        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a UTF-8 BOM is not JSON
     except orjson.JSONDecodeError as exc:
         raise InputFileError(
             f"JSON mal formé ({str(exc).split(':')[0]})",
@@ -83,17 +83,42 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
         try:
             if shape == "boamp-dila-api-v1":
                 notice = notice_from_v230(
-                    normalise(record["gestion"]),
+                    normalise(_object(record.get("gestion"), "gestion")),
                     normalise(record.get("donnees")),
                     source_format=shape,
                 )
             else:
                 notice = _ods_record(record, shape, ctx)
-        except (ValueError, KeyError, TypeError) as exc:
-            ctx.reject(ref, f"enregistrement illisible ({exc})", record_id=_idweb(record))
+            located = locate(notice)
+        except AncrageError:
+            raise  # about the file or the set-up (the eForms table), not this record
+        except UnreadableRecord as exc:
+            ctx.reject(ref, f"enregistrement illisible : {exc}", record_id=_idweb(record))
             continue
-        yield locate(notice)
+        except Exception as exc:  # one record of an unexpected shape: the others still load
+            ctx.reject(
+                ref,
+                f"enregistrement illisible : structure inattendue ({type(exc).__name__})",
+                record_id=_idweb(record),
+            )
+            continue
+        yield located
     ctx.progress(len(raw))
+
+
+class UnreadableRecord(ValueError):
+    """A record whose structure is not the format's (the message is French)."""
+
+
+_KINDS = ((str, "une chaîne"), (bool, "un booléen"), (int, "un nombre"), (float, "un nombre"))
+
+
+def _object(value: object, where: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    found = "null" if value is None else "une liste" if isinstance(value, list) else "une valeur"
+    found = next((name for kind, name in _KINDS if isinstance(value, kind)), found)
+    raise UnreadableRecord(f"{where} devrait être un objet JSON, c'est {found}")
 
 
 def _idweb(record: dict[str, Any]) -> str | None:
@@ -117,13 +142,14 @@ def _ods_record(record: dict[str, Any], shape: str, ctx: NoticeReadContext) -> N
     url = text(record.get("url_avis"))
     top = next(iter(donnees), None) if isinstance(donnees, dict) else None
     if top == "FNSimple":
-        notice = notice_from_fnsimple(
-            idweb, donnees["FNSimple"], source_format=f"{shape}/FNSimple", url=url
-        )
+        form = _object(donnees["FNSimple"], "donnees.FNSimple")
+        notice = notice_from_fnsimple(idweb, form, source_format=f"{shape}/FNSimple", url=url)
     elif top == "EFORMS":
-        body = donnees["EFORMS"]
-        root_name = next(iter(body))
-        tree = tree_from_json(root_name, body[root_name])
+        body = _object(donnees["EFORMS"], "donnees.EFORMS")
+        if len(body) != 1:
+            raise UnreadableRecord("donnees.EFORMS devrait contenir un seul avis (ContractNotice…)")
+        ((root_name, root),) = body.items()
+        tree = tree_from_json(str(root_name), _object(root, f"donnees.EFORMS.{root_name}"))
         notice = notice_from_ubl(tree, ctx.eforms_table(), "boamp", f"{shape}/EFORMS")
         notice.source_id = idweb
         notice.id = make_id("boamp", idweb)

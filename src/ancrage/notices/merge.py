@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from dataclasses import fields
 
-from ancrage.errors import AncrageError
+from ancrage.notices.errors import NoticeMergeError
 from ancrage.notices.model import Lot, Notice
 from ancrage.notices.values import in_natural_order
 
@@ -30,10 +30,6 @@ REPLACEABLE = (
     "site_visit",
 )
 LOT_FIELDS = tuple(f.name for f in fields(Lot) if f.name != "number")
-
-
-class NoticeMergeError(AncrageError):
-    """A change notice does not refer to the notice it is applied to."""
 
 
 def refers_to(notice: Notice, change: Notice) -> bool:

@@ -19,8 +19,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ancrage.errors import AncrageError
 from ancrage.notices.analysis import query_terms, snippet, words
+from ancrage.notices.errors import NoticeSearchError
 from ancrage.notices.facets import DEP_BIT, dep_mask
 from ancrage.notices.labels import STATE_LABELS
 from ancrage.notices.model import State, departements, display_id, state_of
@@ -37,12 +37,6 @@ CPV_WEIGHT = 2.0  # the labels of the notice's CPV codes: below the title, above
 MAX_LIMIT = 1000
 _CPV_PREFIX = re.compile(r"\d{1,8}")
 _DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
-
-
-class NoticeSearchError(AncrageError):
-    """A search option is not usable."""
-
-    exit_code = 2
 
 
 # ---------------------------------------------------------------- queries

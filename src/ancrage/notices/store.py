@@ -32,11 +32,12 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
 
-from ancrage.errors import AncrageError
 from ancrage.notices.analysis import notice_texts
+from ancrage.notices.errors import NoticeMergeError, NoticeNotFoundError, NoticeStoreError
 from ancrage.notices.facets import cpv_text, dep_mask
 from ancrage.notices.index import IndexSink, TextEntry, seconds
-from ancrage.notices.merge import NoticeMergeError, apply_change
+from ancrage.notices.lock import writer_lock
+from ancrage.notices.merge import apply_change
 from ancrage.notices.model import (
     Notice,
     cpv_codes,
@@ -130,16 +131,6 @@ CREATE TABLE notice_filter (
 CREATE TABLE search_state (store_id TEXT NOT NULL, generation INTEGER NOT NULL);
 INSERT INTO search_state (store_id, generation) VALUES (lower(hex(randomblob(16))), 0);
 """
-
-class NoticeStoreError(AncrageError):
-    """The notice store is missing, from a newer version, or does not hold a notice."""
-
-    exit_code = 3
-
-
-class NoticeNotFoundError(NoticeStoreError):
-    """No notice with this id."""
-
 
 def store_path(settings: Settings) -> Path:
     return settings.home / "notices" / "notices.sqlite"
@@ -272,8 +263,15 @@ class NoticeStore:
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
+        """The store to write to, schema in place, for this process alone (another load gets
+        :class:`NoticeStoreBusyError` at once, naming this one)."""
         self.settings.ensure()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(self.path.parent), self._writing() as con:
+            yield con
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
         con = self._connect()
         # loads insert into the indexes of a store that grows to GBs: a bigger page cache keeps
         # their inner pages in memory (1M notices: 4,495 → 4,858 notices/s, docs/notices.md)
