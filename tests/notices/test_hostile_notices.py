@@ -140,6 +140,8 @@ def test_a_second_load_at_once_is_busy_not_an_internal_error(
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     # the lock died with its process: the next load starts at once
     (report,) = load_notices(Settings.resolve(home), [notices_dir / ODS])
     assert report.loaded == 5
