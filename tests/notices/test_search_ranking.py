@@ -109,7 +109,7 @@ def test_what_the_score_means(samples_home: Settings) -> None:
         app, ["notice", "search", "menuiseries bois", "--home", home], env={"COLUMNS": "200"}
     )
     assert "mots trouvés" in result.stdout and "1/2" in result.stdout
-    assert "Classés par nombre de mots trouvés, puis pertinence" in result.stderr
+    assert "note : classés par nombre de mots trouvés, puis pertinence" in result.stderr
 
 
 @pytest.mark.parametrize(

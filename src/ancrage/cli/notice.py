@@ -9,26 +9,22 @@ from typing import Annotated, Any, Self
 
 import orjson
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from ancrage.cli.common import (
     HomeOption,
     RichLoadProgress,
     TableFormat,
+    description_column,
     err,
     out,
+    print_error,
     print_json,
+    print_note,
+    print_text,
     rich_table,
     settings,
 )
-from ancrage.notices.document import notice_json
-from ancrage.notices.ingest import errors_by_cause, load_notices
-from ancrage.notices.labels import STATE_LABELS
-from ancrage.notices.search import search as search_notices
-from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
-from ancrage.notices.store import NoticeStore
-from ancrage.notices.values import PARIS
 
 TITLE_WIDTH = 60
 
@@ -48,7 +44,7 @@ class IndexRebuildBar:
         self.before = before
         self.console = err()
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            description_column(),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -65,7 +61,7 @@ class IndexRebuildBar:
     def start(self, name: str, total: int | None) -> None:
         if self.before is not None:
             self.before.stop()
-        self.console.print(f"[yellow]{name}[/yellow]", soft_wrap=True)
+        self.console.print(name, style="yellow", soft_wrap=True)
         if self.console.is_terminal:
             self.progress.start()
             self.task = self.progress.add_task("index de recherche", total=total)
@@ -92,7 +88,9 @@ class SheetFormat(StrEnum):
 def load(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Fichiers ou dossiers d'avis (BOAMP JSON/XML, TED eForms XML)."),
+        typer.Argument(
+            metavar="CHEMIN", help="Fichiers ou dossiers d'avis (BOAMP JSON/XML, TED eForms XML)."
+        ),
     ],
     home: HomeOption = None,
     output: Annotated[
@@ -108,6 +106,8 @@ def load(
     ] = None,
 ) -> None:
     """Charge des avis dans la base des avis et compte, par fichier, ce qui a été fait."""
+    from ancrage.notices.ingest import errors_by_cause, load_notices
+
     with RichLoadProgress() as progress, IndexRebuildBar(progress.progress) as rebuild:
         reports = load_notices(
             settings(home), paths, progress, eforms_dir=eforms_dir, index_progress=rebuild
@@ -129,9 +129,9 @@ def load(
         ]
         columns = ["fichier", "format", "lus", "chargés", "quarantaine", "doublons"]
         out().print(rich_table(None, columns, rows))
-    for message, files in errors_by_cause(reports):
+    for message, files in errors_by_cause(reports):  # one line per cause, not per file
         where = "" if len(files) == 1 else f" ({len(files)} fichiers, dont {files[0]})"
-        err().print(f"[red]erreur[/red] : {escape(message)}{escape(where)}", soft_wrap=True)
+        print_error(message + where)
     errors = [r.error for r in reports if r.error is not None]
     if errors:
         raise typer.Exit(code=max(e.exit_code for e in errors))
@@ -139,7 +139,13 @@ def load(
 
 @app.command("show")
 def show(
-    notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
+    notice_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="AVIS",
+            help="Numéro de l'avis : BOAMP (ex. boamp:26-7113) ou TED (ex. ted:00047522-2024).",
+        ),
+    ],
     home: HomeOption = None,
     output: Annotated[
         SheetFormat,
@@ -153,6 +159,11 @@ def show(
     ] = None,
 ) -> None:
     """Affiche la fiche de lecture d'un avis : quoi, qui, où, combien, quand, critères."""
+    from ancrage.notices.document import notice_json
+    from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
+    from ancrage.notices.store import NoticeStore
+    from ancrage.notices.values import PARIS
+
     notice = NoticeStore(settings(home)).get(notice_id)
     now = datetime.now(UTC)
     sheet = reading_sheet(notice, today=now.astimezone(PARIS).date(), now=now)
@@ -167,12 +178,14 @@ def show(
         out_file.write_text(text, encoding="utf-8")
         err().print(f"fiche écrite dans {out_file}")
     else:
-        typer.echo(text, nl=False)
+        print_text(text)
 
 
 @app.command("search")
 def search(
-    query: Annotated[str, typer.Argument(help="Mots cherchés (ex. « menuiserie bois »).")],
+    query: Annotated[
+        str, typer.Argument(metavar="MOTS", help="Mots cherchés (ex. « menuiserie bois »).")
+    ],
     home: HomeOption = None,
     cpv: Annotated[
         str | None, typer.Option("--cpv", help="Début de code CPV (ex. 45 : travaux).")
@@ -200,6 +213,10 @@ def search(
 ) -> None:
     """Recherche plein texte (français, sans accents ni pluriels, synonymes des métiers) dans
     les avis chargés : les avis qui ont tous les mots d'abord, puis ceux qui en ont le plus."""
+    from ancrage.notices.labels import STATE_LABELS
+    from ancrage.notices.search import search as search_notices
+    from ancrage.notices.values import PARIS
+
     after = _date(deadline_after) if deadline_after is not None else None
     with IndexRebuildBar() as rebuild:
         hits = search_notices(
@@ -231,10 +248,9 @@ def search(
     title = f"{len(hits)} avis" if hits else "aucun avis"
     out().print(rich_table(title, columns, rows))
     if hits and hits[0].words:
-        err().print(
-            "Classés par nombre de mots trouvés, puis pertinence (mots du titre, puis des "
-            "libellés CPV, puis du texte), puis date limite la plus tardive.",
-            soft_wrap=True,
+        print_note(
+            "classés par nombre de mots trouvés, puis pertinence (mots du titre, puis des "
+            "libellés CPV, puis du texte), puis date limite la plus tardive."
         )
 
 
