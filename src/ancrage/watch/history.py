@@ -38,7 +38,8 @@ def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def _criteria(notice: Notice, lot: Lot | None) -> dict[str, Any]:
     cpv = (lot.cpv_main if lot else None) or notice.cpv_main
     deps = sorted(lot.place.departements) if lot and lot.place and lot.place.departements else []
-    deps = deps or sorted(departements(notice))
+    # the notice's places, the buyer's own département first when it is one of them
+    deps = deps or sorted(departements(notice), key=lambda d: (d != notice.buyer.departement, d))
     money = (lot.value if lot else None) or notice.estimated_value
     value = float(money.amount) if money and money.amount else None
     return {
