@@ -121,3 +121,39 @@ def test_errors_by_cause_groups_one_cause_and_keeps_file_errors_apart() -> None:
         ("table absente. Réessayez.", ["a.xml", "b.xml"]),
         ("c.xml: illisible", ["c.xml"]),
     ]
+
+
+def _script(name: str) -> dict[str, object]:
+    import runpy
+
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "scripts" / name))
+
+
+def test_the_shipped_cpv_labels_are_rebuilt_byte_for_byte(shared_data: Path) -> None:
+    """scripts/build_cpv_fr.py on the official CPV 2008 French labels gives the shipped file."""
+    script = _script("build_cpv_fr.py")
+    rows = script["rows_from_csv"](shared_data / "nomenclatures" / "cpv" / "cpv_2008_fr.csv")  # type: ignore[operator]
+    built = script["compact"](rows)  # type: ignore[operator]
+    shipped = resources.files("ancrage").joinpath("data/reference/cpv_2008_fr.csv.gz").read_bytes()
+    assert built == shipped
+    from ancrage.reference.cpv import french_label
+
+    assert french_label("45421000") == "Travaux de menuiserie"
+    assert french_label("90500000") == "Services liés aux déchets et aux ordures"
+    assert french_label("99999999") is None
+
+
+def test_nuts_table_has_every_departement() -> None:
+    from ancrage.geo import default_geography
+    from ancrage.notices.labels import nuts_to_departements
+
+    # the collectivités d'outre-mer (975, 977, 978, 984 and up) are outside NUTS
+    deps = {d for d in default_geography().departements if d <= "974" or d == "976"}
+    covered_2021 = {
+        d
+        for code in ("FR1", *(f"FR{c}" for c in "BCDEFGHIJKLMY"))
+        for d in nuts_to_departements(code)
+    }
+    assert covered_2021 == deps  # NUTS 2021: every département, Mayotte included
+    covered_2013 = {d for r in range(1, 10) for d in nuts_to_departements(f"FR{r}")}
+    assert covered_2013 == deps - {"976"}  # NUTS 2013: Mayotte was not yet a région

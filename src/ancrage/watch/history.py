@@ -19,6 +19,7 @@ import duckdb
 from ancrage.notices.model import Lot, Notice, departements
 from ancrage.notices.sheet import Item, Section, Sheet, reading_sheet
 from ancrage.settings import Settings
+from ancrage.textrepair import repair
 from ancrage.warehouse.store import Warehouse
 
 VALUE_FACTOR = 3.0
@@ -222,11 +223,10 @@ def history_section(history: dict[str, Any]) -> Section:
     section.items.append(Item("Gagnés par une PME", _pct(summary["sme_share"])))
     for r in history["similar"][:5]:
         amount = f"{r['amount']:,.0f} €".replace(",", "\u202f") if r["amount"] else "montant ?"
+        winner = repair(r["winner"]) or r["winner_siret"] or "titulaire inconnu"
+        what = repair(r["object"]) or ""
         section.items.append(
-            Item(
-                r["winner"] or r["winner_siret"] or "titulaire inconnu",
-                f"{amount}, {r['notification_date'] or 'date ?'} — {r['object'] or ''}".strip(),
-            )
+            Item(winner, f"{amount}, {r['notification_date'] or 'date ?'} — {what}".strip())
         )
     buyer = history.get("buyer")
     if buyer:
