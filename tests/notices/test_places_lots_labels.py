@@ -160,7 +160,14 @@ def test_no_code_nor_internal_path_in_any_sheet(samples: list[Notice]) -> None:
         text = render_text(reading_sheet(notice, today=date(2026, 1, 22)), width=300)
         text = re.sub(r"https?://\S+", "", text)
         assert not _INTERNAL.search(text), (notice.id, _INTERNAL.search(text))
-        for code in ("procedureAdapteeO", "Procédure : open", "Procédure : restricted"):
+        for code in (
+            "procedureAdapteeO",
+            "Procédure : open",
+            "Procédure : restricted",
+            "Social : sociaux",
+            "Environnement : environnementaux",
+            "Lot ?",
+        ):
             assert code not in text, (notice.id, code)
 
 

@@ -179,11 +179,22 @@ FIELD_CODELISTS = {
 }
 
 
+#: codes of the BOAMP forms (the box ticked), by code folded
+BOAMP_CODES = {
+    "sociaux": "considérations sociales (case cochée dans l'avis)",
+    "environnementaux": "considérations environnementales (case cochée dans l'avis)",
+    "reserved": "marché réservé (conditions dans les documents de la consultation)",
+}
+
+
 def field_code_label(source_field: str | None, code: str | None) -> str | None:
     """The French label of a code by the field it came from (BT-774 ``circ-econ`` →
-    « Économie circulaire »)."""
+    « La transition vers une économie circulaire », BOAMP ``sociaux`` → « considérations
+    sociales (case cochée dans l'avis) »)."""
     codelist = FIELD_CODELISTS.get(source_field or "")
-    return code_label(codelist, code) if codelist else None
+    if codelist:
+        return code_label(codelist, code)
+    return BOAMP_CODES.get((code or "").lower())
 
 
 def cpv_text(code: str) -> str:

@@ -157,21 +157,24 @@ def _lot_criteria(notice: Notice) -> list[tuple[str | None, list[AwardCriterion]
     return [(lot.number, lot.award_criteria) for lot in notice.lots]
 
 
-def lot_label(number: str | None) -> str:
-    """« Lot 5 », « LOT-0005 » (eForms ids as TED prints them), « Lot sans numéro »."""
+def lot_label(number: str | None, position: int) -> str:
+    """« Lot 5 », « LOT-0005 » (eForms ids as TED prints them); a lot the notice does not
+    number by its place: « 2e lot (sans numéro dans l'avis) »."""
     if not number:
-        return "Lot sans numéro"
+        rank = "1er" if position == 1 else f"{position}e"
+        return f"{rank} lot (sans numéro dans l'avis)"
     return number if number[:1].isalpha() else f"Lot {number}"
 
 
-def _lot_item(lot: Lot, today: date) -> Item:
+def _lot_item(lot: Lot, today: date, position: int) -> Item:
     parts = [
         cpv_text(lot.cpv_main) if lot.cpv_main else None,
         f"valeur estimée {money(lot.value) if lot.value else 'non précisée'}",
         f"date limite {deadline_text(lot.deadline, today)[0]}" if lot.deadline else None,
     ]
     details = " ; ".join(p for p in parts if p)
-    return Item(lot_label(lot.number), f"{lot.title or 'intitulé non précisé'} — {details}")
+    title = lot.title or "intitulé non précisé"
+    return Item(lot_label(lot.number, position), f"{title} — {details}")
 
 
 def _requirements(notice: Notice) -> list[Item]:
@@ -350,7 +353,7 @@ def reading_sheet(notice: Notice, *, today: date, now: datetime | None = None) -
         Section("Date limite de remise des offres", [Item("Date limite", deadline, note=left)]),
         Section(
             "Lots",
-            [_lot_item(lot, today) for lot in notice.lots]
+            [_lot_item(lot, today, i) for i, lot in enumerate(notice.lots, start=1)]
             or [Item("Lots", "marché non alloti ou lots non précisés dans l'avis")],
         ),
     ]
