@@ -4,7 +4,6 @@ below the title; trade synonyms; what the score means; titles cut at a word."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -15,7 +14,7 @@ from ancrage.cli.app import app
 from ancrage.cli.notice import cut_at_word
 from ancrage.notices.analysis import query_terms, stem
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.model import Buyer, Money, Notice
+from ancrage.notices.model import Notice
 from ancrage.notices.search import search
 from ancrage.notices.store import NoticeStore, NoticeWriter
 from ancrage.settings import Settings
@@ -60,18 +59,9 @@ def test_trade_synonyms(samples_home: Settings) -> None:
 
 
 def _notice(i: int, title: str, description: str, cpv: str) -> Notice:
-    return Notice(
-        id=f"synth:{i}",
-        source="synth",
-        source_id=str(i),
-        kind="contract_notice",
-        source_format="ancrage-synth (fictitious)",
-        buyer=Buyer(name="Commune fictive"),
-        title=title,
-        description=description,
-        cpv_main=cpv,
-        estimated_value=Money(Decimal(1000), "EUR"),
-    )
+    fictitious = Notice(f"synth:{i}", "synth", str(i), "contract_notice", "synth (fictitious)")
+    fictitious.title, fictitious.description, fictitious.cpv_main = title, description, cpv
+    return fictitious
 
 
 @pytest.fixture(scope="module")

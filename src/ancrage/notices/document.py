@@ -98,23 +98,31 @@ def _reservation(r: Reservation) -> dict[str, Any]:
     }
 
 
+def _terms(item: Lot | Notice) -> dict[str, Any]:
+    """What a notice and a lot both say: CPV, deadline, place, duration, criteria,
+    requirements, SME, variants."""
+    return {
+        "cpv": _cpv(item.cpv_main, item.cpv_additional),
+        "deadline": _when(item.deadline),
+        "place": _place(item.place),
+        "duration": None
+        if item.duration is None
+        else asdict(item.duration) | {"value": _number(item.duration.value)},
+        "award_criteria": [_criterion(c) for c in item.award_criteria],
+        "considerations": [_consideration(c) for c in item.considerations],
+        "reserved": [_reservation(r) for r in item.reserved],
+        "sme_suitable": item.sme_suitable,
+        "variants_allowed": item.variants_allowed,
+    }
+
+
 def _lot(lot: Lot) -> dict[str, Any]:
     return {
         "number": lot.number,
         "title": lot.title,
         "description": lot.description,
-        "cpv": _cpv(lot.cpv_main, lot.cpv_additional),
         "value": _money(lot.value),
-        "deadline": _when(lot.deadline),
-        "place": _place(lot.place),
-        "duration": asdict(lot.duration) | {"value": _number(lot.duration.value)}
-        if lot.duration
-        else None,
-        "award_criteria": [_criterion(c) for c in lot.award_criteria],
-        "considerations": [_consideration(c) for c in lot.considerations],
-        "reserved": [_reservation(r) for r in lot.reserved],
-        "sme_suitable": lot.sme_suitable,
-        "variants_allowed": lot.variants_allowed,
+        **_terms(lot),
         "documents_url": lot.documents_url,
         "submission_url": lot.submission_url,
     }
@@ -151,31 +159,21 @@ def notice_json(notice: Notice, now: datetime) -> dict[str, Any]:
         "procedure": {"code": notice.procedure, "label": procedure_label(notice.procedure)}
         if notice.procedure
         else None,
-        "cpv": _cpv(notice.cpv_main, notice.cpv_additional),
         "buyer": asdict(notice.buyer),
-        "place": _place(notice.place),
         "departements": [
             {"code": dep, "origin": origin, "origin_label": ORIGIN_LABELS[origin]}
             for dep, origin in departements(notice).items()
         ],
         "estimated_value": _money(notice.estimated_value),
         "publication_date": _when(notice.publication_date),
-        "deadline": _when(notice.deadline),
-        "duration": asdict(notice.duration) | {"value": _number(notice.duration.value)}
-        if notice.duration
-        else None,
+        **_terms(notice),
         "lots": [_lot(lot) for lot in notice.lots],
-        "award_criteria": [_criterion(c) for c in notice.award_criteria],
-        "considerations": [_consideration(c) for c in notice.considerations],
-        "reserved": [_reservation(r) for r in notice.reserved],
         "documents_asked": {
             "qualifications": notice.qualifications_text,
             "certifications": notice.qualification_labels,
             "site_visit": notice.site_visit,
             "facts_from_text": facts,
         },
-        "sme_suitable": notice.sme_suitable,
-        "variants_allowed": notice.variants_allowed,
         "trade_descriptors": [
             {"code": code, "label": label} for code, label in notice.trade_descriptors
         ],
