@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +23,14 @@ from ancrage.notices.errors import NoticeStoreBusyError
 LOCK_FILE = "write.lock"
 
 
+_WORD = re.compile(r"[a-z][a-z-]*")
+
+
 def _holder() -> str:
-    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:3]]) if sys.argv else "python"
+    """« ancrage notice load », processus 1234, depuis … (the command's words, not its
+    options nor paths)."""
+    words = [a for a in sys.argv[1:] if _WORD.fullmatch(a)][:2]
+    command = " ".join([Path(sys.argv[0]).name if sys.argv else "python", *words])
     return f"« {command} », processus {os.getpid()}, depuis {datetime.now():%d/%m/%Y %H:%M:%S}"
 
 
