@@ -26,7 +26,11 @@ from pathlib import Path
 from ancrage.reference.cpv import normalise_cpv, parse_cpv_archive
 
 OUTPUT = (
-    Path(__file__).resolve().parents[1] / "src" / "ancrage" / "data" / "reference"
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "ancrage"
+    / "data"
+    / "reference"
     / "cpv_2008_fr.csv.gz"
 )
 
