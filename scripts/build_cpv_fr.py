@@ -25,14 +25,8 @@ from pathlib import Path
 
 from ancrage.reference.cpv import normalise_cpv, parse_cpv_archive
 
-OUTPUT = (
-    Path(__file__).resolve().parents[1]
-    / "src"
-    / "ancrage"
-    / "data"
-    / "reference"
-    / "cpv_2008_fr.csv.gz"
-)
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "src/ancrage/data/reference/cpv_2008_fr.csv.gz"
 
 
 def rows_from_csv(path: Path) -> list[tuple[str, str]]:
