@@ -81,5 +81,5 @@ def world(mirror: Mirror, tmp_path: Path) -> Mirror:
         "StockUniteLegale_utf8": parquet(legal_units(500)),
     }
     serve_everything(mirror, tmp_path, stock)
-    prepare_home(tmp_path / "home", mirror.shared)
+    prepare_home(tmp_path / "home")
     return mirror

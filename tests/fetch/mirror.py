@@ -354,17 +354,14 @@ def serve_everything(mirror: Mirror, tmp: Path, stock: dict[str, bytes]) -> None
     mirror.ted(TODAY, [shared / "notices" / "ted_eforms" / "real" / n for n in FRENCH_TED])
 
 
-def prepare_home(home: Path, shared: Path) -> None:
-    """A data home with the eForms field table (read in place) and one watch profile."""
+def prepare_home(home: Path) -> None:
+    """A data home with one watch profile (works in the Nord)."""
     from ancrage.settings import Settings
     from ancrage.watch.db import open_db
     from ancrage.watch.model import Profile
     from ancrage.watch.profiles import add_profile
 
-    eforms = home / "reference" / "eforms"
-    eforms.mkdir(parents=True, exist_ok=True)
-    table = shared / "nomenclatures" / "eforms" / "fields_sdk-1.15.1.json"
-    (eforms / table.name).symlink_to(table)
+    home.mkdir(parents=True, exist_ok=True)
     engine = open_db(Settings.resolve(home))
     add_profile(
         engine, Profile(name="btp-nord", email="veille@example.fr", cpv=["45"], departements=["59"])

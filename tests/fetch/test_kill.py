@@ -141,7 +141,7 @@ def test_update_killed_anywhere_is_finished_by_the_next_run(world: Mirror, tmp_p
     while kills < KILLS:
         home = tmp_path / f"kill-{homes}"
         homes += 1
-        prepare_home(home, world.shared)
+        prepare_home(home)
         for attempt in range(CHAIN):
             # a fresh run is killed anywhere in it; a resumed one within what such runs last
             process = start(home, env)

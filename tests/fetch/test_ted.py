@@ -48,8 +48,7 @@ def test_the_day_search_then_each_notice_xml(
         "TED : avis de toute la France (TED ne filtre pas par département) ; la veille retient "
         "ensuite ceux du territoire."
     ]
-    eforms = shared_data / "nomenclatures" / "eforms"
-    loaded = load_notices(home, [f.path for f in report.files], eforms_dir=eforms)
+    loaded = load_notices(home, [f.path for f in report.files])  # the shipped eForms table
     assert [(r.loaded, r.error) for r in loaded] == [(1, None)] * 3
     [again] = run_fetch(["ted"], since=TODAY)
     assert again.files == []  # notices already here are not asked again

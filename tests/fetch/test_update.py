@@ -165,19 +165,30 @@ def test_a_first_load_killed_before_its_tables_reads_as_empty_and_is_finished(
     assert len(contracts(home)) == 123
 
 
-def test_notice_files_failing_alike_give_one_error_and_are_tried_again(
+def test_notice_files_not_stored_are_tried_again_by_the_next_update(
     world: Mirror, home: Settings, http: Http
 ) -> None:
-    (home.reference_dir / "eforms" / "fields_sdk-1.15.1.json").unlink()  # no eForms table
-    first = update(home, world, http, sources=["ted"])
+    from ancrage.notices.lock import writer_lock
+
+    (home.home / "notices").mkdir(parents=True, exist_ok=True)
+    with writer_lock(home.home / "notices"):  # another load holds the notice store
+        first = update(home, world, http, sources=["ted"])
     assert first.steps["notices"] == "erreur"
     [error] = first.errors
-    assert "table des champs du SDK eForms" in error.message
-    assert first.notes[-1] == (
-        f"Avis : 3 fichiers n'ont pas pu être chargés pour la même raison ({error.message}) ; "
-        "ils seront repris à la prochaine mise à jour."
-    )
-    table = world.shared / "nomenclatures" / "eforms" / "fields_sdk-1.15.1.json"
-    (home.reference_dir / "eforms" / table.name).symlink_to(table)
+    assert error.message.startswith("la base des avis est occupée par un autre chargement")
     second = update(home, world, http, sources=())
     assert (second.steps["notices"], second.notices_loaded) == ("fait", 3)
+
+
+def test_notice_errors_alike_are_said_once_with_how_many() -> None:
+    from ancrage.errors import InputFileError
+    from ancrage.fetch.update import _grouped
+
+    errors = [InputFileError("illisible", file=f"f{i}.xml") for i in range(3)]
+    notes: list[str] = []
+    kept = _grouped([*errors, InputFileError("autre", file="g.xml")], notes)
+    assert [e.one_line() for e in kept] == ["f0.xml: illisible", "g.xml: autre"]
+    assert notes == [
+        "Avis : 3 fichiers n'ont pas pu être chargés pour la même raison (illisible) ; ils "
+        "seront repris à la prochaine mise à jour."
+    ]
