@@ -17,10 +17,12 @@ from ancrage.cli import (
     notice,
     quarantine,
     report,
+    serve,
     spend,
     status,
 )
 from ancrage.cli import profile as profile_cli
+from ancrage.cli import user as user_cli
 from ancrage.cli import watch as watch_cli
 from ancrage.cli.common import err
 from ancrage.errors import AncrageError
@@ -46,6 +48,9 @@ app.command("load-spend")(spend.load_spend_cmd)
 app.add_typer(notice.app, name="notice")
 app.add_typer(profile_cli.app, name="profile")
 app.add_typer(watch_cli.app, name="watch")
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(user_cli.app, name="user")
 
 
 def _version(value: bool) -> None:

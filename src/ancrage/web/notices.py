@@ -1,0 +1,100 @@
+"""Calls for tenders for the web: search with a trade filter, the structured notice, the
+reading sheet with the market history — over :mod:`ancrage.notices` and
+:mod:`ancrage.watch.history`."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from ancrage.notices.model import Notice
+from ancrage.notices.search import SearchHit, search
+from ancrage.notices.sheet import Sheet, reading_sheet
+from ancrage.notices.store import NoticeStore, dump_notice
+from ancrage.settings import Settings
+from ancrage.web.errors import WebError
+
+MAX_RESULTS = 1000
+
+
+@lru_cache(maxsize=1)
+def trades() -> dict[str, str]:
+    """Trade name → CPV prefix (the curated NAF ↔ CPV rules' trades, first rule wins)."""
+    from ancrage.reference.naf_cpv import naf_cpv_rules
+
+    out: dict[str, str] = {}
+    for rule in sorted(naf_cpv_rules(), key=lambda r: (r.trade, -r.weight, r.cpv_prefix)):
+        if rule.trade and rule.trade not in out:
+            out[rule.trade] = rule.cpv_prefix
+    return dict(sorted(out.items()))
+
+
+def search_page(
+    settings: Settings,
+    text: str,
+    *,
+    trade: str | None = None,
+    cpv: str | None = None,
+    territory: str | None = None,
+    open_only: bool = False,
+    deadline_after: date | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[list[SearchHit], bool]:
+    """One page of hits, and whether there are more."""
+    if trade is not None:
+        if trade not in trades():
+            raise WebError(f"métier « {trade} » inconnu", hint="Choisissez-le dans la liste.")
+        cpv = cpv or trades()[trade]
+    if offset + limit > MAX_RESULTS:
+        raise WebError(
+            f"au-delà des {MAX_RESULTS} premiers résultats",
+            hint="Précisez la recherche (mots, métier, territoire).",
+        )
+    hits = search(
+        settings,
+        text,
+        cpv=cpv,
+        territory=territory,
+        open_only=open_only,
+        deadline_after=deadline_after,
+        limit=offset + limit + 1,
+    )
+    return hits[offset : offset + limit], len(hits) > offset + limit
+
+
+def get_notice(settings: Settings, notice_id: str) -> Notice:
+    return NoticeStore(settings).get(notice_id)
+
+
+def notice_json(notice: Notice) -> dict[str, Any]:
+    """The structured notice (ISO dates, lots, criteria, requirements) as JSON."""
+    data: dict[str, Any] = orjson.loads(dump_notice(notice))
+    return data
+
+
+def sheet_for(settings: Settings, notice: Notice, today: date, lot: int | None = None) -> Sheet:
+    """The reading sheet with the market history of the call (of one lot when asked)."""
+    from ancrage.watch.history import sheet_with_history
+
+    chosen = None
+    if lot is not None:
+        if not 1 <= lot <= len(notice.lots):
+            raise WebError(f"lot {lot} inexistant", hint=f"L'avis a {len(notice.lots)} lot(s).")
+        chosen = notice.lots[lot - 1]
+    try:
+        return sheet_with_history(settings, notice, today=today, lot=chosen)
+    except Exception as exc:  # the warehouse busy or absent: the sheet without history
+        if type(exc).__name__ != "WarehouseError":
+            raise
+        return reading_sheet(notice, today=today)
+
+
+def history_for(settings: Settings, notice: Notice, lot: int | None = None) -> dict[str, Any]:
+    from ancrage.watch.history import market_history
+
+    chosen = notice.lots[lot - 1] if lot is not None and 1 <= lot <= len(notice.lots) else None
+    return market_history(settings, notice, chosen)

@@ -1,0 +1,135 @@
+"""Pages: the Jinja2 environment, the layout's context (user, CSRF token, navigation) and the
+error page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from ancrage import __version__
+from ancrage.report import fmt
+from ancrage.web.problems import TITLES
+from ancrage.web.security import csrf_token, current_user, set_csrf_cookie
+
+RING_LABELS = {
+    "commune": "même commune",
+    "epci": "même intercommunalité",
+    "departement": "même département",
+    "region": "même région",
+    "france": "reste de la France",
+    "abroad": "étranger",
+    "unknown": "lieu inconnu",
+}
+SIZE_LABELS = {
+    "TPE": "TPE",
+    "PME": "PME",
+    "ETI": "ETI",
+    "GE": "grande entreprise",
+    "unknown": "taille inconnue",
+}
+
+
+def _date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        from zoneinfo import ZoneInfo
+
+        moment = value.astimezone(ZoneInfo("Europe/Paris")) if value.tzinfo else value
+        return f"{moment:%d/%m/%Y à %H:%M}"
+    return f"{value:%d/%m/%Y}"
+
+
+def _query(params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in (None, "", False)})
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("ancrage", "data/web/templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        eur=fmt.eur,
+        number=fmt.number,
+        pct=fmt.pct,
+        date=_date,
+        ring=lambda r: RING_LABELS.get(r or "unknown", r),
+        size=lambda s: SIZE_LABELS.get(s or "unknown", s),
+    )
+    env.globals.update(query=_query, version=__version__)
+    return env
+
+
+NAV = (
+    ("/observatoire", "Observatoire"),
+    ("/marches", "Marchés"),
+    ("/avis", "Appels d'offres"),
+)
+
+
+def page(
+    request: Request,
+    template: str,
+    title: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    user = context.pop("user") if "user" in context else current_user(request)
+    nav = list(NAV)
+    if user is not None and user.role in ("firm", "advisor"):
+        nav.append(("/veille", "Ma veille"))
+    if user is not None and user.role == "advisor":
+        nav.append(("/conseiller", "Conseiller"))
+    if user is not None and user.role == "admin":
+        nav.append(("/admin", "Administration"))
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            path=request.url.path,
+            title=title,
+            user=user,
+            nav=nav,
+            csrf=csrf_token(request),
+            **context,
+        )
+    )
+    response = HTMLResponse(html, status_code=status, headers=headers)
+    set_csrf_cookie(request, response)
+    return response
+
+
+def error_page(
+    request: Request, status: int, detail: str, hint: str | None, headers: dict[str, str]
+) -> Response:
+    try:
+        user = current_user(request)
+    except Exception:  # a bad token must not hide the error page
+        user = None
+    return page(
+        request,
+        "error.html.j2",
+        TITLES.get(status, "Erreur"),
+        status=status,
+        headers=headers or None,
+        user=user,
+        status_code=status,
+        detail=detail,
+        hint=hint,
+    )
