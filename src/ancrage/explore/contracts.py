@@ -241,7 +241,8 @@ def contract_detail(settings: Settings, contract_id: str) -> dict[str, Any]:
     with reading(settings) as con:
         found = rows(
             con,
-            f"SELECT {_DETAIL_COLUMNS}, e.segment_label, e.buyer_departement "
+            f"SELECT {', '.join('c.' + c for c in _DETAIL_COLUMNS.split(', '))}, "
+            "e.segment_label, e.buyer_departement "
             "FROM contracts c LEFT JOIN contracts_enriched e USING (contract_id) "
             "WHERE c.contract_id = ?",
             [contract_id],

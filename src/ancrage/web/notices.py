@@ -4,7 +4,7 @@ reading sheet with the market history — over :mod:`ancrage.notices` and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -98,3 +98,20 @@ def history_for(settings: Settings, notice: Notice, lot: int | None = None) -> d
 
     chosen = notice.lots[lot - 1] if lot is not None and 1 <= lot <= len(notice.lots) else None
     return market_history(settings, notice, chosen)
+
+
+STATE_LABELS = {
+    "open": "ouvert",
+    "closed": "clos",
+    "awarded": "attribué",
+    "cancelled": "annulé",
+}
+
+
+def state_label(status: str | None, deadline: datetime | None, now: datetime) -> str:
+    """The state a user reads: « ouvert » only while a deadline is ahead."""
+    if status == "open" and deadline is not None and deadline <= now:
+        return "date limite dépassée"
+    if status == "open" and deadline is None:
+        return "ouvert (date limite non précisée)"
+    return STATE_LABELS.get(status or "", status or "inconnu")

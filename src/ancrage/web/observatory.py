@@ -18,6 +18,7 @@ from ancrage.report.build import Report, build_report
 from ancrage.settings import Settings
 
 CACHE_SIZE = 64
+MIN_BASE = 30  # fewer contracts than this: a share is « base trop faible », not a figure
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,9 @@ def key_figures(report: Report) -> list[KeyFigure]:
         figures.append(
             KeyFigure(
                 "part du montant restée dans le territoire",
-                "non mesurable" if unknown > 0.5 else pct(local),
+                "base trop faible"
+                if totals["contracts"] < MIN_BASE
+                else ("non mesurable" if unknown > 0.5 else pct(local)),
                 f"{pct(unknown)} du montant chez des titulaires de lieu inconnu"
                 if unknown
                 else None,
@@ -148,7 +151,13 @@ def key_figures(report: Report) -> list[KeyFigure]:
         figures.append(
             KeyFigure(
                 "part du montant aux TPE et PME",
-                pct((sizes["TPE"] + sizes["PME"]) / known) if known > 0.5 else "non mesurable",
+                "non mesurable"
+                if known <= 0.5
+                else (
+                    "base trop faible"
+                    if totals["contracts"] < MIN_BASE
+                    else pct((sizes["TPE"] + sizes["PME"]) / known)
+                ),
                 "taille connue par SIRENE"
                 if known > 0.5
                 else "taille des titulaires inconnue (stock SIRENE absent)",
@@ -158,7 +167,7 @@ def key_figures(report: Report) -> list[KeyFigure]:
         figures.append(
             KeyFigure(
                 "contrats avec une considération environnementale",
-                pct(env["share_contracts"]) if env["reported"] >= 30 else "base trop faible",
+                pct(env["share_contracts"]) if env["reported"] >= MIN_BASE else "base trop faible",
                 f"sur {number(env['reported'])} contrats qui la déclarent (cible : 100 %)",
                 link={"environnement": "oui"},
             )

@@ -278,6 +278,7 @@ def notices(
         searched=searched,
         trades=web_notices.trades(),
         page_no=page_no,
+        now=ctx_of(request).now(),
     )
 
 

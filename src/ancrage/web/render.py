@@ -3,17 +3,20 @@ error page."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+from markupsafe import Markup, escape
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from ancrage import __version__
 from ancrage.report import fmt
+from ancrage.web.notices import state_label
 from ancrage.web.problems import TITLES
 from ancrage.web.security import csrf_token, current_user, set_csrf_cookie
 
@@ -53,6 +56,11 @@ def _query(params: dict[str, Any], **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "", False)})
 
 
+def _marks(snippet: str) -> Markup:
+    """A search snippet with its ``[matched words]`` as ``<mark>`` (the text escaped first)."""
+    return Markup(re.sub(r"\[([^\[\]]+)\]", r"<mark>\1</mark>", str(escape(snippet))))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -70,7 +78,8 @@ def environment() -> jinja2.Environment:
         ring=lambda r: RING_LABELS.get(r or "unknown", r),
         size=lambda s: SIZE_LABELS.get(s or "unknown", s),
     )
-    env.globals.update(query=_query, version=__version__)
+    env.filters["marks"] = _marks
+    env.globals.update(query=_query, version=__version__, state=state_label)
     return env
 
 
