@@ -28,6 +28,17 @@ TABULAR = "decp/tabular/decp_2024H2_travaux_cpv4521_filtered.csv"
 EXAMPLE = "decp/v2_2024/official_examples/marches_avec_modifications.json"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_hashes() -> Iterator[None]:
+    """Cheaper argon2 parameters in tests (hundreds of sign-ins); the product keeps the
+    library's defaults."""
+    accounts.HASH_COST.update(time_cost=1, memory_cost=1024, parallelism=1)
+    accounts._dummy_hash.cache_clear()
+    yield
+    accounts.HASH_COST.clear()
+    accounts._dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def web_home(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Settings:
     settings = Settings.resolve(tmp_path_factory.mktemp("web-home"))

@@ -45,10 +45,14 @@ CONFIRM_DAYS = 3
 API_TOKEN_PREFIX = "anc_"
 
 
+# argon2id with the library's defaults (RFC 9106 low-memory profile); tests lower the cost.
+HASH_COST: dict[str, int] = {}
+
+
 def _hasher() -> Any:
     from argon2 import PasswordHasher
 
-    return PasswordHasher()
+    return PasswordHasher(**HASH_COST)
 
 
 def hash_password(password: str) -> str:
