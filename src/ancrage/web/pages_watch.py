@@ -47,7 +47,8 @@ def signed(request: Request, *roles: str) -> User:
 # -- sign up, sign in ---------------------------------------------------------------------------
 @router.get("/inscription")
 def signup_form(request: Request) -> Response:
-    return page(request, "signup.html.j2", "Créer un compte", form={}, error=None)
+    form = {"email": "", "organisation": "", "siret": "", "role": "firm"}
+    return page(request, "signup.html.j2", "Créer un compte", form=form, error=None)
 
 
 @router.post("/inscription")
@@ -173,6 +174,19 @@ def revoke_token(request: Request, csrf: Csrf, token_id: int) -> Response:
 
 
 # -- the watch ----------------------------------------------------------------------------------
+PROFILE_FIELDS = (
+    "name",
+    "email",
+    "siret",
+    "commune",
+    "cpv",
+    "keywords",
+    "departements",
+    "radius_km",
+    "value_max",
+)
+
+
 def _split(text: str) -> list[str]:
     return [w.strip() for w in text.replace(";", ",").split(",") if w.strip()]
 
@@ -225,7 +239,7 @@ def watch_home(request: Request) -> Response:
         user=user,
         profiles=owned,
         follows=follows,
-        form={"email": user.email},
+        form={k: "" for k in PROFILE_FIELDS} | {"email": user.email},
         error=None,
     )
 
