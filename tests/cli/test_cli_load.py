@@ -138,7 +138,7 @@ def test_status_and_quarantine(shared_data: Path, tmp_path: Path) -> None:
     years = {(r["source_format"], r["year"]): r["contracts"] for r in status["by_source_year"]}
     assert sum(years.values()) == 4280
     csv_out = run("quarantine", "--format", "csv", home=home).stdout.splitlines()
-    assert csv_out[0] == "source_file,source_record,record_id,field,raw_value,reason"
+    assert csv_out[0] == "fichier,position,identifiant,champ,valeur lue,raison"
     assert csv_out[1:] == [
         "data.gouv.fr_aife.json,marches[2436],2000006405556201,buyer.id,,"
         "identifiant de l'acheteur absent ou illisible"
@@ -168,7 +168,7 @@ def test_home_that_is_a_file(tmp_path: Path) -> None:
 def test_load_workers_option_reaches_the_pipeline(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: list[str], expected: int | None
 ) -> None:
-    from ancrage.cli import load as cli_load
+    from ancrage.ingest import pipeline
     from ancrage.ingest.pipeline import LoadResult, default_workers
 
     seen: dict[str, object] = {}
@@ -177,7 +177,7 @@ def test_load_workers_option_reaches_the_pipeline(
         seen.update(kwargs)
         return LoadResult()
 
-    monkeypatch.setattr(cli_load, "load_paths", spy)
+    monkeypatch.setattr(pipeline, "load_paths", spy)
     result = CliRunner().invoke(app, ["load", "x.json", *given, "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert seen["workers"] == (expected or default_workers())
@@ -187,3 +187,35 @@ def test_load_refuses_zero_workers(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["load", "x.json", "--workers", "0", "--home", str(tmp_path)])
     assert result.exit_code == 2
     assert "--workers" in result.output
+
+
+def test_status_writes_years_as_years(shared_data: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert (
+        run("load", str(shared_data / "decp/v1_2019/data.gouv.fr_pes.json"), home=home).returncode
+        == 0
+    )
+    table = run("status", home=home).stdout
+    years = [line.split("│")[2].strip() for line in table.splitlines() if "│ decp-2019" in line]
+    assert years == ["2018", "2019"]
+    assert "2 018" not in table
+
+
+def test_quarantine_in_french_and_safe_in_a_spreadsheet(shared_data: Path, tmp_path: Path) -> None:
+    data = json.loads((shared_data / "decp/v1_2019/data.gouv.fr_pes.json").read_text("utf-8"))
+    first, second = data["marches"][:2]
+    second["id"], second["acheteur"]["id"] = '=HYPERLINK("https://evil.example")', ""
+    path = tmp_path / "formule.json"
+    path.write_text(json.dumps({"marches": [first, second]}), "utf-8")
+    home = tmp_path / "home"
+    assert run("load", str(path), home=home).returncode == 0
+    table = run("quarantine", home=home).stdout
+    header = next(line for line in table.splitlines() if line.startswith("┃"))
+    assert [c.strip() for c in header.split("┃")[1:-1]] == [
+        "fichier", "position", "identifiant", "champ", "valeur lue", "raison",
+    ]  # fmt: skip
+    csv_out = run("quarantine", "--format", "csv", home=home).stdout.splitlines()
+    assert csv_out[1:] == [
+        'formule.json,marches[1],"\'=HYPERLINK(""https://evil.example"")",buyer.id,,'
+        "identifiant de l'acheteur absent ou illisible"
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -24,8 +25,10 @@ from ancrage.cli import (
 from ancrage.cli import profile as profile_cli
 from ancrage.cli import user as user_cli
 from ancrage.cli import watch as watch_cli
-from ancrage.cli.common import err
+from ancrage.cli.common import HomeOption, err, print_error
+from ancrage.cli.french import use_french
 from ancrage.errors import AncrageError
+from ancrage.settings import HOME_ENV
 
 app = typer.Typer(
     name="ancrage",
@@ -53,7 +56,7 @@ app.command("worker")(serve.worker)
 app.add_typer(user_cli.app, name="user")
 
 
-def _version(value: bool) -> None:
+def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"ancrage {__version__}")
         raise typer.Exit()
@@ -61,27 +64,50 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Affiche la version."
+    ctx: typer.Context,
+    home: HomeOption = None,
+    _version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Affiche la version."
     ),
 ) -> None:
     """Ancrage : observatoire de la commande publique et veille des marchés."""
+    if home is not None:
+        _home_for_commands(ctx, home)
+
+
+def _home_for_commands(ctx: typer.Context, home: Path) -> None:
+    """``ancrage --home DIR COMMAND``: every command reads its ``--home`` from ``ANCRAGE_HOME``
+    when it is not given after the command, so the root option sets that variable for the
+    duration of the command (a ``--home`` after the command still wins)."""
+    before = os.environ.get(HOME_ENV)
+    os.environ[HOME_ENV] = str(home)
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(HOME_ENV, None)
+        else:
+            os.environ[HOME_ENV] = before
+
+    ctx.call_on_close(restore)
+
+
+use_french(app)  # after every command is registered
 
 
 def main() -> None:
     """Entry point: user errors become one line on stderr, never a traceback."""
     try:
-        app()
+        app(prog_name="ancrage")  # also under « python -m ancrage »
     except AncrageError as exc:
-        err().print(f"[red]erreur[/red] : {exc.one_line()}", soft_wrap=True)
+        print_error(exc.one_line())
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: one clear line, the traceback only on request
         if os.environ.get("ANCRAGE_DEBUG"):
             raise
-        err().print(
-            f"[red]erreur interne[/red] : {type(exc).__name__}: {exc}. Relancez avec "
-            "ANCRAGE_DEBUG=1 pour le détail et signalez-le.",
-            soft_wrap=True,
+        print_error(
+            f"{type(exc).__name__}: {exc}. Relancez avec ANCRAGE_DEBUG=1 pour le détail et "
+            "signalez-le.",
+            label="erreur interne",
         )
         sys.exit(70)
     except KeyboardInterrupt:

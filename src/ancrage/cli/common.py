@@ -1,9 +1,16 @@
-"""What every command shares: the --home option, consoles, output formats, progress bars."""
+"""What every command shares: the --home option, consoles, output formats, progress bars.
+
+Everything printed through rich goes through here, as plain text: the consoles read no markup
+(a notice titled ``[/b]`` or a ``[link=…]`` in data is shown as written), and control characters
+from data or from the user are shown escaped (``\\x1b``), never sent to the terminal. Styles are
+given with ``style=`` or :class:`rich.text.Text`, never with markup in a string.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -22,12 +29,15 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
+from ancrage.cells import safe_row
 from ancrage.settings import HOME_ENV, Settings
 
-FICTITIOUS_BANNER = (
-    "[bold yellow]⚠ DONNÉES FICTIVES[/bold yellow] : cet entrepôt contient des données générées "
-    "par Ancrage pour la démonstration, pas des données réelles."
+FICTITIOUS_BANNER = Text.assemble(
+    ("⚠ DONNÉES FICTIVES", "bold yellow"),
+    " : cet entrepôt contient des données générées par Ancrage pour la démonstration, pas des "
+    "données réelles.",
 )
 
 HomeOption = Annotated[
@@ -35,6 +45,7 @@ HomeOption = Annotated[
     typer.Option(
         "--home",
         envvar=HOME_ENV,
+        metavar="DOSSIER",
         help="Dossier de données d'Ancrage (entrepôt, cache). Défaut : ~/.local/share/ancrage.",
         show_default=False,
     ),
@@ -52,12 +63,52 @@ class ListFormat(StrEnum):
     csv = "csv"
 
 
+# C0 controls but tab and newline, DEL, C1 controls: an escape sequence in a notice title could
+# move the cursor, rewrite the screen or plant a hidden hyperlink (OSC 8).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters written out (``\\x1b``), safe for a terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+class PlainConsole(Console):
+    """A rich console that prints strings as written: no markup, no emoji codes, no
+    highlighting, control characters made visible."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **options)
+
+
 def out() -> Console:
-    return Console(highlight=False)
+    return PlainConsole()
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return PlainConsole(stderr=True)
+
+
+def labelled(label: str, style: str, message: str) -> Text:
+    """« label : message », the label styled, the message as written."""
+    return Text.assemble((label, style), " : ", visible(message))
+
+
+def print_error(message: str, label: str = "erreur") -> None:
+    """One error line on stderr (« erreur : … »), wrapped by the terminal, not by rich."""
+    err().print(labelled(label, "red", message), soft_wrap=True)
+
+
+def print_note(message: str) -> None:
+    err().print(labelled("note", "yellow", message), soft_wrap=True)
+
+
+def print_text(text: str) -> None:
+    """A text document (a reading sheet) on stdout, as written but control characters."""
+    sys.stdout.write(visible(text))
 
 
 def settings(home: Path | None) -> Settings:
@@ -68,21 +119,39 @@ def print_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
 
 
-def print_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def print_csv(columns: list[str], rows: list[list[Any]]) -> None:
+    """CSV on stdout; text a spreadsheet would run as a formula is neutralised."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(safe_row(columns))
+    writer.writerows(safe_row(row) for row in rows)
     sys.stdout.write(buf.getvalue())
 
 
 def rich_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
-    table = Table(title=title, title_justify="left")
+    """A table whose title, headers and cells are shown as written (:class:`Text`, not markup)."""
+    table = Table(
+        title=None if title is None else Text(visible(title)),
+        title_justify="left",
+        min_width=None if title is None else len(title),  # a title on one line
+    )
     for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right")
+        cells = [row[i] for row in rows if row[i] not in (None, "", "—")]
+        numbers = bool(cells) and all(_is_number(v) for v in cells)
+        table.add_column(Text(visible(col)), justify="right" if numbers else "left")
     for row in rows:
-        table.add_row(*[fmt(v) for v in row])
+        table.add_row(*[Text(visible(fmt(v))) for v in row])
     return table
+
+
+_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:[,.]\d+)?(?: ?%)?")
+
+
+def _is_number(value: Any) -> bool:
+    """Numbers and percentages are right-aligned in tables, text is left-aligned."""
+    if isinstance(value, str):
+        return _NUMBER_TEXT.fullmatch(value) is not None
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def fmt(value: Any) -> str:
@@ -95,6 +164,11 @@ def fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}".replace(",", "\u202f")
     return str(value)
+
+
+def description_column() -> TextColumn:
+    """A progress bar's task name (often a file name: shown as written, in bold)."""
+    return TextColumn("{task.description}", style="bold", markup=False)
 
 
 class RichProgress:
@@ -117,7 +191,7 @@ class RichProgress:
 
     def start(self, name: str, total: int | None) -> None:
         if self.enabled:
-            self.task = self.progress.add_task(name, total=total)
+            self.task = self.progress.add_task(visible(name), total=total)
 
     def advance(self, done: int) -> None:
         if self.enabled and self.task is not None:
@@ -135,7 +209,7 @@ class RichLoadProgress(RichProgress):
 
     def __init__(self) -> None:
         super().__init__(
-            TextColumn("[bold]{task.description}"),
+            description_column(),
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),

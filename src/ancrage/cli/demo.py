@@ -18,10 +18,7 @@ from ancrage.cli.common import (
 )
 from ancrage.cli.load import show_result
 from ancrage.errors import InputFileError
-from ancrage.ingest.pipeline import default_workers, load_paths
 from ancrage.settings import HOME_ENV, default_home
-from ancrage.synth.decp import generate_decp
-from ancrage.warehouse.status import warehouse_status
 
 DATA_SUFFIXES = {".json", ".xml", ".csv", ".parquet"}
 
@@ -48,6 +45,10 @@ def demo(
     ] = TableFormat.table,
 ) -> None:
     """Démonstration : génère des données DECP fictives réalistes, les charge et montre le bilan."""
+    from ancrage.ingest.pipeline import default_workers, load_paths
+    from ancrage.synth.decp import generate_decp
+    from ancrage.warehouse.status import warehouse_status
+
     cfg = settings(home if home is not None else default_home() / "demo")
     console = out()
     if from_dir is None:

@@ -6,7 +6,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,7 +19,9 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.diagnose import Scope, build_scope, diagnose
+
+if TYPE_CHECKING:
+    from ancrage.diagnose import Scope
 
 RING_LABELS = {
     "commune": "même commune",
@@ -106,6 +108,8 @@ def scope_from_options(
     frameworks: FrameworksOption = FrameworksOption.include,
     include_flagged: bool = False,
 ) -> Scope:
+    from ancrage.diagnose import build_scope
+
     return build_scope(
         territory=territory,
         buyers=buyers,
@@ -125,7 +129,9 @@ def with_scope_options(command: Callable[..., None]) -> Callable[..., None]:
     The command declares ``scope: Scope`` and ``reference: str | None`` instead of the ten
     options; they are added to its signature for typer, before its last parameter (``--home``).
     """
-    signature = inspect.signature(command, eval_str=True)
+    # ``Scope`` is imported for type checking only (``ancrage.diagnose`` is heavy): the scope
+    # parameter is replaced below, so its annotation need not resolve.
+    signature = inspect.signature(command, eval_str=True, locals={"Scope": Any})
     own = [p for p in signature.parameters.values() if p.name not in ("scope", "reference")]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
@@ -171,6 +177,8 @@ def diagnose_cmd(
 ) -> None:
     """Diagnostic territorial de la commande publique : volume, ancrage local, titulaires,
     considérations, concurrence, fuites par segment, qualité des données."""
+    from ancrage.diagnose import diagnose
+
     data = diagnose(settings(home), scope, reference=reference)
     if output is TableFormat.json:
         print_json(data)
@@ -182,7 +190,7 @@ def show(data: dict[str, Any]) -> None:
     console = out()
     if data["fictitious"]:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"[bold]Diagnostic : {data['scope']['label']}[/bold]")
+    console.print(f"Diagnostic : {data['scope']['label']}", style="bold")
     bench = "benchmark" in data
     ref_col = [f"référence ({data['benchmark']['scope']['label']})"] if bench else []
     t = data["totals"]

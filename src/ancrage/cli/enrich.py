@@ -6,18 +6,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
 from ancrage.cli.common import (
     HomeOption,
     RichProgress,
     TableFormat,
+    description_column,
     out,
     print_json,
     rich_table,
     settings,
 )
-from ancrage.enrich import enrich as run_enrich
 
 RING_LABELS_FR = {
     "commune": "même commune",
@@ -35,7 +35,7 @@ class RichEnrichProgress(RichProgress):
 
     def __init__(self) -> None:
         super().__init__(
-            TextColumn("[bold]{task.description}"),
+            description_column(),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -109,6 +109,8 @@ def enrich(
     (interrogeables comme vues). Sans fichier stock ni API, les acheteurs sont situés par le
     SIREN des communes et EPCI (COG) et par les départements donnés par les sources.
     """
+    from ancrage.enrich import enrich as run_enrich
+
     with RichEnrichProgress() as progress:
         report = run_enrich(
             settings(home),

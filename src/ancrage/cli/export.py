@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 
 from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, out, settings
 from ancrage.cli.diagnose import with_scope_options
-from ancrage.diagnose import Scope, indicator_tables
 from ancrage.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ancrage.diagnose import Scope
 
 
 class ExportFormat(StrEnum):
@@ -27,6 +26,10 @@ def write_tables(
     tables: dict[str, list[dict[str, Any]]], fmt: ExportFormat, out_dir: Path
 ) -> list[Path]:
     """Write each table to ``out_dir`` (one file per table, or one workbook for xlsx)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -70,6 +73,8 @@ def export(
     home: HomeOption = None,
 ) -> None:
     """Exporte toutes les tables derrière les chiffres du diagnostic (un fichier par table)."""
+    from ancrage.diagnose import indicator_tables
+
     tables = indicator_tables(settings(home), scope, reference=reference)
     written = write_tables(tables, fmt, out_dir)
     console = out()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,17 +11,22 @@ from ancrage.cli.common import (
     HomeOption,
     RichLoadProgress,
     TableFormat,
-    err,
     out,
+    print_error,
     print_json,
     rich_table,
     settings,
 )
-from ancrage.ingest.pipeline import LoadResult, default_workers, load_paths
+
+if TYPE_CHECKING:
+    from ancrage.ingest.pipeline import LoadResult
 
 
 def load(
-    paths: Annotated[list[Path], typer.Argument(help="Fichiers DECP (JSON 2019/2024, XML, CSV…).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="FICHIER", help="Fichiers DECP (JSON 2019/2024, XML, CSV…)."),
+    ],
     home: HomeOption = None,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
@@ -40,6 +45,8 @@ def load(
     ] = None,
 ) -> None:
     """Charge des fichiers DECP dans l'entrepôt et compte, par fichier, ce qui a été fait."""
+    from ancrage.ingest.pipeline import default_workers, load_paths
+
     with RichLoadProgress() as progress:
         result = load_paths(
             settings(home),
@@ -71,6 +78,5 @@ def show_result(result: LoadResult, output: TableFormat, title: str | None = Non
         ]
         columns = ["fichier", "format", "lus", "chargés", "réparés", "quarantaine", "doublons"]
         out().print(rich_table(title, columns, rows))
-    console = err()
     for error in result.errors:
-        console.print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)
+        print_error(error.one_line())

@@ -9,22 +9,21 @@ from typing import Annotated, Any, Self
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from ancrage.cli.common import (
     HomeOption,
     RichLoadProgress,
     TableFormat,
+    description_column,
     err,
     out,
+    print_error,
     print_json,
+    print_text,
     rich_table,
     settings,
 )
-from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import search as search_notices
-from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
-from ancrage.notices.store import NoticeStore
 
 app = typer.Typer(
     name="notice",
@@ -42,7 +41,7 @@ class IndexRebuildBar:
         self.before = before
         self.console = err()
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            description_column(),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -59,7 +58,7 @@ class IndexRebuildBar:
     def start(self, name: str, total: int | None) -> None:
         if self.before is not None:
             self.before.stop()
-        self.console.print(f"[yellow]{name}[/yellow]", soft_wrap=True)
+        self.console.print(name, style="yellow", soft_wrap=True)
         if self.console.is_terminal:
             self.progress.start()
             self.task = self.progress.add_task("index de recherche", total=total)
@@ -86,7 +85,9 @@ class SheetFormat(StrEnum):
 def load(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Fichiers ou dossiers d'avis (BOAMP JSON/XML, TED eForms XML)."),
+        typer.Argument(
+            metavar="CHEMIN", help="Fichiers ou dossiers d'avis (BOAMP JSON/XML, TED eForms XML)."
+        ),
     ],
     home: HomeOption = None,
     output: Annotated[
@@ -101,6 +102,8 @@ def load(
     ] = None,
 ) -> None:
     """Charge des avis dans la base des avis et compte, par fichier, ce qui a été fait."""
+    from ancrage.notices.ingest import load_notices
+
     with RichLoadProgress() as progress, IndexRebuildBar(progress.progress) as rebuild:
         reports = load_notices(
             settings(home), paths, progress, eforms_dir=eforms_dir, index_progress=rebuild
@@ -124,14 +127,16 @@ def load(
         out().print(rich_table(None, columns, rows))
     errors = [r.error for r in reports if r.error is not None]
     for error in errors:
-        err().print(f"[red]erreur[/red] : {error.one_line()}", soft_wrap=True)
+        print_error(error.one_line())
     if errors:
         raise typer.Exit(code=max(e.exit_code for e in errors))
 
 
 @app.command("show")
 def show(
-    notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
+    notice_id: Annotated[
+        str, typer.Argument(metavar="AVIS", help="Identifiant de l'avis (ex. boamp:26-7113).")
+    ],
     home: HomeOption = None,
     output: Annotated[
         SheetFormat, typer.Option("--format", help="text (défaut), json ou html.")
@@ -141,6 +146,9 @@ def show(
     ] = None,
 ) -> None:
     """Affiche la fiche de lecture d'un avis : quoi, qui, où, combien, quand, critères."""
+    from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
+    from ancrage.notices.store import NoticeStore
+
     notice = NoticeStore(settings(home)).get(notice_id)
     sheet = reading_sheet(notice, today=date.today())
     if output is SheetFormat.html:
@@ -153,12 +161,14 @@ def show(
         out_file.write_text(text, encoding="utf-8")
         err().print(f"fiche écrite dans {out_file}")
     else:
-        typer.echo(text, nl=False)
+        print_text(text)
 
 
 @app.command("search")
 def search(
-    query: Annotated[str, typer.Argument(help="Mots cherchés (ex. « menuiserie bois »).")],
+    query: Annotated[
+        str, typer.Argument(metavar="MOTS", help="Mots cherchés (ex. « menuiserie bois »).")
+    ],
     home: HomeOption = None,
     cpv: Annotated[
         str | None, typer.Option("--cpv", help="Début de code CPV (ex. 45 : travaux).")
@@ -183,6 +193,8 @@ def search(
     ] = TableFormat.table,
 ) -> None:
     """Recherche plein texte (français, sans accents ni pluriels) dans les avis chargés."""
+    from ancrage.notices.search import search as search_notices
+
     after = _date(deadline_after) if deadline_after is not None else None
     with IndexRebuildBar() as rebuild:
         hits = search_notices(

@@ -8,16 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ancrage.cli.common import HomeOption, TableFormat, out, print_json, rich_table, settings
-from ancrage.watch.db import open_db
 from ancrage.watch.model import Profile
-from ancrage.watch.profiles import (
-    add_profile,
-    complete,
-    get_profile,
-    list_profiles,
-    remove_profile,
-    save_profile,
-)
 
 app = typer.Typer(
     name="profile",
@@ -76,7 +67,9 @@ def _apply(p: Profile, options: dict[str, Any]) -> None:
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Nom court du profil (ex. plombier-vienne).")],
+    name: Annotated[
+        str, typer.Argument(metavar="NOM", help="Nom court du profil (ex. plombier-vienne).")
+    ],
     home: HomeOption = None,
     db: DbOption = None,
     email: Annotated[str | None, typer.Option(help="Adresse des alertes.")] = None,
@@ -110,6 +103,9 @@ def add(
 ) -> None:
     """Crée un profil ; codes CPV suggérés d'après le code NAF si vous n'en donnez pas."""
     options = dict(locals())
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import add_profile, complete
+
     cfg = settings(home)
     p = Profile(name=name)
     _apply(p, options)
@@ -133,6 +129,9 @@ def list_(
     ] = TableFormat.table,
 ) -> None:
     """Liste les profils."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import list_profiles
+
     found = list_profiles(open_db(settings(home), db))
     if output is TableFormat.json:
         print_json([asdict(p) for p in found])
@@ -154,17 +153,20 @@ def list_(
 
 @app.command("show")
 def show(
-    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
 ) -> None:
     """Affiche un profil (JSON)."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import get_profile
+
     print_json(asdict(get_profile(open_db(settings(home), db), name)))
 
 
 @app.command("edit")
 def edit(
-    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
     email: Annotated[str | None, typer.Option(help="Adresse des alertes.")] = None,
@@ -188,6 +190,9 @@ def edit(
 ) -> None:
     """Modifie un profil (seules les options données changent)."""
     options = dict(locals())
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import get_profile, save_profile
+
     engine = open_db(settings(home), db)
     p = get_profile(engine, name)
     _apply(p, options)
@@ -199,10 +204,13 @@ def edit(
 
 @app.command("remove")
 def remove(
-    name: Annotated[str, typer.Argument(help="Nom du profil.")],
+    name: Annotated[str, typer.Argument(metavar="NOM", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
 ) -> None:
     """Supprime un profil et ses alertes."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import remove_profile
+
     remove_profile(open_db(settings(home), db), name)
     out().print(f"profil « {name} » supprimé")

@@ -15,7 +15,16 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-from ancrage.warehouse.status import QUARANTINE_COLUMNS, quarantine_rows
+
+# What a user reads above each column (the JSON output keeps the column names)
+HEADERS = {
+    "source_file": "fichier",
+    "source_record": "position",
+    "record_id": "identifiant",
+    "field": "champ",
+    "raw_value": "valeur lue",
+    "reason": "raison",
+}
 
 
 def quarantine(
@@ -25,11 +34,15 @@ def quarantine(
     ] = ListFormat.table,
 ) -> None:
     """Liste les enregistrements mis en quarantaine : fichier, position, champ, valeur, raison."""
+    from ancrage.warehouse.status import QUARANTINE_COLUMNS, quarantine_rows
+
     rows = quarantine_rows(settings(home))
     if output is ListFormat.json:
         print_json(rows)
-    elif output is ListFormat.csv:
-        print_csv(rows, QUARANTINE_COLUMNS)
+        return
+    headers = [HEADERS[c] for c in QUARANTINE_COLUMNS]
+    table_rows = [[r[c] for c in QUARANTINE_COLUMNS] for r in rows]
+    if output is ListFormat.csv:
+        print_csv(headers, table_rows)
     else:
-        table_rows = [[r[c] for c in QUARANTINE_COLUMNS] for r in rows]
-        out().print(rich_table(f"Quarantaine ({len(rows)})", QUARANTINE_COLUMNS, table_rows))
+        out().print(rich_table(f"Quarantaine ({len(rows)})", headers, table_rows))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, err, out, settings
+from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, err, out, print_note, settings
 from ancrage.cli.diagnose import with_scope_options
-from ancrage.diagnose import Scope
-from ancrage.report import build_report, write_report
-from ancrage.report.render import output_format
+
+if TYPE_CHECKING:
+    from ancrage.diagnose import Scope
 
 
 class PdfEngineOption(StrEnum):
@@ -47,12 +47,15 @@ def report(
 ) -> None:
     """Rapport territorial de la commande publique (HTML autonome ou PDF) : messages clés,
     graphiques, cartes, qualité des données, sources et méthode."""
+    from ancrage.report import build_report, write_report
+    from ancrage.report.render import output_format
+
     output_format(out_path)  # a bad suffix fails before any computation
     data = build_report(settings(home), scope, reference=reference, postal_base=postal_base)
     used = write_report(data, out_path, engine=pdf_engine.value)
     if data.fictitious:
         err().print(FICTITIOUS_BANNER)
     for note in data.map_notes:
-        err().print(f"[yellow]note[/yellow] : {note}")
+        print_note(note)
     how = "" if used == "html" else f" (PDF par {used})"
     out().print(f"rapport écrit : {out_path}{how}")

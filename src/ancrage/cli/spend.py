@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from ancrage.cli.common import HomeOption, TableFormat, out, print_json, rich_table, settings
-from ancrage.spend.columns import parse_map
-from ancrage.spend.pipeline import load_spend
 
 FIELD_LABELS = {
     "supplier_siret": "SIRET fournisseur",
@@ -25,7 +23,9 @@ FIELD_LABELS = {
 
 
 def load_spend_cmd(
-    path: Annotated[Path, typer.Argument(help="Export comptable (CSV ; ou , ou XLSX).")],
+    path: Annotated[
+        Path, typer.Argument(metavar="FICHIER", help="Export comptable (CSV ; ou , ou XLSX).")
+    ],
     buyer: Annotated[str, typer.Option("--buyer", help="SIRET de l'acheteur (14 chiffres).")],
     mapping: Annotated[
         list[str] | None,
@@ -45,6 +45,9 @@ def load_spend_cmd(
     ] = TableFormat.table,
 ) -> None:
     """Charge l'export comptable d'un acheteur (mandats) : achats sous le seuil des DECP."""
+    from ancrage.spend.columns import parse_map
+    from ancrage.spend.pipeline import load_spend
+
     report = load_spend(settings(home), path, buyer, mapping=parse_map(mapping or []), sheet=sheet)
     if output is TableFormat.json:
         print_json(report.as_json())

@@ -16,7 +16,6 @@ from ancrage.cli.common import (
     settings,
 )
 from ancrage.cli.enrich import enrichment_rows
-from ancrage.warehouse.status import warehouse_status
 
 
 def status(
@@ -26,6 +25,8 @@ def status(
     ] = TableFormat.table,
 ) -> None:
     """Montre ce que contient l'entrepôt, par source et par année."""
+    from ancrage.warehouse.status import warehouse_status
+
     data = warehouse_status(settings(home))
     if output is TableFormat.json:
         print_json(data)
@@ -62,7 +63,7 @@ def status(
             [
                 [
                     r["source_format"],
-                    r["year"],
+                    year_text(r["year"]),
                     r["contracts"],
                     r["amount_eur"],
                     r["amount_flagged"],
@@ -75,6 +76,11 @@ def status(
         rows = enrichment_rows(data["enrichment"])
         console.print(rich_table("Enrichissement", ["", "nombre", "part"], rows))
     show_spend(data.get("spend"))
+
+
+def year_text(year: int | None) -> str:
+    """A year as written (« 2018 », not a quantity: no thousands separator)."""
+    return "inconnue" if year is None else str(year)
 
 
 def show_spend(spend: dict[str, Any] | None) -> None:
@@ -102,7 +108,7 @@ def show_spend(spend: dict[str, Any] | None) -> None:
             [
                 [
                     r["buyer_siret"],
-                    None if r["year"] is None else str(r["year"]),
+                    year_text(r["year"]),
                     r["lines"],
                     r["purchase_lines"],
                     r["with_siret"],

@@ -9,17 +9,18 @@ from typing import Annotated
 
 import typer
 
-from ancrage.cli.common import HomeOption, TableFormat, err, out, print_json, rich_table, settings
+from ancrage.cli.common import (
+    HomeOption,
+    TableFormat,
+    err,
+    out,
+    print_json,
+    print_text,
+    rich_table,
+    settings,
+)
 from ancrage.cli.profile import DbOption
-from ancrage.notices.store import NoticeStore
-from ancrage.watch.db import open_db
-from ancrage.watch.feeds import atom_feed, ics_feed
-from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import Locator, ProfileIndex
 from ancrage.watch.model import WatchError
-from ancrage.watch.outbox import alerts_of
-from ancrage.watch.profiles import get_profile
-from ancrage.watch.runner import open_notices, run_watch
 
 app = typer.Typer(
     name="watch",
@@ -78,6 +79,10 @@ def run(
 ) -> None:
     """Rapproche les avis ouverts des profils, met les alertes en file et les envoie (SMTP :
     variables ANCRAGE_SMTP_HOST, _PORT, _FROM…)."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.runner import run_watch
+
     cfg = settings(home)
     report = run_watch(
         cfg,
@@ -124,7 +129,7 @@ def run(
 
 @app.command("matches")
 def matches(
-    profile: Annotated[str, typer.Argument(help="Nom du profil.")],
+    profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
     output: Annotated[
@@ -133,6 +138,11 @@ def matches(
     when: DateOption = None,
 ) -> None:
     """Les avis ouverts qui correspondent à un profil, avec l'explication."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.matching import Locator, ProfileIndex
+    from ancrage.watch.profiles import get_profile
+    from ancrage.watch.runner import open_notices
+
     cfg = settings(home)
     p = get_profile(open_db(cfg, db), profile)
     found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), _now(when))
@@ -159,7 +169,7 @@ def matches(
 
 @app.command("feed")
 def feed(
-    profile: Annotated[str, typer.Argument(help="Nom du profil.")],
+    profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
     out_file: Annotated[Path, typer.Option("--out", help="Fichier à écrire.")],
     home: HomeOption = None,
     db: DbOption = None,
@@ -169,6 +179,12 @@ def feed(
     """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
     if atom == ics:
         raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
+    from ancrage.watch.db import open_db
+    from ancrage.watch.feeds import atom_feed, ics_feed
+    from ancrage.watch.matching import Locator
+    from ancrage.watch.outbox import alerts_of
+    from ancrage.watch.profiles import get_profile
+
     cfg = settings(home)
     engine = open_db(cfg, db)
     p = get_profile(engine, profile)
@@ -180,17 +196,18 @@ def feed(
 
 @app.command("history")
 def history(
-    notice_id: Annotated[str, typer.Argument(help="Identifiant de l'avis (ex. boamp:26-7113).")],
+    notice_id: Annotated[
+        str, typer.Argument(metavar="AVIS", help="Identifiant de l'avis (ex. boamp:26-7113).")
+    ],
     home: HomeOption = None,
     lot: Annotated[int | None, typer.Option("--lot", help="Rang du lot (1, 2…).")] = None,
 ) -> None:
     """Fiche de lecture de l'avis, avec l'historique du marché (DECP)."""
     from ancrage.notices.sheet import render_text
+    from ancrage.notices.store import NoticeStore
     from ancrage.watch.history import sheet_with_history
 
     cfg = settings(home)
     notice = NoticeStore(cfg).get(notice_id)
     chosen = notice.lots[lot - 1] if lot is not None and 0 < lot <= len(notice.lots) else None
-    typer.echo(
-        render_text(sheet_with_history(cfg, notice, today=date.today(), lot=chosen)), nl=False
-    )
+    print_text(render_text(sheet_with_history(cfg, notice, today=date.today(), lot=chosen)))
