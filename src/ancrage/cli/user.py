@@ -17,7 +17,9 @@ app = typer.Typer(
 
 @app.command("add")
 def add(
-    email: Annotated[str, typer.Argument(help="Adresse e-mail (identifiant de connexion).")],
+    email: Annotated[
+        str, typer.Argument(metavar="ADRESSE", help="Adresse e-mail (identifiant de connexion).")
+    ],
     home: HomeOption = None,
     role: Annotated[
         str, typer.Option("--role", help="admin, advisor (conseiller), firm ou buyer.")
