@@ -24,7 +24,9 @@ def test_user_add_creates_a_confirmed_account(tmp_path: Path) -> None:
         env={"ANCRAGE_NEW_PASSWORD": "un mot de passe solide", "ANCRAGE_DATABASE_URL": ""},
     )
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "compte créé : admin@exemple.fr (administrateur, Administration)"
+    assert (
+        result.output.strip() == "compte créé : admin@exemple.fr (administrateur, Administration)"
+    )
     engine = open_app_db(WebConfig.resolve(Settings.resolve(home)))
     [user] = accounts.list_users(engine)
     assert (user.role, user.confirmed) == ("admin", True)
@@ -43,7 +45,8 @@ def test_help_is_french_and_imports_no_web_library() -> None:
     assert "Application web et API" in CliRunner().invoke(app, ["serve", "--help"]).output
     code = (
         "import sys, ancrage.cli.app; "
-        "print(sorted(m for m in ('fastapi', 'uvicorn', 'argon2', 'starlette') if m in sys.modules))"
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'argon2', 'starlette') "
+        "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -45,9 +45,12 @@ def _tables(settings: Settings) -> duckdb.DuckDBPyConnection:
 def test_list_sorted_paged_and_counted(home: Settings) -> None:
     con = _tables(home)
     total = con.execute("SELECT count(*) FROM contracts").fetchone()[0]  # type: ignore[index]
-    top = [r[0] for r in con.execute(
-        "SELECT contract_id FROM contracts ORDER BY amount DESC NULLS LAST, contract_id LIMIT 7"
-    ).fetchall()]
+    top = [
+        r[0]
+        for r in con.execute(
+            "SELECT contract_id FROM contracts ORDER BY amount DESC NULLS LAST, contract_id LIMIT 7"
+        ).fetchall()
+    ]
     page1 = list_contracts(home, Scope(), ContractFilters(sort="-amount"), limit=4)
     page2 = list_contracts(home, Scope(), ContractFilters(sort="-amount"), offset=4, limit=3)
     assert page1.total == page2.total == total
@@ -65,9 +68,10 @@ def test_filters(home: Settings) -> None:
     siren = list_contracts(home, Scope(), ContractFilters(buyer=buyer[:9]), limit=1)
     assert siren.total >= n
     dep = list_contracts(home, build_scope(territory="dep:86"), limit=200)
-    assert dep.total == con.execute(
-        "SELECT count(*) FROM contracts WHERE buyer_department = '86'"
-    ).fetchone()[0]  # type: ignore[index]
+    assert (
+        dep.total
+        == con.execute("SELECT count(*) FROM contracts WHERE buyer_department = '86'").fetchone()[0]
+    )  # type: ignore[index]
     word = list_contracts(home, Scope(), ContractFilters(text="JSON test"), limit=200)
     assert sorted(c.object or "" for c in word.items) == [
         "envoi pour Json test 1",
@@ -135,10 +139,13 @@ def test_buyers_and_suppliers(home: Settings) -> None:
     assert buyer in [r["id"] for r in found]
     supplier = b["suppliers"][0]["id"]
     s = supplier_summary(home, supplier)
-    assert s["contracts"] == con.execute(
-        "SELECT count(DISTINCT s.contract_id) FROM contract_suppliers s JOIN contracts c "
-        "USING (contract_id) WHERE coalesce(s.supplier_siret, s.supplier_id) = ? "
-        "AND c.kind = 'marche'",
-        [supplier],
-    ).fetchone()[0]  # type: ignore[index]
+    assert (
+        s["contracts"]
+        == con.execute(
+            "SELECT count(DISTINCT s.contract_id) FROM contract_suppliers s JOIN contracts c "
+            "USING (contract_id) WHERE coalesce(s.supplier_siret, s.supplier_id) = ? "
+            "AND c.kind = 'marche'",
+            [supplier],
+        ).fetchone()[0]
+    )  # type: ignore[index]
     assert buyer in [r["id"] for r in s["buyers"]]

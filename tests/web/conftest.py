@@ -21,6 +21,7 @@ from ancrage.web import accounts
 from ancrage.web.app import create_app
 from ancrage.web.config import WebConfig
 from ancrage.web.db import open_app_db, outbox
+from tests.watch.conftest import smtp_server  # noqa: F401  (the local SMTP sink fixture)
 
 NOW = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)  # some sample calls are still open then
 PASSWORD = "un mot de passe solide"

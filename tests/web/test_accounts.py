@@ -19,7 +19,6 @@ from ancrage.web.config import WebConfig
 from ancrage.web.db import api_tokens, open_app_db, sessions
 from ancrage.web.errors import AuthError, ConflictError, WebError
 from ancrage.web.mail import queue_mail, send_pending
-from tests.watch.conftest import smtp_server  # noqa: F401  (the local SMTP sink fixture)
 from tests.web.conftest import PASSWORD, make_user, queued_mails
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -60,7 +59,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WebConf
 
 def test_migrations_and_accounts(database: WebConfig) -> None:
     engine = open_app_db(database)
-    assert TABLES <= set(inspect(engine).get_table_names())
+    assert set(inspect(engine).get_table_names()) >= TABLES
     user = make_user(engine, "Jeanne@Exemple.fr", "firm", "Atelier")
     assert user.email == "jeanne@exemple.fr"
     with pytest.raises(ConflictError):

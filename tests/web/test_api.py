@@ -182,7 +182,9 @@ def test_signin_rate_limit(client: TestClient, people: People) -> None:
         )
         assert r.status_code == 401
         assert r.json()["detail"] == "Adresse e-mail ou mot de passe incorrect"
-    r = client.post("/api/v1/auth/signin", json={"email": people.firm_a.email, "password": PASSWORD})
+    r = client.post(
+        "/api/v1/auth/signin", json={"email": people.firm_a.email, "password": PASSWORD}
+    )
     assert r.status_code == 429
     assert r.headers["retry-after"] == "900"
     assert r.json()["detail"] == "Trop de tentatives de connexion échouées"
@@ -276,8 +278,12 @@ def test_admin(client: TestClient, people: People) -> None:
     made = client.post(
         "/api/v1/admin/users",
         headers=auth,
-        json={"email": "c2@cma-a.fr", "password": PASSWORD, "role": "advisor",
-              "organisation_id": people.advisor.organisation_id},
+        json={
+            "email": "c2@cma-a.fr",
+            "password": PASSWORD,
+            "role": "advisor",
+            "organisation_id": people.advisor.organisation_id,
+        },
     )
     assert made.status_code == 201 and made.json()["confirmed"] is True
     orgs = client.get("/api/v1/admin/organisations", headers=auth).json()
@@ -285,13 +291,23 @@ def test_admin(client: TestClient, people: People) -> None:
     org = client.post(
         "/api/v1/admin/organisations",
         headers=auth,
-        json={"name": "Boulangerie F", "kind": "firm", "chamber_id": people.advisor.organisation_id},
+        json={
+            "name": "Boulangerie F",
+            "kind": "firm",
+            "chamber_id": people.advisor.organisation_id,
+        },
     )
     assert org.status_code == 201
     dup = client.post(
         "/api/v1/admin/users",
         headers=auth,
-        json={"email": "c2@cma-a.fr", "password": PASSWORD, "role": "advisor",
-              "organisation_id": people.advisor.organisation_id},
+        json={
+            "email": "c2@cma-a.fr",
+            "password": PASSWORD,
+            "role": "advisor",
+            "organisation_id": people.advisor.organisation_id,
+        },
     )
-    assert dup.status_code == 409 and dup.json()["detail"] == "Un compte existe déjà pour c2@cma-a.fr"
+    assert (
+        dup.status_code == 409 and dup.json()["detail"] == "Un compte existe déjà pour c2@cma-a.fr"
+    )

@@ -45,8 +45,13 @@ CASES = [
     Case("POST", "/veille/profils/{profile}", "firm_a", {"name": "Menuiserie A"}, form=True),
     Case("GET", "/veille/profils/{profile}/alertes.atom", "firm_a", form=True),
     Case("GET", "/veille/profils/{profile}/echeances.ics", "firm_a", form=True),
-    Case("POST", "/veille/profils", "advisor", {"name": "Nouvelle", "organisation_id": "{org}"},
-         form=True),
+    Case(
+        "POST",
+        "/veille/profils",
+        "advisor",
+        {"name": "Nouvelle", "organisation_id": "{org}"},
+        form=True,
+    ),
     Case("GET", "/conseiller/entreprises/{org}", "advisor", form=True),
     Case("POST", "/conseiller/entreprises/{org}/resume", "advisor", form=True),
     Case("POST", "/compte/jetons/{token}/revoquer", "firm_a", form=True),
@@ -113,12 +118,18 @@ def test_every_object_route_is_in_the_matrix(app: Any) -> None:
             continue
         templated = re.sub(
             r"\{(profile_id|organisation_id|token_id)\}",
-            lambda m: {"profile_id": "{profile}", "organisation_id": "{org}",
-                       "token_id": "{token}"}[m[1]],
+            lambda m: {
+                "profile_id": "{profile}",
+                "organisation_id": "{org}",
+                "token_id": "{token}",
+            }[m[1]],
             path,
         ).replace("{fmt}", "atom")
         for method in getattr(route, "methods", set()) - {"HEAD"}:
-            if (method, templated) in covered or (method, templated.replace("atom", "ics")) in covered:
+            if (method, templated) in covered or (
+                method,
+                templated.replace("atom", "ics"),
+            ) in covered:
                 continue
             missing.append(f"{method} {path}")
     assert missing == []

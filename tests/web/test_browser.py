@@ -109,7 +109,9 @@ def test_explore_a_territory_and_download_its_report(browser: Any, server: str) 
     page.get_by_label("Territoire", exact=True).fill("dep:86")
     page.get_by_role("button", name="Afficher").click()
     page.wait_for_url(re.compile(r"territoire=dep%3A86"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Commande publique : Vienne (dep:86)"
+    assert (
+        page.get_by_role("heading", level=1).inner_text() == "Commande publique : Vienne (dep:86)"
+    )
     check_page(page, "observatoire-vienne")
     with page.expect_download() as info:
         page.get_by_role("link", name="HTML").click()
@@ -163,9 +165,7 @@ def test_firm_signs_up_sets_a_profile_sees_matches_opens_a_sheet(
     ctx.close()
 
 
-def test_advisor_sees_their_firms_and_no_others(
-    browser: Any, server: str, people: People
-) -> None:
+def test_advisor_sees_their_firms_and_no_others(browser: Any, server: str, people: People) -> None:
     from ancrage.watch.model import Profile
     from ancrage.web import desk
 

@@ -46,7 +46,7 @@ API_TOKEN_PREFIX = "anc_"
 
 
 # argon2id with the library's defaults (RFC 9106 low-memory profile); tests lower the cost.
-HASH_COST: dict[str, int] = {}
+HASH_COST: dict[str, Any] = {}
 
 
 def _hasher() -> Any:

@@ -239,7 +239,7 @@ def watch_home(request: Request) -> Response:
         user=user,
         profiles=owned,
         follows=follows,
-        form={k: "" for k in PROFILE_FIELDS} | {"email": user.email},
+        form=dict.fromkeys(PROFILE_FIELDS, "") | {"email": user.email},
         error=None,
     )
 

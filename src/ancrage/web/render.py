@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
-from markupsafe import Markup, escape
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 
 from ancrage import __version__
 from ancrage.report import fmt
