@@ -11,12 +11,12 @@ from ancrage.web import accounts
 from ancrage.web.accounts import User
 from ancrage.web.security import (
     api_user,
-    client_ip,
     csrf_token,
     ctx_of,
     require_role,
     set_csrf_cookie,
     set_session_cookie,
+    sign_in_user,
 )
 from ancrage.web.signup import sign_up
 
@@ -80,16 +80,7 @@ def confirm(request: Request, token: str) -> dict[str, Any]:
 def signin(request: Request, response: Response, body: Credentials) -> dict[str, Any]:
     ctx = ctx_of(request)
     c = ctx.config
-    user = accounts.authenticate(
-        ctx.engine,
-        body.email,
-        body.password,
-        ip=client_ip(request),
-        max_failures=c.signin_max_failures,
-        max_failures_ip=c.signin_max_failures_ip,
-        window_s=c.signin_window_s,
-        now=None,
-    )
+    user = sign_in_user(request, body.email, body.password)
     set_session_cookie(
         request,
         response,
@@ -106,16 +97,7 @@ def token_for_script(request: Request, body: TokenRequest) -> dict[str, Any]:
     """Échange l'adresse et le mot de passe contre un jeton (montré une seule fois), à envoyer
     ensuite en « Authorization: Bearer … »."""
     ctx = ctx_of(request)
-    c = ctx.config
-    user = accounts.authenticate(
-        ctx.engine,
-        body.email,
-        body.password,
-        ip=client_ip(request),
-        max_failures=c.signin_max_failures,
-        max_failures_ip=c.signin_max_failures_ip,
-        window_s=c.signin_window_s,
-    )
+    user = sign_in_user(request, body.email, body.password)
     record, secret = accounts.create_api_token(ctx.engine, user, body.name)
     return {**record.as_json(), "token": secret}
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from ancrage.errors import WarehouseError
 from ancrage.notices.model import Notice
 from ancrage.notices.search import SearchHit, search
 from ancrage.notices.sheet import Sheet, reading_sheet
@@ -87,9 +88,7 @@ def sheet_for(settings: Settings, notice: Notice, today: date, lot: int | None =
         chosen = notice.lots[lot - 1]
     try:
         return sheet_with_history(settings, notice, today=today, lot=chosen)
-    except Exception as exc:  # the warehouse busy or absent: the sheet without history
-        if type(exc).__name__ != "WarehouseError":
-            raise
+    except WarehouseError:  # the warehouse busy (a load writes): the sheet without history
         return reading_sheet(notice, today=today)
 
 

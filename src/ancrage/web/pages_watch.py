@@ -7,21 +7,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 
 from ancrage.errors import AncrageError
 from ancrage.watch.model import Profile
 from ancrage.web import accounts, advisor, desk
 from ancrage.web.accounts import User
-from ancrage.web.errors import AuthError
+from ancrage.web.errors import AuthError, NotFoundError, WebError
 from ancrage.web.render import page
 from ancrage.web.security import (
     SESSION_COOKIE,
     check_csrf,
-    client_ip,
     ctx_of,
     current_user,
     require_role,
     set_session_cookie,
+    sign_in_user,
 )
 from ancrage.web.signup import sign_up
 
@@ -106,15 +108,7 @@ def signin(
     ctx = ctx_of(request)
     c = ctx.config
     try:
-        user = accounts.authenticate(
-            ctx.engine,
-            email,
-            password,
-            ip=client_ip(request),
-            max_failures=c.signin_max_failures,
-            max_failures_ip=c.signin_max_failures_ip,
-            window_s=c.signin_window_s,
-        )
+        user = sign_in_user(request, email, password)
     except AncrageError as exc:
         status = getattr(exc, "status", 400)
         headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
@@ -174,56 +168,55 @@ def revoke_token(request: Request, csrf: Csrf, token_id: int) -> Response:
 
 
 # -- the watch ----------------------------------------------------------------------------------
-PROFILE_FIELDS = (
-    "name",
-    "email",
-    "siret",
-    "commune",
-    "cpv",
-    "keywords",
-    "departements",
-    "radius_km",
-    "value_max",
-)
-
-
 def _split(text: str) -> list[str]:
     return [w.strip() for w in text.replace(";", ",").split(",") if w.strip()]
 
 
-def _profile_form(
-    name: str,
-    email: str,
-    siret: str,
-    commune: str,
-    cpv: str,
-    keywords: str,
-    departements: str,
-    radius_km: str,
-    value_max: str,
-) -> dict[str, Any]:
-    def number(text: str) -> float | None:
-        return float(text.replace(",", ".").replace(" ", "")) if text.strip() else None
-
+def _number(text: str) -> float | None:
     try:
-        radius, ceiling = number(radius_km), number(value_max)
+        return float(text.replace(",", ".").replace(" ", "")) if text.strip() else None
     except ValueError as exc:
-        from ancrage.web.errors import WebError
-
         raise WebError(
-            "nombre illisible", hint="Ex. 30 pour le rayon, 200000 pour le montant."
+            f"nombre illisible : « {text} »", hint="Ex. 30 pour le rayon, 200000 pour le montant."
         ) from exc
-    return {
-        "denomination": name.strip() or None,
-        "email": email.strip() or None,
-        "siret": siret.replace(" ", "") or None,
-        "commune": commune.strip() or None,
-        "cpv": _split(cpv),
-        "keywords": _split(keywords),
-        "departements": [d.upper() for d in _split(departements)],
-        "radius_km": radius,
-        "value_max": ceiling,
-    }
+
+
+class ProfileForm(BaseModel):
+    """The profile form of the watch and of the advisor's desk (text fields as typed)."""
+
+    csrf_token: str = PydanticField(max_length=200)
+    name: str = PydanticField(max_length=200)
+    email: str = PydanticField(default="", max_length=320)
+    siret: str = PydanticField(default="", max_length=20)
+    commune: str = PydanticField(default="", max_length=5)
+    cpv: str = PydanticField(default="", max_length=2000)
+    keywords: str = PydanticField(default="", max_length=2000)
+    departements: str = PydanticField(default="", max_length=2000)
+    radius_km: str = PydanticField(default="", max_length=20)
+    value_max: str = PydanticField(default="", max_length=20)
+    organisation_id: int | None = PydanticField(default=None, ge=1, le=2**31 - 1)
+
+    def fields(self) -> dict[str, Any]:
+        """The profile's fields, or a :class:`WebError` naming what cannot be read."""
+        return {
+            "denomination": self.name.strip() or None,
+            "email": self.email.strip() or None,
+            "siret": self.siret.replace(" ", "") or None,
+            "commune": self.commune.strip() or None,
+            "cpv": _split(self.cpv),
+            "keywords": _split(self.keywords),
+            "departements": [d.upper() for d in _split(self.departements)],
+            "radius_km": _number(self.radius_km),
+            "value_max": _number(self.value_max),
+        }
+
+    def shown(self) -> dict[str, str]:
+        """What the form shows again after an error."""
+        return self.model_dump(exclude={"csrf_token", "organisation_id"})
+
+
+BLANK_PROFILE = dict.fromkeys(ProfileForm.model_fields, "")
+ProfileFormData = Annotated[ProfileForm, Form()]
 
 
 @router.get("/veille")
@@ -239,50 +232,23 @@ def watch_home(request: Request) -> Response:
         user=user,
         profiles=owned,
         follows=follows,
-        form=dict.fromkeys(PROFILE_FIELDS, "") | {"email": user.email},
+        form=BLANK_PROFILE | {"email": user.email},
         error=None,
     )
 
 
 @router.post("/veille/profils")
-def watch_new_profile(
-    request: Request,
-    csrf: Csrf,
-    name: Field,
-    email: Field = "",
-    siret: Field = "",
-    commune: Field = "",
-    cpv: Field = "",
-    keywords: Field = "",
-    departements: Field = "",
-    radius_km: Field = "",
-    value_max: Field = "",
-    organisation_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
-) -> Response:
-    check_csrf(request, csrf)
+def watch_new_profile(request: Request, form: ProfileFormData) -> Response:
+    check_csrf(request, form.csrf_token)
     user = signed(request, "firm", "advisor")
     ctx = ctx_of(request)
-    raw = {
-        "name": name,
-        "email": email,
-        "siret": siret,
-        "commune": commune,
-        "cpv": cpv,
-        "keywords": keywords,
-        "departements": departements,
-        "radius_km": radius_km,
-        "value_max": value_max,
-    }
     org = user.organisation_id
-    if organisation_id is not None:
-        if organisation_id not in accounts.visible_organisations(ctx.engine, user):
-            from ancrage.web.errors import NotFoundError
-
-            raise NotFoundError(f"aucune organisation n° {organisation_id}")
-        org = organisation_id
+    if form.organisation_id is not None:
+        if form.organisation_id not in accounts.visible_organisations(ctx.engine, user):
+            raise NotFoundError(f"aucune organisation n° {form.organisation_id}")
+        org = form.organisation_id
     try:
-        fields = _profile_form(**raw)
-        profile = Profile(name="profil", **fields)
+        profile = Profile(name="profil", **form.fields())
         owned = desk.create_profile(ctx.engine, org, profile, ctx.siret_lookup)
     except AncrageError as exc:
         return page(
@@ -293,7 +259,7 @@ def watch_new_profile(
             user=user,
             profiles=desk.profiles_of(ctx.engine, {user.organisation_id}),
             follows=[],
-            form=raw,
+            form=form.shown(),
             error=exc,
         )
     return _redirect(f"/veille/profils/{owned.profile.id}")
@@ -317,28 +283,13 @@ def watch_profile(request: Request, profile_id: int) -> Response:
 
 
 @router.post("/veille/profils/{profile_id}")
-def watch_edit_profile(
-    request: Request,
-    profile_id: int,
-    csrf: Csrf,
-    name: Field,
-    email: Field = "",
-    siret: Field = "",
-    commune: Field = "",
-    cpv: Field = "",
-    keywords: Field = "",
-    departements: Field = "",
-    radius_km: Field = "",
-    value_max: Field = "",
-) -> Response:
-    check_csrf(request, csrf)
+def watch_edit_profile(request: Request, profile_id: int, form: ProfileFormData) -> Response:
+    check_csrf(request, form.csrf_token)
     user = signed(request, "firm", "advisor")
     ctx = ctx_of(request)
     owned = desk.profile_for(ctx.engine, user, profile_id)
     try:
-        fields = _profile_form(
-            name, email, siret, commune, cpv, keywords, departements, radius_km, value_max
-        )
+        fields = form.fields()
         if fields["commune"] != owned.profile.commune:
             fields["departement"] = None
         desk.update_profile(ctx.engine, owned, fields)
@@ -466,24 +417,14 @@ def advisor_home(
 
 
 @router.post("/conseiller/entreprises")
-def advisor_new_firm(
-    request: Request,
-    csrf: Csrf,
-    name: Field,
-    siret: Field = "",
-    email: Field = "",
-    commune: Field = "",
-    cpv: Field = "",
-    keywords: Field = "",
-    radius_km: Field = "",
-) -> Response:
-    check_csrf(request, csrf)
+def advisor_new_firm(request: Request, form: ProfileFormData) -> Response:
+    check_csrf(request, form.csrf_token)
     user = signed(request, "advisor")
     ctx = ctx_of(request)
+    fields = form.fields()
     org = accounts.create_organisation(
-        ctx.engine, name, "firm", siret=siret or None, chamber_id=user.organisation_id
+        ctx.engine, form.name, "firm", siret=fields["siret"], chamber_id=user.organisation_id
     )
-    fields = _profile_form(name, email, siret, commune, cpv, keywords, "", radius_km, "")
     desk.create_profile(ctx.engine, org.id, Profile(name="profil", **fields), ctx.siret_lookup)
     return _redirect(f"/conseiller/entreprises/{org.id}")
 

@@ -8,7 +8,7 @@ import secrets
 
 from fastapi import Request, Response
 
-from ancrage.web.accounts import User, session_user, token_user
+from ancrage.web.accounts import User, authenticate, session_user, token_user
 from ancrage.web.context import Context
 from ancrage.web.errors import AuthError, ForbiddenError
 
@@ -121,4 +121,19 @@ def set_session_cookie(request: Request, response: Response, token: str, days: i
         samesite="lax",
         secure=ctx_of(request).config.secure_cookies,
         path="/",
+    )
+
+
+def sign_in_user(request: Request, email: str, password: str) -> User:
+    """Check a sign-in with the server's limits (failures counted per address and client)."""
+    ctx = ctx_of(request)
+    c = ctx.config
+    return authenticate(
+        ctx.engine,
+        email,
+        password,
+        ip=client_ip(request),
+        max_failures=c.signin_max_failures,
+        max_failures_ip=c.signin_max_failures_ip,
+        window_s=c.signin_window_s,
     )
