@@ -138,3 +138,34 @@ def test_unsubscribe_link_of_the_alert_emails(client: TestClient, people: People
     )
     assert ok.status_code == 200 and "ne recevra plus d'e-mails" in ok.text
     assert desk.profile_for(people.engine, people.firm_a, p.id or 0).profile.email is None
+
+
+def test_profile_form_creates_and_edits(client: TestClient, people: People) -> None:
+    sign_in_page(client, people.firm_a.email)
+    csrf = _csrf(client.get("/veille").text)
+    form = {
+        "csrf_token": csrf,
+        "name": "Menuiserie A",
+        "siret": "12345678900011",
+        "cpv": "4542, 4422",
+        "radius_km": "30",
+        "frequency": "immediate",
+    }
+    made = client.post("/veille/profils", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    pid = int(made.headers["location"].rsplit("/", 1)[1])
+    from ancrage.web import desk
+
+    p = desk.profile_for(people.engine, people.firm_a, pid).profile
+    assert (p.cpv, p.radius_km, p.commune, p.frequency) == (
+        ["4542", "4422"],
+        30.0,
+        "86194",
+        "immediate",
+    )
+    form["commune"] = "86194"  # the edit form shows the commune SIRENE gave
+    bad = client.post(f"/veille/profils/{pid}", data={**form, "radius_km": "trente"})
+    assert bad.status_code == 400 and "Nombre illisible : « trente »" in bad.text
+    ok = client.post(f"/veille/profils/{pid}", data={**form, "frequency": "daily"})
+    assert ok.status_code == 200  # the redirect followed to the profile page
+    assert desk.profile_for(people.engine, people.firm_a, pid).profile.frequency == "daily"

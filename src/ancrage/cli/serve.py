@@ -32,6 +32,7 @@ def serve(
     from ancrage.web.app import create_app
     from ancrage.web.config import WebConfig
     from ancrage.web.db import open_app_db
+    from ancrage.web.desk import SireneLookup
     from ancrage.web.worker import run_forever
 
     config = WebConfig.resolve(settings(home))
@@ -43,7 +44,7 @@ def serve(
     err().print(f"Ancrage sert sur http://{host}:{port}/ (arrêt : Ctrl+C)")
     try:
         uvicorn.run(
-            create_app(config),
+            create_app(config, siret_lookup=SireneLookup(config.settings)),
             host=host,
             port=port,
             log_level="warning",

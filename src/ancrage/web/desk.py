@@ -60,6 +60,25 @@ class OwnedProfile:
         }
 
 
+class SireneLookup:
+    """SIRENE facts for a SIRET through the Recherche d'entreprises API (with its cache), one
+    client per lookup (requests run in several threads). Offline or refused: ``None``, so a
+    profile is still created and completed by hand."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.cache_dir = settings.cache_dir / "sirene"
+
+    def lookup_siret(self, siret: str) -> Any:
+        from ancrage.errors import AncrageError
+        from ancrage.sirene.api import RechercheEntreprisesClient
+
+        try:
+            with RechercheEntreprisesClient(self.cache_dir, timeout_seconds=5.0) as client:
+                return client.lookup_siret(siret)
+        except AncrageError:
+            return None
+
+
 def _slug(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:30] or "profil"

@@ -3,7 +3,7 @@ followed calls, the advisor's desk, administration. Forms carry the CSRF token."
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -194,6 +194,7 @@ class ProfileForm(BaseModel):
     departements: str = PydanticField(default="", max_length=2000)
     radius_km: str = PydanticField(default="", max_length=20)
     value_max: str = PydanticField(default="", max_length=20)
+    frequency: Literal["daily", "immediate"] = "daily"
     organisation_id: int | None = PydanticField(default=None, ge=1, le=2**31 - 1)
 
     def fields(self) -> dict[str, Any]:
@@ -208,6 +209,7 @@ class ProfileForm(BaseModel):
             "departements": [d.upper() for d in _split(self.departements)],
             "radius_km": _number(self.radius_km),
             "value_max": _number(self.value_max),
+            "frequency": self.frequency,
         }
 
     def shown(self) -> dict[str, str]:
@@ -215,7 +217,7 @@ class ProfileForm(BaseModel):
         return self.model_dump(exclude={"csrf_token", "organisation_id"})
 
 
-BLANK_PROFILE = dict.fromkeys(ProfileForm.model_fields, "")
+BLANK_PROFILE = dict.fromkeys(ProfileForm.model_fields, "") | {"frequency": "daily"}
 ProfileFormData = Annotated[ProfileForm, Form()]
 
 
