@@ -61,6 +61,7 @@ def prepare(home: Path, scale: float, notices: int) -> None:
             [sys.executable, str(HERE / "diagnose.py"), "--home", str(home), "--scale", str(scale)],
             check=True,
         )
+    _supplier_places(home)
     if not (home / "notices" / "notices.sqlite").exists():
         print(f"building {notices:,} notices (FICTITIOUS) …", flush=True)
         subprocess.run(
@@ -77,6 +78,28 @@ def prepare(home: Path, scale: float, notices: int) -> None:
             ],
             check=True,
         )
+
+
+def _supplier_places(home: Path) -> None:
+    """The report's maps read the suppliers' département and commune, which the diagnostic
+    benchmark's enriched table leaves out: add synthetic ones (FICTITIOUS, like the rest)."""
+    import duckdb
+
+    path = home / "warehouse" / "enriched" / "contract_suppliers_enriched.parquet"
+    con = duckdb.connect()
+    try:
+        columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}
+        if "supplier_departement" in columns:
+            return
+        dep = "lpad((1 + (hash(contract_id, rank) % 95))::VARCHAR, 2, '0')"
+        con.execute(
+            f"COPY (SELECT *, {dep} AS supplier_departement, "
+            f"{dep} || lpad((hash(contract_id) % 300)::VARCHAR, 3, '0') AS supplier_commune "
+            f"FROM '{path}') TO '{path}.new' (FORMAT parquet)"
+        )
+    finally:
+        con.close()
+    Path(f"{path}.new").replace(path)
 
 
 def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
