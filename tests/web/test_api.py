@@ -122,6 +122,8 @@ def test_notices(client: TestClient) -> None:
     assert sheet["id"] == nid and sheet["sections"]
     history = client.get(f"/api/v1/notices/{nid}/history").json()
     assert set(history) >= {"criteria", "similar"}
+    lots = client.get("/api/v1/notices/boamp:26-7319/history", params={"lot": 99})
+    assert lots.status_code == 400 and lots.json()["detail"].startswith("Lot 99 inexistant")
     trades = client.get("/api/v1/notices/trades").json()
     assert trades["menuiserie-bois-pvc"] == "4542"
     by_trade = client.get("/api/v1/notices", params={"trade": "menuiserie-bois-pvc"}).json()

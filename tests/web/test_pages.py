@@ -24,7 +24,8 @@ PUBLIC = [
     "/avis",
     "/avis?q=menuiserie&ouverts=1",
     "/avis/boamp:26-7319",
-    "/avis/boamp:26-7319?lot=2",
+    "/avis/boamp:26-7319/historique",
+    "/avis/boamp:26-7319/historique?lot=2",
     "/connexion",
     "/inscription",
 ]

@@ -314,12 +314,12 @@ def notice(request: Request, notice_id: str) -> dict[str, Any]:
 
 
 @router.get("/notices/{notice_id}/sheet", tags=["avis"], summary="Fiche de lecture de l'avis")
-def notice_sheet(
-    request: Request, notice_id: str, lot: Annotated[int | None, Query(ge=1, le=1000)] = None
-) -> dict[str, Any]:
+def notice_sheet(request: Request, notice_id: str) -> dict[str, Any]:
+    """Quoi, qui, où, combien, quand, critères, exigences ; l'historique du marché est à
+    ``/history``."""
     ctx = ctx_of(request)
     found = web_notices.get_notice(ctx.settings, notice_id)
-    return web_notices.sheet_for(ctx.settings, found, ctx.today(), lot).as_json()
+    return web_notices.sheet_for(found, ctx.today()).as_json()
 
 
 @router.get("/notices/{notice_id}/history", tags=["avis"], summary="Historique du marché (DECP)")

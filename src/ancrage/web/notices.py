@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 
 from ancrage.errors import WarehouseError
-from ancrage.notices.model import Notice
+from ancrage.notices.model import Lot, Notice
 from ancrage.notices.search import SearchHit, search
-from ancrage.notices.sheet import Sheet, reading_sheet
+from ancrage.notices.sheet import Item, Section, Sheet, reading_sheet
 from ancrage.notices.store import NoticeStore, dump_notice
 from ancrage.settings import Settings
 from ancrage.web.errors import WebError
@@ -77,26 +77,35 @@ def notice_json(notice: Notice) -> dict[str, Any]:
     return data
 
 
-def sheet_for(settings: Settings, notice: Notice, today: date, lot: int | None = None) -> Sheet:
-    """The reading sheet with the market history of the call (of one lot when asked)."""
-    from ancrage.watch.history import sheet_with_history
+def sheet_for(notice: Notice, today: date) -> Sheet:
+    """The reading sheet (the notice alone: fast; the market history is its own page)."""
+    return reading_sheet(notice, today=today)
 
-    chosen = None
-    if lot is not None:
-        if not 1 <= lot <= len(notice.lots):
-            raise WebError(f"lot {lot} inexistant", hint=f"L'avis a {len(notice.lots)} lot(s).")
-        chosen = notice.lots[lot - 1]
+
+def lot_of(notice: Notice, lot: int | None) -> Lot | None:
+    if lot is None:
+        return None
+    if not 1 <= lot <= len(notice.lots):
+        raise WebError(f"lot {lot} inexistant", hint=f"L'avis a {len(notice.lots)} lot(s).")
+    return notice.lots[lot - 1]
+
+
+def history_section_for(settings: Settings, notice: Notice, lot: int | None = None) -> Section:
+    """The market history of the call (of one lot when asked) as a sheet section: similar
+    contracts of the warehouse, who won them, for how much; the buyer's record."""
+    from ancrage.watch.history import history_section, market_history
+
+    chosen = lot_of(notice, lot)
     try:
-        return sheet_with_history(settings, notice, today=today, lot=chosen)
-    except WarehouseError:  # the warehouse busy (a load writes): the sheet without history
-        return reading_sheet(notice, today=today)
+        return history_section(market_history(settings, notice, chosen))
+    except WarehouseError as exc:  # a load holds the warehouse
+        return Section("Historique du marché (DECP)", [Item("Comparaison", exc.message)])
 
 
 def history_for(settings: Settings, notice: Notice, lot: int | None = None) -> dict[str, Any]:
     from ancrage.watch.history import market_history
 
-    chosen = notice.lots[lot - 1] if lot is not None and 1 <= lot <= len(notice.lots) else None
-    return market_history(settings, notice, chosen)
+    return market_history(settings, notice, lot_of(notice, lot))
 
 
 STATE_LABELS = {

@@ -283,27 +283,39 @@ def notices(
 
 
 @router.get("/avis/{notice_id}")
-def notice(
-    request: Request, notice_id: str, lot: Annotated[int | None, Query(ge=1, le=1000)] = None
-) -> Response:
+def notice(request: Request, notice_id: str) -> Response:
     ctx = ctx_of(request)
     found = web_notices.get_notice(ctx.settings, notice_id)
-    sheet = web_notices.sheet_for(ctx.settings, found, ctx.today(), lot)
     user = current_user(request)
     following = False
     if user is not None:
         from ancrage.web.desk import followed
 
-        following = any(
-            n.id == found.id for n in followed(ctx.settings, ctx.engine, user.organisation_id)
-        )
+        mine = followed(ctx.settings, ctx.engine, user.organisation_id)
+        following = any(n.id == found.id for n in mine)
     return page(
         request,
         "notice.html.j2",
         found.title or found.id,
         user=user,
         notice=found,
-        sheet=sheet,
+        sheet=web_notices.sheet_for(found, ctx.today()),
         following=following,
+    )
+
+
+@router.get("/avis/{notice_id}/historique")
+def notice_history(
+    request: Request, notice_id: str, lot: Annotated[int | None, Query(ge=1, le=1000)] = None
+) -> Response:
+    ctx = ctx_of(request)
+    found = web_notices.get_notice(ctx.settings, notice_id)
+    section = web_notices.history_section_for(ctx.settings, found, lot)
+    return page(
+        request,
+        "history.html.j2",
+        f"Historique du marché : {found.title or found.id}",
+        notice=found,
+        section=section,
         lot=lot,
     )
