@@ -8,8 +8,7 @@ starts ``ancrage serve`` on 127.0.0.1, then 50 concurrent users (asyncio, httpx)
 * the observatory page of a département (``/observatoire?territoire=dep:NN``, 5 départements;
   each is computed once, cold, before the timed run: its cold time is printed too);
 * a notice search page (``/avis?q=…``, words of the synthetic vocabulary, some with filters);
-* a reading sheet (``/avis/synth:N``, random notices, with the market history from the
-  warehouse).
+* a reading sheet (``/avis/synth:N``, random notices; the market history is its own page).
 
 Prints requests/s, p50 and p99 per page, errors, and the load average (the client runs on the
 same 2 cores as the server). Target: p99 < 300 ms at 50 users on 2 cores.
@@ -102,13 +101,23 @@ def _supplier_places(home: Path) -> None:
     Path(f"{path}.new").replace(path)
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "ANCRAGE_HOME": str(home), "ANCRAGE_INSECURE_COOKIES": "1"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "ancrage", "serve", "--port", str(port), "--no-worker"],
+        [
+            sys.executable,
+            "-m",
+            "ancrage",
+            "serve",
+            "--port",
+            str(port),
+            "--no-worker",
+            "--workers",
+            str(workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -173,13 +182,14 @@ def main() -> None:
     parser.add_argument("--notices", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="ancrage-serve-"))
     prepare(home, args.scale, args.notices)
     print(f"DONNÉES FICTIVES in {home}; load average at start {load()}", flush=True)
-    server, base = start_server(home)
+    server, base = start_server(home, args.workers)
     try:
-        for dep in DEPS:
+        for dep in DEPS * args.workers:  # each server process keeps its own reports
             started = time.perf_counter()
             r = httpx.get(f"{base}/observatoire?territoire=dep:{dep}", timeout=300)
             print(

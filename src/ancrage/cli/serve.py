@@ -13,6 +13,12 @@ def serve(
     home: HomeOption = None,
     host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="Processus serveurs (un par cœur : 2 sur 2 cœurs).", min=1, max=64
+        ),
+    ] = 1,
     with_worker: Annotated[
         bool,
         typer.Option(
@@ -24,18 +30,19 @@ def serve(
 ) -> None:
     """Application web et API (/api/v1) : observatoire, marchés, appels d'offres, veille.
     Base de l'application : SQLite dans le dossier de données, ou ANCRAGE_DATABASE_URL."""
+    import os
     import threading
 
     import uvicorn
 
+    from ancrage.settings import HOME_ENV
     from ancrage.web import logs
-    from ancrage.web.app import create_app
     from ancrage.web.config import WebConfig
     from ancrage.web.db import open_app_db
-    from ancrage.web.desk import SireneLookup
     from ancrage.web.worker import run_forever
 
     config = WebConfig.resolve(settings(home))
+    os.environ[HOME_ENV] = str(config.settings.home)  # each server process reads it
     open_app_db(config)  # a database problem stops here, in one French line
     logs.setup()
     stop = threading.Event()
@@ -44,7 +51,9 @@ def serve(
     err().print(f"Ancrage sert sur http://{host}:{port}/ (arrêt : Ctrl+C)")
     try:
         uvicorn.run(
-            create_app(config, siret_lookup=SireneLookup(config.settings)),
+            "ancrage.web.app:app_from_env",
+            factory=True,
+            workers=workers,
             host=host,
             port=port,
             log_level="warning",

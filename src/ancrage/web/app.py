@@ -153,3 +153,15 @@ def create_app(
         )
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application of ``ancrage serve``, built in each server process from the
+    environment (``ANCRAGE_HOME``, ``ANCRAGE_DATABASE_URL``…), with SIRENE pre-fill."""
+    from ancrage.settings import Settings
+    from ancrage.web import logs
+    from ancrage.web.desk import SireneLookup
+
+    logs.setup()
+    config = WebConfig.resolve(Settings.resolve())
+    return create_app(config, siret_lookup=SireneLookup(config.settings))
