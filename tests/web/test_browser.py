@@ -106,20 +106,21 @@ def test_explore_a_territory_and_download_its_report(browser: Any, server: str) 
     page.goto(server + "/")
     check_page(page, "accueil")
     page.get_by_role("link", name="Observatoire", exact=True).first.click()
-    page.get_by_label("Territoire", exact=True).fill("dep:86")
+    page.get_by_label("Territoire", exact=True).fill("Haute-Savoie")
     page.get_by_role("button", name="Afficher").click()
-    page.wait_for_url(re.compile(r"territoire=dep%3A86"))
+    page.wait_for_url(re.compile(r"territoire=Haute-Savoie"))
     assert (
-        page.get_by_role("heading", level=1).inner_text() == "Commande publique : Vienne (dep:86)"
+        page.get_by_role("heading", level=1).inner_text()
+        == "Commande publique : Haute-Savoie (dep:74)"
     )
-    check_page(page, "observatoire-vienne")
+    check_page(page, "observatoire-haute-savoie")
     with page.expect_download() as info:
         page.get_by_role("link", name="HTML").click()
     report = Path(info.value.path()).read_text("utf-8")
-    assert "Vienne" in report and "<svg" in report
+    assert "Haute-Savoie" in report and "<svg" in report
     page.get_by_role("link", name="voir les contrats : contrats", exact=True).click()
     assert "contrat" in page.get_by_role("status").inner_text()
-    check_page(page, "marches-vienne")
+    check_page(page, "marches-haute-savoie")
     page.locator("table.list a").first.click()
     check_page(page, "marche")
     ctx.close()

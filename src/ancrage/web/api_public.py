@@ -116,7 +116,9 @@ def diagnostics(request: Request, args: Scoped) -> dict[str, Any]:
     """Tous les indicateurs du périmètre (et de la référence demandée), au format du
     diagnostic de la bibliothèque."""
     ctx = ctx_of(request)
-    data: dict[str, Any] = diagnose(ctx.settings, args.scope(), reference=args.reference)
+    result: Any = diagnose(ctx.settings, args.scope(), reference=args.reference)
+    # the typed diagnostic (frozen dataclasses with as_json) or today's nested dict
+    data: dict[str, Any] = result.as_json() if hasattr(result, "as_json") else result
     return data
 
 
