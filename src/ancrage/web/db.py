@@ -8,7 +8,6 @@ Same database as the watch (SQLite ``<home>/app.sqlite`` by default, PostgreSQL 
 from __future__ import annotations
 
 import threading
-from importlib import resources
 
 from sqlalchemy import (
     Boolean,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from ancrage.watch.db import open_db
+from ancrage.watch.db import migrate, open_db
 from ancrage.web.config import WebConfig
 from ancrage.web.errors import WebError
 
@@ -160,26 +159,13 @@ _migrated: set[str] = set()
 _lock = threading.Lock()
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the web schema to the latest Alembic revision (idempotent)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    location = resources.files("ancrage.web").joinpath("migrations")
-    config.set_main_option("script_location", str(location))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-
-
 def open_app_db(config: WebConfig) -> Engine:
     """The application database, with the watch's and the web's schemas up to date."""
     engine = open_db(config.settings, config.database_url)
     with _lock:
         if config.database_url not in _migrated:
             try:
-                migrate(engine)
+                migrate(engine, "ancrage.web")
             except SQLAlchemyError as exc:
                 raise WebError(
                     f"base de données inaccessible ({type(exc).__name__})",

@@ -221,22 +221,46 @@ BLANK_PROFILE = dict.fromkeys(ProfileForm.model_fields, "") | {"frequency": "dai
 ProfileFormData = Annotated[ProfileForm, Form()]
 
 
-@router.get("/veille")
-def watch_home(request: Request) -> Response:
-    user = signed(request, "firm", "advisor")
+def _watch_page(
+    request: Request, user: User, form: dict[str, Any], error: AncrageError | None = None
+) -> Response:
+    """« Ma veille »: the profiles, the new-profile form (again with the error), followed calls."""
     ctx = ctx_of(request)
-    owned = desk.profiles_of(ctx.engine, {user.organisation_id})
-    follows = desk.followed(ctx.settings, ctx.engine, user.organisation_id)
     return page(
         request,
         "watch.html.j2",
         "Ma veille",
+        status=400 if error else 200,
         user=user,
-        profiles=owned,
-        follows=follows,
-        form=BLANK_PROFILE | {"email": user.email},
-        error=None,
+        profiles=desk.profiles_of(ctx.engine, {user.organisation_id}),
+        follows=desk.followed(ctx.settings, ctx.engine, user.organisation_id),
+        form=form,
+        error=error,
     )
+
+
+def _profile_page(
+    request: Request, user: User, owned: desk.OwnedProfile, error: AncrageError | None = None
+) -> Response:
+    """A profile: its open matches with the explanation (none shown with a form error)."""
+    ctx = ctx_of(request)
+    found = [] if error else desk.matches(owned.profile, ctx.open_notices(), ctx.locator, ctx.now())
+    return page(
+        request,
+        "profile.html.j2",
+        owned.profile.denomination or "Profil",
+        status=400 if error else 200,
+        user=user,
+        owned=owned,
+        matches=found,
+        error=error,
+    )
+
+
+@router.get("/veille")
+def watch_home(request: Request) -> Response:
+    user = signed(request, "firm", "advisor")
+    return _watch_page(request, user, BLANK_PROFILE | {"email": user.email})
 
 
 @router.post("/veille/profils")
@@ -253,35 +277,14 @@ def watch_new_profile(request: Request, form: ProfileFormData) -> Response:
         profile = Profile(name="profil", **form.fields())
         owned = desk.create_profile(ctx.engine, org, profile, ctx.siret_lookup)
     except AncrageError as exc:
-        return page(
-            request,
-            "watch.html.j2",
-            "Ma veille",
-            status=400,
-            user=user,
-            profiles=desk.profiles_of(ctx.engine, {user.organisation_id}),
-            follows=[],
-            form=form.shown(),
-            error=exc,
-        )
+        return _watch_page(request, user, form.shown(), exc)
     return _redirect(f"/veille/profils/{owned.profile.id}")
 
 
 @router.get("/veille/profils/{profile_id}")
 def watch_profile(request: Request, profile_id: int) -> Response:
     user = signed(request, "firm", "advisor")
-    ctx = ctx_of(request)
-    owned = desk.profile_for(ctx.engine, user, profile_id)
-    found = desk.matches(owned.profile, ctx.open_notices(), ctx.locator, ctx.now())
-    return page(
-        request,
-        "profile.html.j2",
-        owned.profile.denomination or "Profil",
-        user=user,
-        owned=owned,
-        matches=found,
-        error=None,
-    )
+    return _profile_page(request, user, desk.profile_for(ctx_of(request).engine, user, profile_id))
 
 
 @router.post("/veille/profils/{profile_id}")
@@ -296,43 +299,37 @@ def watch_edit_profile(request: Request, profile_id: int, form: ProfileFormData)
             fields["departement"] = None
         desk.update_profile(ctx.engine, owned, fields)
     except AncrageError as exc:
-        return page(
-            request,
-            "profile.html.j2",
-            owned.profile.denomination or "Profil",
-            status=400,
-            user=user,
-            owned=owned,
-            matches=[],
-            error=exc,
-        )
+        return _profile_page(request, user, owned, exc)
     return _redirect(f"/veille/profils/{profile_id}")
+
+
+def _feed(request: Request, profile_id: int, kind: str) -> Response:
+    """A profile's Atom feed of alerts or its iCalendar of deadlines (current matches too)."""
+    from ancrage.watch.feeds import atom_feed, ics_feed
+
+    user = signed(request, "firm", "advisor")
+    ctx = ctx_of(request)
+    owned = desk.profile_for(ctx.engine, user, profile_id)
+    alerts = advisor.feed_alerts(ctx, owned.profile)
+    if kind == "atom":
+        return Response(
+            atom_feed(owned.profile, alerts, ctx.now()), media_type="application/atom+xml"
+        )
+    return Response(
+        ics_feed(owned.profile, alerts, ctx.now()),
+        media_type="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="echeances.ics"'},
+    )
 
 
 @router.get("/veille/profils/{profile_id}/alertes.atom")
 def watch_atom(request: Request, profile_id: int) -> Response:
-    from ancrage.watch.feeds import atom_feed
-
-    user = signed(request, "firm", "advisor")
-    ctx = ctx_of(request)
-    owned = desk.profile_for(ctx.engine, user, profile_id)
-    body = atom_feed(owned.profile, advisor.feed_alerts(ctx, owned.profile), ctx.now())
-    return Response(body, media_type="application/atom+xml")
+    return _feed(request, profile_id, "atom")
 
 
 @router.get("/veille/profils/{profile_id}/echeances.ics")
 def watch_ics(request: Request, profile_id: int) -> Response:
-    from ancrage.watch.feeds import ics_feed
-
-    user = signed(request, "firm", "advisor")
-    ctx = ctx_of(request)
-    owned = desk.profile_for(ctx.engine, user, profile_id)
-    body = ics_feed(owned.profile, advisor.feed_alerts(ctx, owned.profile), ctx.now())
-    return Response(
-        body,
-        media_type="text/calendar",
-        headers={"Content-Disposition": 'attachment; filename="echeances.ics"'},
-    )
+    return _feed(request, profile_id, "ics")
 
 
 @router.post("/avis/{notice_id}/suivre")
