@@ -20,6 +20,7 @@ from ancrage.explore import (
 from ancrage.notices.search import SearchHit
 from ancrage.web import notices as web_notices
 from ancrage.web.observatory import ScopeArgs, key_figures, ring_rows, size_rows
+from ancrage.web.problems import status_of
 from ancrage.web.render import page
 from ancrage.web.security import ctx_of, current_user
 
@@ -90,7 +91,7 @@ def observatory(
             request,
             "observatory.html.j2",
             "Observatoire",
-            status=400,
+            status=status_of(exc),
             form=form,
             report=None,
             error=exc,
@@ -185,7 +186,7 @@ def contracts(
         request,
         "contracts.html.j2",
         "Marchés",
-        status=400 if error else 200,
+        status=status_of(error) if error else 200,
         params=params,
         result=result,
         error=error,
@@ -270,7 +271,7 @@ def notices(
         request,
         "notices.html.j2",
         "Appels d'offres",
-        status=400 if error else 200,
+        status=status_of(error) if error else 200,
         params=params,
         hits=hits,
         more=more,
