@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +13,7 @@ from typer.testing import CliRunner
 
 from ancrage.cli.app import app
 from ancrage.cli.french import french_error
+from tests.cli.cli_helpers import run
 
 # What typer writes in English on a help page
 ENGLISH = re.compile(
@@ -48,6 +46,8 @@ def test_help_page_is_french(path: tuple[str, ...]) -> None:
     assert "Utilisation : ancrage" in result.stdout
     assert "Affiche cette aide." in result.stdout
     assert [m.group() for m in ENGLISH.finditer(result.stdout)] == []
+    # an option whose help gives its default is not followed by « [défaut : …] » again
+    assert re.findall(r"\(défaut\)[^\n]*\[défaut :", result.stdout) == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "ancrage")
@@ -57,17 +57,6 @@ def test_every_argument_is_named_in_french(path: tuple[str, ...]) -> None:
         p.name for p in command_at(path).params if isinstance(p, TyperArgument) and not p.metavar
     ]
     assert unnamed == []
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ancrage", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
@@ -87,7 +76,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
             "valeur invalide pour --format : « xml » n'est pas une valeur possible ('table', "
             "'json'). Aide : « ancrage status --help ».",
         ),
-        (["load"], "argument FICHIER manquant. Aide : « ancrage load --help »."),
+        (["load"], "argument CHEMIN manquant. Aide : « ancrage load --help »."),
         (
             ["load-spend", "x.csv"],
             "option --buyer manquante. Aide : « ancrage load-spend --help ».",
@@ -131,3 +120,11 @@ def test_no_command_shows_the_help() -> None:
 
 def test_unknown_english_message_is_kept() -> None:
     assert french_error("Something new happened.") == "Something new happened."
+
+
+def test_docstring_line_breaks_are_not_kept() -> None:
+    result = CliRunner().invoke(app, ["load", "--help"], env={"COLUMNS": "200"})
+    assert (
+        "Un dossier vaut pour les fichiers DECP qu'il contient, sous-dossiers compris ; ses autres "
+        "fichiers sont ignorés, une ligne chacun (les avis : « ancrage notice load »)."
+    ) in result.stdout

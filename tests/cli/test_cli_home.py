@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import typer
 from typer.testing import CliRunner
 
 from ancrage.cli.app import app
+from ancrage.cli.docs import leaf_commands
 from ancrage.settings import HOME_ENV
-
-
-def leaf_commands(
-    command: Any, prefix: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], Any]]:
-    subs = getattr(command, "commands", None)
-    if subs is None:
-        yield prefix, command
-        return
-    for name, sub in subs.items():
-        yield from leaf_commands(sub, (*prefix, name))
 
 
 def test_every_command_reads_the_home_given_before_it() -> None:

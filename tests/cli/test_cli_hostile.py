@@ -213,3 +213,21 @@ def test_progress_bar_shows_a_hostile_file_name(monkeypatch: pytest.MonkeyPatch)
         progress.advance(5)
         progress.end_file()
     assert "[/b] [link=https://evil.example]clic[/link]" in screen.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("command", "target", "said"),
+    [
+        ("export", "tables", "tables écrites dans {out}"),
+        ("report", "rapport.html", "rapport écrit : {out}"),
+    ],
+)
+def test_output_paths_shown_as_written(
+    ancrage: Ancrage, decp_file: Path, hostile_home: Path, command: str, target: str, said: str
+) -> None:
+    code, _, err = ancrage("load", str(decp_file), "--home", str(hostile_home))
+    assert code == 0, err
+    out_path = hostile_home / target
+    code, out, err = ancrage(command, "--out", str(out_path), "--home", str(hostile_home))
+    assert code == 0, err
+    shown(out, said.format(out=out_path))

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,20 +10,9 @@ import typer
 from typer.testing import CliRunner
 
 from ancrage.cli.app import app
+from tests.cli.cli_helpers import run
 
 LOAD_KEYS = {"file", "detected_format", "read", "loaded", "repaired", "quarantined", "duplicates"}
-
-
-def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ANCRAGE_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "ancrage", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_every_command_has_help() -> None:
@@ -147,10 +133,12 @@ def test_status_and_quarantine(shared_data: Path, tmp_path: Path) -> None:
     assert len(quarantine) == 1
 
 
-def test_status_on_empty_home(tmp_path: Path) -> None:
+def test_status_and_quarantine_on_empty_home(tmp_path: Path) -> None:
     result = run("status", home=tmp_path / "nothing")
     assert result.returncode == 0
     assert "L'entrepôt est vide" in result.stdout
+    empty = run("quarantine", home=tmp_path / "nothing")
+    assert (empty.returncode, empty.stdout) == (0, "Aucun enregistrement en quarantaine.\n")
 
 
 def test_home_that_is_a_file(tmp_path: Path) -> None:

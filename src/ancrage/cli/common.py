@@ -102,8 +102,8 @@ def print_error(message: str, label: str = "erreur") -> None:
     err().print(labelled(label, "red", message), soft_wrap=True)
 
 
-def print_note(message: str) -> None:
-    err().print(labelled("note", "yellow", message), soft_wrap=True)
+def print_note(message: str, label: str = "note") -> None:
+    err().print(labelled(label, "yellow", message), soft_wrap=True)
 
 
 def print_text(text: str) -> None:
@@ -144,7 +144,8 @@ def rich_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> 
     return table
 
 
-_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:[,.]\d+)?(?: ?%)?")
+# « 2,6 », « 12 % », « 29,3 % » (a code such as « 59 » is text)
+_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:,\d+(?: ?%)?| ?%)")
 
 
 def _is_number(value: Any) -> bool:

@@ -111,17 +111,15 @@ def french_error(message: str) -> str:
     return message
 
 
-def _label_parameters(command: _click.Command, ctx: _click.Context) -> None:
+def label_parameters(command: _click.Command, ctx: _click.Context) -> None:
     """Show each parameter's value as a French word (TEXTE, CHEMIN…) unless it names its own."""
     for param in command.params:
-        if param.metavar is not None:
-            if isinstance(param, TyperArgument):
-                _no_type_column(param)
-            continue
         if isinstance(param, TyperArgument):  # named by its metavar (a test asks for one)
             _no_type_column(param)
         elif isinstance(param, TyperOption):
-            label = TYPE_LABELS.get(param.display_type(ctx))
+            if "défaut" in (param.help or ""):  # « table (défaut) ou json » says it already
+                param.show_default = False
+            label = TYPE_LABELS.get(param.display_type(ctx)) if param.metavar is None else None
             if label is not None:
                 param.metavar = label
 
@@ -148,9 +146,13 @@ class _French:
     def __init__(self, *args: Any, **attrs: Any) -> None:
         super().__init__(*args, **attrs)
         command: Any = self
+        if command.help:
+            # a docstring's line breaks are not the help's: typer would keep them
+            paragraphs = [" ".join(p.split()) for p in command.help.split("\n\n")]
+            command.help = "\n\n".join(p for p in paragraphs if p)
         if command.short_help is None and command.help:
-            # the line in the list of commands: the first paragraph, its line breaks removed
-            command.short_help = " ".join(command.help.split("\n\n")[0].split())
+            # the line in the list of commands: the first paragraph
+            command.short_help = command.help.split("\n\n")[0]
 
     def get_help_option(self, ctx: _click.Context) -> Any:
         option = super().get_help_option(ctx)  # type: ignore[misc]
@@ -161,14 +163,14 @@ class _French:
 
     def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         command: Any = self
-        _label_parameters(command, ctx)
+        label_parameters(command, ctx)
         formatter.write_usage(
             ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix=USAGE
         )
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _rich_texts()
-        _label_parameters(self, ctx)  # type: ignore[arg-type]
+        label_parameters(self, ctx)  # type: ignore[arg-type]
         super().format_help(ctx, formatter)  # type: ignore[misc]
 
 

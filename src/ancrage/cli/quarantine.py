@@ -44,5 +44,7 @@ def quarantine(
     table_rows = [[r[c] for c in QUARANTINE_COLUMNS] for r in rows]
     if output is ListFormat.csv:
         print_csv(headers, table_rows)
+    elif not rows:
+        out().print("Aucun enregistrement en quarantaine.")
     else:
         out().print(rich_table(f"Quarantaine ({len(rows)})", headers, table_rows))

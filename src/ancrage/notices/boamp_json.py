@@ -68,6 +68,13 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc) or "recursion" in str(exc).lower():  # orjson stops at 1,024 levels
+            raise InputFileError(
+                "JSON imbriqué trop profondément : des tableaux ou des objets les uns dans les "
+                "autres sur plus de mille niveaux, ce qu'aucun avis BOAMP ne contient",
+                file=path,
+                hint="Le fichier est abîmé ou n'est pas un avis BOAMP : téléchargez-le à nouveau.",
+            ) from exc
         raise InputFileError(
             f"JSON mal formé ({str(exc).split(':')[0]})",
             file=path,

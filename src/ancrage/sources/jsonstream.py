@@ -142,6 +142,15 @@ class _Text:
         while True:
             try:
                 obj, end = self.decode(self.text, self.pos)
+            except RecursionError:
+                raise InputFileError(
+                    f"JSON imbriqué trop profondément à l'octet {self.byte_offset(self.pos)} "
+                    f"({where}) : des tableaux ou des objets les uns dans les autres sur des "
+                    "centaines de niveaux, ce qu'aucun enregistrement DECP ne contient",
+                    file=self.path,
+                    hint="Le fichier est abîmé ou n'est pas un fichier DECP : téléchargez-le à "
+                    "nouveau depuis sa source.",
+                ) from None
             except json.JSONDecodeError as exc:
                 cut = exc.msg.startswith(_CUT_MESSAGES) or bool(
                     _TOKEN_TAIL.match(self.text, exc.pos)

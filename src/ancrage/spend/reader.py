@@ -84,7 +84,10 @@ def _sniff(text: str) -> str:
     head = "\n".join(text.splitlines()[:_SNIFF_ROWS])
     best, best_score = ";", (-1, -1)
     for delim in _DELIMITERS:
-        widths = Counter(len(r) for r in csv.reader(io.StringIO(head), delimiter=delim) if r)
+        try:
+            widths = Counter(len(r) for r in csv.reader(io.StringIO(head), delimiter=delim) if r)
+        except csv.Error:  # a field over the limit: reading the file says where
+            continue
         if not widths:
             continue
         width, count = max(widths.items(), key=lambda wc: (wc[1], wc[0]))
@@ -100,12 +103,32 @@ def _read_csv(path: Path, data: bytes) -> Sheet:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     rows: list[tuple[int, list[Cell]]] = []
     start = 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            rows.append((start, list(row)))
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((start, list(row)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _csv_error(path, start, exc) from exc
     name = {"\t": "tabulation"}.get(delim, delim)
     return Sheet("csv", f"{encoding}, séparateur {name}", rows)
+
+
+def _csv_error(path: Path, line: int, exc: csv.Error) -> InputFileError:
+    """The CSV module's error, in French, with the line where the row that fails starts."""
+    if "field larger than field limit" in str(exc):
+        return InputFileError(
+            f"ligne {line} : un champ dépasse {csv.field_size_limit() // 1024} Kio, ce n'est pas "
+            "une valeur d'export comptable",
+            file=path,
+            hint='Un guillemet (") ouvert sans être refermé avale souvent la suite du fichier : '
+            "vérifiez cette ligne, ou exportez à nouveau les mandats.",
+        )
+    return InputFileError(
+        f"ligne {line} : CSV illisible ({exc})",
+        file=path,
+        hint="Exportez à nouveau les mandats au format CSV ou XLSX.",
+    )
 
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> Sheet:
