@@ -167,8 +167,8 @@ def timed(settings: Settings, scope: Scope, label: str, repeat: int = 1) -> floa
     took = min(runs)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"{label}: {took:.2f} s warm (best of {repeat}), {result['totals']['contracts']:,}"
-        f" contracts, fictitious={result['fictitious']}, load average {load}"
+        f"{label}: {took:.2f} s warm (best of {repeat}), {result.totals.contracts:,}"
+        f" contracts, fictitious={result.fictitious}, load average {load}"
     )
     return took
 

@@ -218,7 +218,7 @@ def test_progress_bar_shows_a_hostile_file_name(monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize(
     ("command", "target", "said"),
     [
-        ("export", "tables", "tables écrites dans {out}"),
+        ("export", "tables", "tableaux écrits dans {out}"),
         ("report", "rapport.html", "rapport écrit : {out}"),
     ],
 )

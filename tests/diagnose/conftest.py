@@ -75,3 +75,18 @@ def all_home(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Set
     )
     assert not load_paths(settings, paths).errors
     return settings
+
+
+@pytest.fixture(scope="session")
+def all_enriched(
+    tmp_path_factory: pytest.TempPathFactory, all_home: Settings, shared_data: Path
+) -> Settings:
+    """Every DECP sample, enriched as a user without SIRENE would (COG and La Poste only)."""
+    import shutil
+
+    from ancrage.enrich import enrich
+
+    settings = Settings.resolve(tmp_path_factory.mktemp("all-enriched") / "home")
+    shutil.copytree(all_home.home, settings.home)
+    enrich(settings, postal_base_dir=shared_data / "geo" / "laposte_hexasmal_2022.csv")
+    return settings

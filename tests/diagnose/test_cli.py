@@ -18,6 +18,8 @@ def test_diagnose_json(tabular_home) -> None:
     assert res.exit_code == 0, res.output
     data = orjson.loads(res.stdout)
     assert data["totals"]["contracts"] == 179
+    assert data["schema_version"] == 1
+    assert data["locality"]["by_amount"]["departement"]["base"] == 223
 
 
 def test_diagnose_table(tabular_home) -> None:
@@ -113,3 +115,17 @@ def test_export_contents(tabular_home, tmp_path) -> None:
     assert pq.read_table(tmp_path / "volume.parquet").to_pylist()[0]["contracts"] == 179
     assert pq.read_table(tmp_path / "ref__volume.parquet").to_pylist()[0]["contracts"] == 5180
     assert (tmp_path / "competition__by_procedure.parquet").exists()
+
+
+def test_concessions_apart(all_home) -> None:
+    res = runner.invoke(app, ["diagnose", "--home", str(all_home.home)])
+    assert res.exit_code == 0, res.output
+    assert "Contrats de concession (à part des marchés)" in res.stdout
+    assert "elle n'est jamais ajoutée" in res.stdout
+    res = runner.invoke(
+        app, ["diagnose", "--kind", "concession", "--format", "json", "--home", str(all_home.home)]
+    )
+    data = orjson.loads(res.stdout)
+    assert data["scope"]["kind"] == "concession"
+    assert data["totals"]["contracts"] == 17  # 13 in 2019 files, 4 in 2024 files
+    assert data["concessions"] is None

@@ -16,18 +16,19 @@ from ancrage.indicators import registry
 def test_dep74_totals_rings_competition(tabular_home) -> None:
     d = diagnose(tabular_home, build_scope(territory="dep:74"))
     # CSV: 179 distinct uid and 52 distinct acheteur_id with acheteur_departement_code 74
-    assert d["totals"]["contracts"] == 179
-    assert d["totals"]["buyers"] == 52
+    assert d.totals.contracts == 179
+    assert d.totals.buyers == 52
     # CSV: 51 uid have a row with offresRecues = 1, 3 of them also rows with more offers
     # (modification rows); the canonical version keeps 1 offer on 50 of the 179 contracts
-    assert d["competition"]["single_offer_share"] == pytest.approx(50 / 179)
+    assert d.competition.single_offer_share.value == pytest.approx(50 / 179)
+    assert d.competition.single_offer_share.base == 179
     # 223 contract × supplier rows: 137 in dep 74, 85 elsewhere, 1 without département
-    by_count = d["locality"]["by_count"]
-    assert by_count["departement"] == pytest.approx(137 / 223)
-    assert by_count["france"] == pytest.approx(85 / 223)
-    assert by_count["unknown"] == pytest.approx(1 / 223)
-    for key in ("by_amount", "by_count"):
-        assert set(d["locality"][key]) == {
+    by_count = d.locality.by_count
+    assert by_count.departement.value == pytest.approx(137 / 223)
+    assert by_count.france.value == pytest.approx(85 / 223)
+    assert by_count.unknown.value == pytest.approx(1 / 223)
+    for shares in (d.locality.by_amount, d.locality.by_count):
+        assert [ring for ring, _ in shares.items()] == [
             "commune",
             "epci",
             "departement",
@@ -35,26 +36,29 @@ def test_dep74_totals_rings_competition(tabular_home) -> None:
             "france",
             "abroad",
             "unknown",
-        }
-        assert math.isclose(sum(d["locality"][key].values()), 1.0)
-    assert d["fictitious"] is False
-    assert d["scope"]["territory"]["code"] == "74"
+        ]
+        assert math.isclose(sum(s.value or 0.0 for _, s in shares.items()), 1.0)
+        assert {s.base for _, s in shares.items()} == {223}
+    assert d.fictitious is False
+    assert d.scope.territory is not None and d.scope.territory.code == "74"
 
 
 def test_considerations_on_2024_files(all_home) -> None:
     d = diagnose(all_home, Scope(years=(2024, 2024)))
-    env = d["considerations"]["environmental"]
-    # 12 contracts of 2024 JSON/XML files declare considerations; the tabular ones do not
-    assert env["reported"] == 12
-    assert env["contracts"] == d["totals"]["contracts"]
-    assert "12 contrats" in env["note"]
-    assert set(d["considerations"]["social"]) >= {"share_contracts", "share_amount"}
+    env = d.considerations.environmental
+    # 8 marchés (and 4 concessions, apart) of 2024 JSON/XML files declare considerations; the
+    # tabular ones do not
+    assert env.reported == 8
+    assert env.contracts == d.totals.contracts
+    assert "8 contrats" in env.note
+    assert env.share_contracts.base == 8
 
 
 def test_benchmark_and_separate_frameworks(all_home) -> None:
     d = diagnose(all_home, Scope(years=(2018, 2019), frameworks="separate"), reference="france")
-    assert d["benchmark"]["totals"]["contracts"] == d["totals"]["contracts"]
-    assert d["frameworks"]["totals"]["contracts"] > 0
+    assert d.benchmark is not None and d.frameworks is not None
+    assert d.benchmark.totals.contracts == d.totals.contracts
+    assert d.frameworks.totals.contracts > 0
 
 
 def test_empty_scope_and_all_breakdowns(tabular_home) -> None:
@@ -89,7 +93,9 @@ def test_golden_dep74(tabular_home, request) -> None:
     golden = Path(__file__).with_name("golden_dep74.json")
     data = diagnose(tabular_home, build_scope(territory="dep:74"), reference="region")
     text = (
-        orjson.dumps(_rounded(data), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+        orjson.dumps(
+            _rounded(data.as_json()), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+        ).decode()
         + "\n"
     )
     if os.environ.get("UPDATE_GOLDEN"):
@@ -130,11 +136,12 @@ def test_leakage_counts_local_establishments(tabular_home, tmp_path) -> None:
         " ('3', '43.22A', '73'), ('4', '56.10A', '74')) t(siret, naf, departement)"
     ).write_parquet(str(path))
     d = diagnose(home, build_scope(territory="dep:74"))
-    (seg,) = d["segments"]
-    assert seg["segment_id"] == "travaux-batiment"
-    assert seg["establishments_available"] is True
-    assert seg["local_establishments"] == 2  # plumbers of dep 74 (43.22A → CPV 4533)
-    assert seg["leaving_share"] == pytest.approx(d["locality"]["by_amount"]["france"])
+    (seg,) = d.segments
+    assert seg.segment_id == "travaux-batiment"
+    assert seg.local_establishments == 2  # plumbers of dep 74 (43.22A → CPV 4533)
+    # the leaving share is of the located amount: France / (everything but unknown)
+    located = 1 - (d.locality.by_amount.unknown.value or 0.0)
+    assert seg.leaving_share.value == pytest.approx(d.locality.by_amount.france.value / located)
 
 
 def test_fictitious_flag(tmp_path) -> None:
@@ -146,8 +153,8 @@ def test_fictitious_flag(tmp_path) -> None:
     paths = generate_decp(tmp_path / "data", contracts=50, seed=0)
     assert not load_paths(home, paths).errors
     d = diagnose(home, Scope())
-    assert d["fictitious"] is True
-    assert d["quality"]["synthetic_files"] == len(paths)
+    assert d.fictitious is True
+    assert d.quality.synthetic_files == len(paths)
 
 
 def test_scope_filters(tabular_home, all_home) -> None:
@@ -155,7 +162,7 @@ def test_scope_filters(tabular_home, all_home) -> None:
     buyer 75920075100130; 17 concessions among all samples (13 in 2019 files, 4 in 2024)."""
 
     def contracts(settings, **kw) -> int:
-        return diagnose(settings, build_scope(**kw))["totals"]["contracts"]
+        return diagnose(settings, build_scope(**kw)).totals.contracts
 
     assert contracts(tabular_home, keep_cpv="4521") == 5178
     # 4,479 uid never have a 45211… row; 13 uid mix 45211… and other CPVs across their rows

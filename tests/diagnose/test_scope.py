@@ -39,5 +39,5 @@ def test_cte_is_valid_sql_for_any_cpv_text(text: str) -> None:
     scope = Scope(exclude_cpv=(text,), keep_cpv=(text,))
     duckdb.connect().execute(
         f"SELECT {scope.where().replace('c.', '')}"
-        " FROM (SELECT NULL::VARCHAR AS cpv, NULL::BOOLEAN AS is_framework)"
+        " FROM (SELECT NULL::VARCHAR AS cpv, NULL::BOOLEAN AS is_framework, 'marche' AS kind)"
     )

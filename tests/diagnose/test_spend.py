@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from ancrage.cli.app import app
 from ancrage.diagnose import build_scope, diagnose, indicator_tables
+from ancrage.diagnose.model import SpendTotals
 from ancrage.enrich import enrich
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
@@ -112,59 +113,61 @@ def test_enrich_idempotent_and_without_spend(spend_home: Settings, decp_home: Pa
     enrich(settings)
     enriched = settings.warehouse_dir / "enriched"
     assert not (enriched / "spend_enriched.parquet").exists()
-    assert "spend" not in diagnose(settings, build_scope(buyers=BUYER))
+    assert diagnose(settings, build_scope(buyers=BUYER)).spend is None
 
 
 def test_diagnose_spend(spend_home: Settings) -> None:
     d = diagnose(spend_home, build_scope(buyers=BUYER))
-    assert d["totals"]["contracts"] > 0  # the buyer's DECP contracts are there too
-    spend = d["spend"]
-    assert spend["totals"] == {
-        "lines": 6,
-        "amount_eur": pytest.approx(TOTAL),
-        "buyers": 1,
-        "suppliers": 5,  # GARAGE SAVOYARD twice; the bakery counted by its name
-        "credit_notes": 1,
-    }
-    by_amount, by_count = spend["locality"]["by_amount"], spend["locality"]["by_count"]
-    assert by_amount["epci"] == pytest.approx(1000 / TOTAL)
-    assert by_amount["departement"] == pytest.approx(3000 / TOTAL)
-    assert by_amount["region"] == pytest.approx(1500 / TOTAL)
-    assert by_amount["france"] == pytest.approx(1500 / TOTAL)
-    assert by_amount["unknown"] == pytest.approx(500 / TOTAL)
-    assert by_amount["commune"] == 0.0 and by_amount["abroad"] == 0.0
-    assert by_count["region"] == pytest.approx(2 / 6)
-    assert by_count["epci"] == pytest.approx(1 / 6)
+    assert d.totals.contracts > 0  # the buyer's DECP contracts are there too
+    spend = d.spend
+    assert spend is not None
+    assert spend.totals == SpendTotals(
+        lines=6,
+        amount_eur=pytest.approx(TOTAL),
+        buyers=1,
+        suppliers=5,  # GARAGE SAVOYARD twice; the bakery counted by its name
+        credit_notes=1,
+    )
+    by_amount, by_count = spend.locality.by_amount, spend.locality.by_count
+    assert by_amount.epci.value == pytest.approx(1000 / TOTAL)
+    assert by_amount.departement.value == pytest.approx(3000 / TOTAL)
+    assert by_amount.region.value == pytest.approx(1500 / TOTAL)
+    assert by_amount.france.value == pytest.approx(1500 / TOTAL)
+    assert by_amount.unknown.value == pytest.approx(500 / TOTAL)
+    assert by_amount.commune.value == 0.0 and by_amount.abroad.value == 0.0
+    assert by_count.region.value == pytest.approx(2 / 6)
+    assert by_count.epci.value == pytest.approx(1 / 6)
     for shares in (by_amount, by_count):
-        assert math.isclose(sum(shares.values()), 1.0)
-    assert spend["supplier_size"]["by_count"]["unknown"] == pytest.approx(1.0)  # no SIRENE
-    segs = {s["segment_id"]: s for s in spend["segments"]}
-    assert [s["segment_id"] for s in spend["segments"]] == [
+        assert math.isclose(sum(s.value or 0.0 for _, s in shares.items()), 1.0)
+        assert shares.epci.status == "base faible"  # 6 lines
+    assert spend.supplier_size.by_count.unknown.value == pytest.approx(1.0)  # no SIRENE
+    assert spend.supplier_size.by_amount.sme.value is None  # no size known: unknown, not 0
+    segs = {s.segment_id: s for s in spend.segments}
+    assert [s.segment_id for s in spend.segments] == [
         "travaux-batiment",
         "energie",
         "vehicules",
         "fournitures-bureau",
         "alimentation-restauration",
     ]
-    assert segs["vehicules"]["lines"] == 2
-    assert segs["vehicules"]["amount_eur"] == pytest.approx(1500)
-    assert segs["vehicules"]["leaving_share"] == pytest.approx(1.0)  # région 84 is outside dep
-    assert segs["travaux-batiment"]["local_share"] == pytest.approx(1.0)
-    assert segs["alimentation-restauration"]["local_share"] == 0.0
-    assert segs["alimentation-restauration"]["leaving_share"] == 0.0  # unknown: neither
+    assert segs["vehicules"].contracts == 2
+    assert segs["vehicules"].amount_eur == pytest.approx(1500)
+    assert segs["vehicules"].leaving_share.value == pytest.approx(1.0)  # région 84 is outside
+    assert segs["travaux-batiment"].local_share.value == pytest.approx(1.0)
+    # the bakery is not located: its segment's local and leaving shares are unknown, not 0
+    bakery = segs["alimentation-restauration"]
+    assert bakery.local_share.value is None and bakery.leaving_share.value is None
+    assert bakery.local_share.status == "inconnu"
+    assert "aucun titulaire localisé" in bakery.local_share.reason
 
 
 def test_spend_scope_filters(spend_home: Settings) -> None:
-    assert (
-        diagnose(spend_home, build_scope(territory="dep:74", years="2024"))["spend"]["totals"][
-            "lines"
-        ]
-        == 6
-    )
-    assert "spend" not in diagnose(spend_home, build_scope(years="2023"))
-    assert "spend" not in diagnose(spend_home, build_scope(territory="dep:73"))
-    works = diagnose(spend_home, build_scope(buyers="200062586", purchase_type="travaux"))
-    assert works["spend"]["totals"]["amount_eur"] == pytest.approx(3000)
+    spend = diagnose(spend_home, build_scope(territory="dep:74", years="2024")).spend
+    assert spend is not None and spend.totals.lines == 6
+    assert diagnose(spend_home, build_scope(years="2023")).spend is None
+    assert diagnose(spend_home, build_scope(territory="dep:73")).spend is None
+    works = diagnose(spend_home, build_scope(buyers="200062586", purchase_type="travaux")).spend
+    assert works is not None and works.totals.amount_eur == pytest.approx(3000)
     tables = indicator_tables(spend_home, build_scope(buyers=BUYER))
     assert {r["segment"]: r["lines"] for r in tables["spend_volume__by_segment"]}["vehicules"] == 2
 
@@ -196,7 +199,7 @@ def test_report_spend_section(spend_home: Settings) -> None:
         "Dans la comptabilité des acheteurs, 6 lignes de dépenses d'achat totalisent 8\u00a0k€ "
         "sur l'exercice 2024, auprès de 5 fournisseurs : 53\u00a0% de ce montant va à des "
         "fournisseurs installés dans le territoire, 20\u00a0% part hors de la région ; lieu du "
-        "fournisseur inconnu pour 7\u00a0%."
+        "fournisseur inconnu pour 7\u00a0%. Base faible (6 lignes) : à lire avec prudence."
     )
     assert "Répartition des dépenses par lieu du fournisseur" in fig.svg
     html = render_html(report)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ancrage.geo import Geography, ResolvedPlace
-from ancrage.geo.places import postal_departement, type_code_kinds
+from ancrage.geo.places import postal_departement, resolve_place, type_code_kinds
 
 C, D, R, P, U = "commune", "departement", "region", "pays", "unknown"
 
@@ -163,7 +163,7 @@ CASES: list[tuple[object, object, object, tuple[str, ...] | tuple[object, ...]]]
 def test_resolve_place(
     geo: Geography, code: object, type_code: object, name: object, expected: tuple[object, ...]
 ) -> None:
-    place = geo.resolve_place(code, type_code, name)
+    place = resolve_place(geo, code, type_code, name)
     assert place == ResolvedPlace(
         level=expected[0],  # type: ignore[arg-type]
         commune=expected[1],  # type: ignore[arg-type]
@@ -212,7 +212,7 @@ def test_postal_departement(postal: str, dep: str) -> None:
 def test_resolve_place_never_crashes(
     geo: Geography, code: object, type_code: object, name: object
 ) -> None:
-    place = geo.resolve_place(code, type_code, name)
+    place = resolve_place(geo, code, type_code, name)
     assert place.level in {"commune", "departement", "region", "pays", "unknown"}
     if place.commune is not None:
         assert place.commune in geo.communes

@@ -9,7 +9,10 @@ from hypothesis import strategies as st
 from ancrage.errors import AncrageError
 from ancrage.geo import Geography, TerritoryError, parse_territory
 
-SYNTAX = "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom français exact."
+SYNTAX = (
+    "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom (Poitiers, Grand Poitiers, "
+    "Vienne, Nouvelle-Aquitaine)."
+)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +41,17 @@ SYNTAX = "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom françai
         ("Provence-Alpes-Cote d'Azur", "reg", "93", "Provence-Alpes-Côte d'Azur", 946),
         ("saint etienne", "commune", "42218", "Saint-Étienne", 1),
         ("Orée d’Anjou", "commune", "49126", "Orée d'Anjou", 1),
+        # names people use for an intercommunality
+        ("Grand Poitiers", "epci", "200069854", "CU du Grand Poitiers", 40),
+        ("grand poitiers", "epci", "200069854", "CU du Grand Poitiers", 40),
+        ("Communauté urbaine du Grand Poitiers", "epci", "200069854", "CU du Grand Poitiers", 40),
+        ("Grand Poitiers Communauté urbaine", "epci", "200069854", "CU du Grand Poitiers", 40),
+        ("Pays Loudunais", "epci", "248600447", "CC du Pays Loudunais", 45),
+        ("Grand Chatellerault", "epci", "248600413", "CA Grand Châtellerault", 47),
+        ("agglomération de La Rochelle", "epci", "241700434", "CA de La Rochelle", 28),
+        ("Nantes", "commune", "44109", "Nantes", 1),  # the official name wins
+        ("Nantes Métropole", "epci", "244400404", "Nantes Métropole", 24),
+        ("Grand Lyon", "epci", "200046977", "Métropole de Lyon", 58),  # an alias
     ],
 )
 def test_parse(geo: Geography, text: str, kind: str, code: str, nom: str, size: int) -> None:
@@ -129,6 +143,16 @@ def _message(text: str, geo: Geography) -> str:
         ("12345678", f"code de territoire inconnu « 12345678 » (COG 2026). {SYNTAX}"),
         ("", f"territoire vide. {SYNTAX}"),
         ("Atlantide", f"aucun territoire nommé « Atlantide ». {SYNTAX}"),
+        (
+            "Sud",
+            "« Sud » est ambigu : epci:200060473 (CC du Sud), epci:249740085 (CA du Sud). "
+            "Utilisez l'un de ces codes.",
+        ),
+        (
+            "Grand Poitier",
+            "aucun territoire nommé « Grand Poitier ». Vouliez-vous dire epci:200069854 "
+            "(CU du Grand Poitiers) ? " + SYNTAX,
+        ),
         (
             "Poitier",
             "aucun territoire nommé « Poitier ». "

@@ -7,7 +7,7 @@ from importlib import resources
 
 from lxml import etree
 
-from ancrage.report.fmt import eur, pct
+from ancrage.fmt import eur, pct
 from ancrage.report.maps import commune_map, departement_map, share_class, tiles
 from ancrage.report.spend import PlaceSpend
 from ancrage.report.svg import Part, Series, columns, hbars, lines, stacked_bar

@@ -23,7 +23,7 @@ def test_spend_by_place_matches_diagnostic(enriched_home) -> None:
     spend = spend_by_place(enriched_home, scope)
     d = diagnose(enriched_home, scope)
     # the maps count exactly what the diagnostic counts
-    assert spend.total_eur == pytest.approx(d["totals"]["amount_eur"])
+    assert spend.total_eur == pytest.approx(d.totals.amount_eur)
     top = spend.by_departement[0]
     assert top.code == "74"
     # CSV (hand-checked in tests/diagnose): of the 223 contract × supplier rows of the 179
@@ -147,3 +147,22 @@ def test_no_commune_map_without_territory(enriched_home, postal_base: Path) -> N
         "Carte des communes : elle montre l'intérieur d'un territoire ; donnez-en un "
         "(--territory) pour l'obtenir."
     ]
+
+
+def test_concessions_apart_in_the_report(shared_data: Path, tmp_path: Path) -> None:
+    from ancrage.ingest.pipeline import load_paths
+    from ancrage.settings import Settings
+
+    home = Settings.resolve(tmp_path / "home")
+    sample = shared_data / "decp/v2_2024/official_examples/marches_concessions.json"
+    assert not load_paths(home, [sample]).errors
+    report = build_report(home, Scope())
+    # 2 marchés, 2 concessions (valeur globale 25 € each after modification, as published)
+    assert report.data.totals.contracts == 2
+    assert report.key_messages[1] == (
+        "À part : 2 contrats de concession, d'une valeur globale de 50\u00a0€ sur toute leur "
+        "durée, non comptée dans les montants (ce n'est pas un achat)."
+    )
+    html = render_html(report)
+    assert "Les contrats de concession, comptés à part" in html
+    assert "Type de contrat : marchés (les concessions sont présentées à part)" in html

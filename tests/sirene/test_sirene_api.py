@@ -159,9 +159,10 @@ def test_offline_message(tmp_path: Path) -> None:
     with _client(tmp_path, handler, FakeTime()) as client, pytest.raises(SireneApiError) as err:
         client.lookup_siret("91234567800029")
     assert err.value.one_line() == (
-        "enregistrement 91234567800029: impossible de joindre recherche-entreprises.api.gouv.fr "
-        "(ConnectError). Vérifiez la connexion réseau, ou enrichissez hors ligne avec les "
-        "fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER)."
+        "hors ligne : l'API Recherche d'entreprises (recherche-entreprises.api.gouv.fr) ne "
+        "répond pas (ConnectError). Les réponses déjà reçues sont gardées en cache : relancez "
+        "une fois en ligne. Sans réseau, enrichissez avec les fichiers stock SIRENE : ancrage "
+        "enrich --sirene-stock DOSSIER (StockEtablissement et StockUniteLegale, data.gouv.fr)."
     )
 
 

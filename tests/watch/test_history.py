@@ -85,6 +85,6 @@ def test_section_in_french(history: dict[str, Any]) -> None:
     items = {i.label: i.value for i in history_section(history).items}
     assert items["Offres reçues (médiane)"] == "2"
     assert items["Cet acheteur"] == (
-        "6 marchés ; offres (médiane) 1 ; part locale 50 % ; part PME inconnue"
+        "6 marchés ; offres (médiane) 1 ; part locale 50\u00a0% ; part PME inconnue"
     )
-    assert items["ELEC ET COMPAGNIE (DURET SERVICES)"].startswith("65\u202f900 €, 2025-01-01")
+    assert items["ELEC ET COMPAGNIE (DURET SERVICES)"].startswith("65\u202f900\u00a0€, 2025-01-01")

@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ancrage.cells import safe_row
+from ancrage.fmt import number
 from ancrage.settings import HOME_ENV, Settings
 
 FICTITIOUS_BANNER = Text.assemble(
@@ -144,8 +145,9 @@ def rich_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> 
     return table
 
 
-# « 2,6 », « 12 % », « 29,3 % » (a code such as « 59 » is text)
-_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:,\d+(?: ?%)?| ?%)")
+# « 2,6 », « 12 % », « 29,3 % » (a code such as « 59 » is text); the space before % may be
+# the no-break space of ancrage.fmt
+_NUMBER_TEXT = re.compile(r"[-+]?\d[\d\u202f\u00a0 ]*(?:,\d+(?:[ \u00a0]?%)?|[ \u00a0]?%)")
 
 
 def _is_number(value: Any) -> bool:
@@ -160,10 +162,8 @@ def fmt(value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
-    if isinstance(value, float):
-        return f"{value:,.0f}".replace(",", "\u202f")
+    if isinstance(value, int | float):
+        return number(value)
     return str(value)
 
 

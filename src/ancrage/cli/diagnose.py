@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ancrage import fmt
 from ancrage.cli.common import (
     FICTITIOUS_BANNER,
     HomeOption,
@@ -19,19 +20,11 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
+from ancrage.labels import RING_LABELS
 
 if TYPE_CHECKING:
-    from ancrage.diagnose import Scope
-
-RING_LABELS = {
-    "commune": "même commune",
-    "epci": "même EPCI",
-    "departement": "même département",
-    "region": "même région",
-    "france": "reste de la France",
-    "abroad": "étranger",
-    "unknown": "inconnu",
-}
+    from ancrage.diagnose import Diagnostic, Scope, Share
+    from ancrage.diagnose.model import Concessions, EnvObligation, SpendBlock
 
 
 class KindOption(StrEnum):
@@ -63,7 +56,14 @@ ExcludeCpv = Annotated[
     str | None, typer.Option("--exclude-cpv", help="Préfixes CPV à exclure (33 = médical).")
 ]
 KeepCpv = Annotated[str | None, typer.Option("--keep-cpv", help="Préfixes CPV à garder seuls.")]
-Kind = Annotated[KindOption | None, typer.Option("--kind", help="marche ou concession.")]
+Kind = Annotated[
+    KindOption,
+    typer.Option(
+        "--kind",
+        help="marche (défaut) ou concession : la valeur d'une concession n'est jamais ajoutée "
+        "aux montants des marchés.",
+    ),
+]
 PurchaseType = Annotated[
     PurchaseTypeOption | None,
     typer.Option("--purchase-type", help="travaux, fournitures ou services."),
@@ -89,7 +89,7 @@ SCOPE_OPTIONS: dict[str, tuple[Any, Any]] = {
     "years": (Years, None),
     "exclude_cpv": (ExcludeCpv, None),
     "keep_cpv": (KeepCpv, None),
-    "kind": (Kind, None),
+    "kind": (Kind, KindOption.marche),
     "purchase_type": (PurchaseType, None),
     "frameworks": (Frameworks, FrameworksOption.include),
     "include_flagged": (IncludeFlagged, False),
@@ -103,7 +103,7 @@ def scope_from_options(
     years: str | None = None,
     exclude_cpv: str | None = None,
     keep_cpv: str | None = None,
-    kind: KindOption | None = None,
+    kind: KindOption = KindOption.marche,
     purchase_type: PurchaseTypeOption | None = None,
     frameworks: FrameworksOption = FrameworksOption.include,
     include_flagged: bool = False,
@@ -114,7 +114,7 @@ def scope_from_options(
         territory=territory,
         buyers=buyers,
         years=years,
-        kind=kind.value if kind else None,
+        kind=kind.value,
         exclude_cpv=exclude_cpv,
         keep_cpv=keep_cpv,
         purchase_type=purchase_type.value if purchase_type else None,
@@ -153,17 +153,24 @@ def with_scope_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{100 * value:.1f} %".replace(".", ",")
+def _pct(value: Share | None) -> str:
+    return fmt.share(value, 1)
 
 
-def _ref(data: dict[str, Any], path: tuple[str, ...]) -> Any:
-    node: Any = data.get("benchmark")
-    for key in path:
-        if node is None:
-            return None
-        node = node.get(key)
-    return node
+def _size_label(size: str) -> str:
+    return "inconnue" if size == "unknown" else size
+
+
+def _unknown_notes(shares: Iterable[Share | None]) -> list[str]:
+    """« — : why » for each distinct reason of the unknown shares of a table."""
+    reasons = dict.fromkeys(s.reason for s in shares if s is not None and s.value is None)
+    return [f"— : {reason}." for reason in reasons if reason]
+
+
+def _notes(*lines: str) -> None:
+    for line in lines:
+        if line:
+            out().print(line.strip(), style="dim")
 
 
 @with_scope_options
@@ -181,39 +188,47 @@ def diagnose_cmd(
 
     data = diagnose(settings(home), scope, reference=reference)
     if output is TableFormat.json:
-        print_json(data)
+        print_json(data.as_json())
         return
     show(data)
 
 
-def show(data: dict[str, Any]) -> None:
+def show(d: Diagnostic) -> None:
+    from ancrage.diagnose.model import MIN_CLAIM_BASE
+
     console = out()
-    if data["fictitious"]:
+    if d.fictitious:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"Diagnostic : {data['scope']['label']}", style="bold")
-    bench = "benchmark" in data
-    ref_col = [f"référence ({data['benchmark']['scope']['label']})"] if bench else []
-    t = data["totals"]
+    console.print(f"Diagnostic : {d.scope.name()}", style="bold")
+    if d.empty is not None:
+        console.print(d.empty, style="bold yellow")
+        if d.placement is not None and d.placement.buyers:
+            _notes(d.placement.sentence)
+        if d.concessions is not None and d.concessions.contracts:
+            show_concessions(d.concessions)
+        return
+    bench = d.benchmark
+    ref_col = [f"référence ({bench.scope.name()})"] if bench else []
+    t = d.totals
+    ref = bench.totals if bench else None
     rows = [
-        ["contrats", t["contracts"], *([_ref(data, ("totals", "contracts"))] if bench else [])],
-        [
-            "montant (€ HT)",
-            t["amount_eur"],
-            *([_ref(data, ("totals", "amount_eur"))] if bench else []),
-        ],
-        ["acheteurs", t["buyers"], *([_ref(data, ("totals", "buyers"))] if bench else [])],
-        ["titulaires", t["suppliers"], *([_ref(data, ("totals", "suppliers"))] if bench else [])],
+        ["contrats", t.contracts, *([ref.contracts] if ref else [])],
+        ["montant (€ HT)", t.amount_eur, *([ref.amount_eur] if ref else [])],
+        ["acheteurs", t.buyers, *([ref.buyers] if ref else [])],
+        ["titulaires", t.suppliers, *([ref.suppliers] if ref else [])],
     ]
     console.print(rich_table("Volume", ["", "périmètre", *ref_col], rows))
-    loc = data["locality"]
+    if d.placement is not None and d.placement.buyers:
+        _notes(d.placement.sentence)
+    loc = d.locality
     rows = [
         [
-            label,
-            _pct(loc["by_amount"][ring]),
-            _pct(loc["by_count"][ring]),
-            *([_pct(_ref(data, ("locality", "by_amount", ring)))] if bench else []),
+            RING_LABELS[ring],
+            fmt.pct(share.value, 1),
+            fmt.pct(loc.by_count.get(ring).value, 1),
+            *([_pct(bench.locality.by_amount.get(ring))] if bench else []),
         ]
-        for ring, label in RING_LABELS.items()
+        for ring, share in loc.by_amount.items()
     ]
     console.print(
         rich_table(
@@ -227,63 +242,74 @@ def show(data: dict[str, Any]) -> None:
             rows,
         )
     )
-    size = data["supplier_size"]
+    _notes(
+        f"Part locale (dans le territoire) : {_pct(loc.local)} du montant, "
+        f"{_pct(loc.local_of_located)} du montant dont le titulaire est localisé."
+        if d.scope.territory is not None
+        else f"Part dans le département de l'acheteur ou plus près : {_pct(loc.local)} du "
+        f"montant, {_pct(loc.local_of_located)} du montant dont le titulaire est localisé.",
+        fmt.caution(loc.by_amount.unknown, "lignes contrat × titulaire"),
+        *_unknown_notes([loc.by_amount.unknown, loc.local_of_located]),
+    )
+    size = d.supplier_size
     console.print(
         rich_table(
             "Taille des titulaires",
             ["taille", "part du montant", "part des titulaires"],
             [
-                [
-                    k if k != "unknown" else "inconnue",
-                    _pct(size["by_amount"][k]),
-                    _pct(size["by_count"][k]),
-                ]
-                for k in size["by_amount"]
+                [_size_label(k), fmt.pct(share.value, 1), fmt.pct(size.by_count.get(k).value, 1)]
+                for k, share in size.by_amount.items()
             ],
         )
     )
-    cons = data["considerations"]
+    _notes(
+        f"Part des TPE et PME, parmi les titulaires de taille connue : "
+        f"{_pct(size.by_amount.sme)} du montant, {_pct(size.by_count.sme)} des titulaires.",
+        *([] if d.sirene else _unknown_notes([size.by_amount.sme])),
+    )
+    if d.sirene is not None:
+        console.print(d.sirene.sentence, style="yellow")
+    cons = d.considerations
+    pair = (("environnementales", cons.environmental), ("sociales", cons.social))
     console.print(
         rich_table(
             "Considérations environnementales et sociales",
             ["", "part des contrats", "part du montant", "cible 2025", "contrats déclarants"],
             [
                 [
-                    "environnementales",
-                    _pct(cons["environmental"]["share_contracts"]),
-                    _pct(cons["environmental"]["share_amount"]),
-                    "100 %",
-                    cons["environmental"]["reported"],
-                ],
-                [
-                    "sociales",
-                    _pct(cons["social"]["share_contracts"]),
-                    _pct(cons["social"]["share_amount"]),
-                    "30 %",
-                    cons["social"]["reported"],
-                ],
+                    label,
+                    _pct(c.share_contracts),
+                    _pct(c.share_amount),
+                    f"{fmt.pct(c.target)} : {c.verdict}",
+                    f"{fmt.number(c.reported)} / {fmt.number(c.contracts)}",
+                ]
+                for label, c in pair
             ],
         )
     )
-    console.print(cons["environmental"]["note"])
-    comp = data["competition"]
+    _notes(
+        cons.environmental.note,
+        *(
+            "Cible « base trop faible » : "
+            f"{fmt.count(c.reported, 'contrat déclarant', 'contrats déclarants')} sur "
+            f"{fmt.number(c.contracts)} ; un verdict demande au moins {MIN_CLAIM_BASE} "
+            "contrats déclarants et la moitié du périmètre."
+            for _, c in pair[:1]
+            if c.verdict == "base trop faible"
+        ),
+        *_unknown_notes([cons.environmental.share_contracts]),
+    )
+    show_obligation(d.obligation)
+    comp = d.competition
     console.print(
         rich_table(
             "Concurrence",
             ["", "valeur"],
             [
-                ["contrats renseignant les offres", comp["contracts_with_offers"]],
-                [
-                    "offres reçues (moyenne)",
-                    None
-                    if comp["mean_offers"] is None
-                    else f"{comp['mean_offers']:.1f}".replace(".", ","),
-                ],
-                ["part des contrats à offre unique", _pct(comp["single_offer_share"])],
-                [
-                    "part des 10 premiers titulaires (montant)",
-                    _pct(data["concentration"]["top10_share"]),
-                ],
+                ["contrats renseignant les offres", comp.contracts_with_offers],
+                ["offres reçues (moyenne)", fmt.number(comp.mean_offers, 1)],
+                ["part des contrats à offre unique", _pct(comp.single_offer_share)],
+                ["part des 10 premiers titulaires (montant)", _pct(d.concentration.top10_share)],
             ],
         )
     )
@@ -294,86 +320,163 @@ def show(data: dict[str, Any]) -> None:
                 "segment",
                 "contrats",
                 "montant (€ HT)",
+                "localisé",
                 "part locale",
                 "part qui sort",
                 "établissements locaux du métier",
             ],
             [
                 [
-                    s["label"],
-                    s["contracts"],
-                    s["amount_eur"],
-                    _pct(s["local_share"]),
-                    _pct(s["leaving_share"]),
-                    s["local_establishments"] if s["establishments_available"] else "indisponible",
+                    s.label,
+                    s.contracts,
+                    s.amount_eur,
+                    fmt.pct(s.located_share.value, 1),
+                    _pct(s.local_share),
+                    _pct(s.leaving_share),
+                    "indisponible" if s.local_establishments is None else s.local_establishments,
                 ]
-                for s in data["segments"]
+                for s in d.segments
             ],
         )
     )
-    if "frameworks" in data:
-        f = data["frameworks"]
+    _notes(
+        "Localisé : part du montant dont le titulaire est localisé ; parts locale et qui sort : "
+        "parmi ce montant ; « (sur N) » : part calculée sur moins de 30 lignes, à lire avec "
+        "prudence.",
+        *_unknown_notes(s.local_share for s in d.segments),
+    )
+    if d.concessions is not None and d.concessions.contracts:
+        show_concessions(d.concessions)
+    if d.frameworks is not None:
+        f = d.frameworks
         console.print(
             rich_table(
                 "Accords-cadres (comptés à part ; montant = plafond)",
                 ["", "valeur"],
                 [
-                    ["accords-cadres", f["totals"]["contracts"]],
-                    ["montant plafond (€ HT)", f["totals"]["amount_eur"]],
-                    [
-                        "part locale du montant (même département ou plus près)",
-                        _pct(
-                            sum(
-                                f["locality"]["by_amount"][r]
-                                for r in ("commune", "epci", "departement")
-                            )
-                        ),
-                    ],
+                    ["accords-cadres", f.totals.contracts],
+                    ["montant plafond (€ HT)", f.totals.amount_eur],
+                    ["part locale du montant", _pct(f.local)],
                 ],
             )
         )
-    if "spend" in data:
-        show_spend(data["spend"])
-    q = data["quality"]
+    if d.spend is not None:
+        show_spend(d.spend)
+    q = d.quality
+    unlocated = (
+        "acheteurs non localisés"
+        if d.placement is None
+        else "acheteurs de la zone non placés (peut-être dans le territoire)"
+    )
     console.print(
         rich_table(
             "Qualité des données",
             ["", "nombre"],
             [
-                ["contrats sans montant", q["missing_amounts"]],
-                ["montants signalés (exclus des totaux)", q["flagged_amounts"]],
-                ["acheteurs non localisés", q["buyers_unlocated"]],
-                ["titulaires de localisation inconnue", q["suppliers_unknown_location"]],
+                ["contrats sans montant", q.missing_amounts],
+                ["montants signalés (exclus des totaux)", q.flagged_amounts],
+                [unlocated, q.buyers_unlocated],
+                ["titulaires de localisation inconnue", q.suppliers_unknown_location],
                 [
                     "enregistrements en quarantaine (fichiers du périmètre)",
-                    q["quarantined_records"],
+                    q.quarantined_records,
                 ],
             ],
         )
     )
 
 
-def show_spend(spend: dict[str, Any]) -> None:
+IN_FORCE = {True: "oui", False: "non", None: "à partir du 21 août"}
+
+
+def show_obligation(o: EnvObligation, top: int = 10) -> None:
+    """The environmental obligation in force since 21 August 2026."""
+    console = out()
+    title = f"Obligation environnementale (depuis le {o.since:%d/%m/%Y})"
+    quarters = o.trend()
+    if o.contracts == 0:
+        console.print(
+            f"{title} : non mesurable, aucun contrat du périmètre notifié depuis cette date.",
+            style="bold",
+        )
+    else:
+        console.print(
+            rich_table(
+                title,
+                ["", "valeur"],
+                [
+                    ["contrats notifiés depuis cette date", o.contracts],
+                    ["dont déclarant leurs considérations", o.reported],
+                    ["avec une considération environnementale", _pct(o.share)],
+                    ["avec un critère d'attribution environnemental", _pct(o.criterion_share)],
+                    ["cible légale 100 %", o.verdict],
+                ],
+            )
+        )
+    if quarters:
+        console.print(
+            rich_table(
+                "Considération environnementale, trimestre par trimestre",
+                ["trimestre", "obligation en vigueur", "contrats déclarants", "part"],
+                [[q.quarter, IN_FORCE[q.in_force], q.reported, _pct(q.share)] for q in quarters],
+            )
+        )
+    far = [b for b in o.buyers if b.share.value is not None][:top]
+    if far:
+        console.print(
+            rich_table(
+                f"Acheteurs les plus loin de 100 % ({len(far)} sur {len(o.buyers)})",
+                ["acheteur", "identifiant", "contrats déclarants", "part", "dont critère"],
+                [
+                    [b.name or "—", b.buyer, b.reported, _pct(b.share), _pct(b.criterion_share)]
+                    for b in far
+                ],
+            )
+        )
+    if o.contracts or quarters:
+        _notes(o.note)
+
+
+def show_concessions(c: Concessions, top: int = 10) -> None:
+    """Concessions apart: their value is not a purchase."""
+    console = out()
+    rows: list[list[Any]] = [
+        ["contrats de concession", c.contracts],
+        ["valeur globale (€ HT, sur toute la durée)", c.value_eur],
+        ["autorités concédantes", c.buyers],
+        *[
+            [
+                f"signés en {y.year or 'année inconnue'}",
+                f"{fmt.number(y.contracts)} contrats, {fmt.eur(y.value_eur)}",
+            ]
+            for y in c.by_year
+        ],
+    ]
+    console.print(rich_table("Contrats de concession (à part des marchés)", ["", "valeur"], rows))
+    console.print(
+        rich_table(
+            f"Concessions par autorité concédante ({min(top, len(c.by_buyer))} premières)",
+            ["autorité concédante", "identifiant", "contrats", "valeur globale (€ HT)"],
+            [[b.name or "—", b.buyer, b.contracts, b.value_eur] for b in c.by_buyer[:top]],
+        )
+    )
+    console.print(c.note)
+
+
+def show_spend(spend: SpendBlock) -> None:
     """The « Dépenses » section: purchases below the DECP threshold, from the accounts."""
     console = out()
-    t = spend["totals"]
-    loc = spend["locality"]
-    size = spend["supplier_size"]
-    local = ("commune", "epci", "departement")
-    known = 1.0 - size["by_amount"]["unknown"]
-    sme = (size["by_amount"]["TPE"] + size["by_amount"]["PME"]) / known if known > 1e-9 else None
+    t = spend.totals
+    loc = spend.locality
     rows: list[list[Any]] = [
-        ["lignes de dépenses", t["lines"]],
-        ["montant (€)", t["amount_eur"]],
-        ["acheteurs", t["buyers"]],
-        ["fournisseurs", t["suppliers"]],
-        ["avoirs", t["credit_notes"]],
-        [
-            "part du montant au département ou plus près",
-            _pct(sum(loc["by_amount"][r] for r in local)),
-        ],
-        ["part des lignes de localisation inconnue", _pct(loc["by_count"]["unknown"])],
-        ["part du montant à des TPE/PME (taille connue)", _pct(sme)],
+        ["lignes de dépenses", t.lines],
+        ["montant (€)", t.amount_eur],
+        ["acheteurs", t.buyers],
+        ["fournisseurs", t.suppliers],
+        ["avoirs", t.credit_notes],
+        ["part du montant dans le territoire", _pct(loc.local)],
+        ["part des lignes de localisation inconnue", _pct(loc.by_count.unknown)],
+        ["part du montant à des TPE/PME (taille connue)", _pct(spend.supplier_size.by_amount.sme)],
     ]
     console.print(rich_table("Dépenses (comptabilité de l'acheteur)", ["", "valeur"], rows))
     console.print(
@@ -381,8 +484,8 @@ def show_spend(spend: dict[str, Any]) -> None:
             "Dépenses : cercles autour de l'acheteur",
             ["cercle", "part du montant", "part des lignes"],
             [
-                [label, _pct(loc["by_amount"][ring]), _pct(loc["by_count"][ring])]
-                for ring, label in RING_LABELS.items()
+                [RING_LABELS[ring], _pct(share), _pct(loc.by_count.get(ring))]
+                for ring, share in loc.by_amount.items()
             ],
         )
     )
@@ -391,14 +494,8 @@ def show_spend(spend: dict[str, Any]) -> None:
             "Dépenses : segments d'achat",
             ["segment", "lignes", "montant (€)", "part locale", "part qui sort"],
             [
-                [
-                    s["label"],
-                    s["lines"],
-                    s["amount_eur"],
-                    _pct(s["local_share"]),
-                    _pct(s["leaving_share"]),
-                ]
-                for s in spend["segments"]
+                [s.label, s.contracts, s.amount_eur, _pct(s.local_share), _pct(s.leaving_share)]
+                for s in spend.segments
             ],
         )
     )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
+from ancrage import fmt
 from ancrage.cli.common import (
     HomeOption,
     RichProgress,
@@ -18,16 +19,7 @@ from ancrage.cli.common import (
     rich_table,
     settings,
 )
-
-RING_LABELS_FR = {
-    "commune": "même commune",
-    "epci": "même EPCI",
-    "departement": "même département",
-    "region": "même région",
-    "france": "reste de la France",
-    "abroad": "étranger",
-    "unknown": "inconnu",
-}
+from ancrage.labels import RING_LABELS
 
 
 class RichEnrichProgress(RichProgress):
@@ -50,24 +42,20 @@ class RichEnrichProgress(RichProgress):
 
 def enrichment_rows(cov: dict[str, Any]) -> list[list[Any]]:
     """The « Enrichissement » table (shared with ``ancrage status``)."""
-
-    def pct(share: float | None) -> str:
-        return "—" if share is None else f"{share * 100:.1f} %"
-
     return [
         ["lignes contrat × titulaire", cov["supplier_rows"], ""],
         [
             "titulaires situés (cercle connu)",
             cov["supplier_rows_located"],
-            pct(cov["supplier_rows_located_share"]),
+            fmt.pct(cov["supplier_rows_located_share"], 1),
         ],
         [
             "titulaires dont la taille est connue",
             cov["supplier_rows_sized"],
-            pct(cov["supplier_rows_sized_share"]),
+            fmt.pct(cov["supplier_rows_sized_share"], 1),
         ],
         ["contrats", cov["contracts"], ""],
-        ["acheteurs situés", cov["buyers_located"], pct(cov["buyers_located_share"])],
+        ["acheteurs situés", cov["buyers_located"], fmt.pct(cov["buyers_located_share"], 1)],
     ]
 
 
@@ -141,10 +129,27 @@ def enrich(
         rich_table(
             "Cercles de proximité (titulaire / acheteur)",
             ["cercle", "lignes"],
-            [[RING_LABELS_FR[ring], n] for ring, n in cov["rings"].items()],
+            [[RING_LABELS[ring], n] for ring, n in cov["rings"].items()],
         )
     )
     if not report.distances:
         console.print(
             "Distances non calculées : donnez la base des codes postaux de La Poste (--laposte)."
         )
+    elif postal_base is not None:
+        console.print(
+            "Base des codes postaux de La Poste gardée dans le cache : « ancrage report » "
+            "l'utilisera sans --postal-base."
+        )
+    sized = cov["supplier_rows_sized_share"]
+    if sized is not None and sized < 0.5:
+        from ancrage.diagnose.sirene import sirene_advice
+        from ancrage.warehouse.store import Warehouse
+
+        con = Warehouse(settings(home)).connect()
+        try:
+            advice = sirene_advice(settings(home), con)
+        finally:
+            con.close()
+        if advice is not None:
+            console.print(advice.sentence, style="yellow")

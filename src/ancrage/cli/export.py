@@ -10,7 +10,6 @@ import typer
 
 from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, out, settings
 from ancrage.cli.diagnose import with_scope_options
-from ancrage.errors import ConfigError
 
 if TYPE_CHECKING:
     from ancrage.diagnose import Scope
@@ -22,42 +21,18 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
-def write_tables(
-    tables: dict[str, list[dict[str, Any]]], fmt: ExportFormat, out_dir: Path
-) -> list[Path]:
-    """Write each table to ``out_dir`` (one file per table, or one workbook for xlsx)."""
+def write_parquet(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[Path]:
+    """One Parquet file per table, in the machine form (column names and shares as computed)."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"impossible de créer le dossier de sortie ({exc.strerror})",
-            file=out_dir,
-            hint="Donnez à --out un dossier accessible en écriture.",
-        ) from exc
-    written: list[Path] = []
-    if fmt is ExportFormat.xlsx:
-        import xlsxwriter  # type: ignore[import-untyped]
+    from ancrage.report.export import make_dir
 
-        path = out_dir / "diagnostic.xlsx"
-        with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
-            for i, (name, rows) in enumerate(tables.items()):
-                sheet = book.add_worksheet(f"{i:02d}_{name}"[:31])
-                columns = list(rows[0]) if rows else []
-                sheet.write_row(0, 0, columns)
-                for r, row in enumerate(rows, start=1):
-                    sheet.write_row(r, 0, [row[c] for c in columns])
-        return [path]
+    make_dir(out_dir)
+    written = []
     for name, rows in tables.items():
-        table = pa.Table.from_pylist(rows)
-        path = out_dir / f"{name}.{fmt.value}"
-        if fmt is ExportFormat.parquet:
-            pq.write_table(table, path)
-        else:
-            pacsv.write_csv(table, path)
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), path)
         written.append(path)
     return written
 
@@ -76,8 +51,23 @@ def export(
     from ancrage.diagnose import indicator_tables
 
     tables = indicator_tables(settings(home), scope, reference=reference)
-    written = write_tables(tables, fmt, out_dir)
+    fictitious = any(r.get("synthetic_files") for r in tables["quality"])
+    if fmt is ExportFormat.parquet:
+        written = write_parquet(tables, out_dir)
+    else:
+        from ancrage.diagnose import buyer_names
+        from ancrage.report.export import sheets, write_csv, write_xlsx
+
+        items = sheets(tables, buyer_names(settings(home), tables))
+        if fmt is ExportFormat.xlsx:
+            workbook = out_dir / "diagnostic.xlsx"
+            written = [write_xlsx(items, workbook, fictitious=fictitious, scope=scope.name())]
+        else:
+            written = write_csv(items, out_dir, fictitious=fictitious)
     console = out()
-    if any(r.get("synthetic_files") for r in tables["quality"]):
+    if fictitious:
         console.print(FICTITIOUS_BANNER)
-    console.print(f"{len(tables)} tables écrites dans {out_dir} ({len(written)} fichier(s)).")
+    what = (
+        "un classeur avec un sommaire" if fmt is ExportFormat.xlsx else (f"{len(written)} fichiers")
+    )
+    console.print(f"{len(tables)} tableaux écrits dans {out_dir} ({what}).")

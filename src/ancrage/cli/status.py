@@ -23,12 +23,24 @@ def status(
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
+    audit: Annotated[
+        bool,
+        typer.Option(
+            "--audit",
+            help="Montre aussi les champs des sources qu'Ancrage ne lit pas encore et les "
+            "règles de correction jamais utilisées.",
+        ),
+    ] = False,
 ) -> None:
     """Montre ce que contient l'entrepôt, par source et par année."""
     from ancrage.warehouse.status import warehouse_status
 
     data = warehouse_status(settings(home))
     if output is TableFormat.json:
+        if audit and data["files"]:
+            from ancrage.cli.audit import audit_json
+
+            data = {**data, "audit": audit_json(settings(home))}
         print_json(data)
         return
     console = out()
@@ -76,6 +88,10 @@ def status(
         rows = enrichment_rows(data["enrichment"])
         console.print(rich_table("Enrichissement", ["", "nombre", "part"], rows))
     show_spend(data.get("spend"))
+    if audit:
+        from ancrage.cli.audit import show_audit
+
+        show_audit(settings(home))
 
 
 def year_text(year: int | None) -> str:

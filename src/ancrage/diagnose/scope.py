@@ -24,99 +24,11 @@ from typing import Literal
 
 from ancrage.errors import ConfigError
 from ancrage.geo import Territory, parse_territory
+from ancrage.indicators.relations import Kind
+from ancrage.sql import sql_list, sql_str
 
-Kind = Literal["marche", "concession"]
 PurchaseType = Literal["travaux", "fournitures", "services"]
 Frameworks = Literal["include", "exclude", "separate", "only"]
-
-BREAKDOWNS: dict[str, str] = {
-    "year": "année de notification",
-    "buyer": "acheteur",
-    "segment": "segment d'achat",
-    "procedure": "famille de procédure",
-    "amount_band": "tranche de montant",
-}
-
-# Columns of the scoped relations (name -> DuckDB type), for self-tests and fallbacks.
-SC_COLUMNS: dict[str, str] = {
-    "contract_id": "VARCHAR",
-    "file_id": "VARCHAR",
-    "kind": "VARCHAR",
-    "buyer_siret": "VARCHAR",
-    "cpv": "VARCHAR",
-    "is_framework": "BOOLEAN",
-    "amount": "DOUBLE",
-    "amount_flag": "VARCHAR",
-    "amount_eur": "DOUBLE",
-    "offers_received": "INTEGER",
-    "innovative": "BOOLEAN",
-    "advance": "BOOLEAN",
-    "subcontracting_declared": "BOOLEAN",
-    "n_subcontracts": "SMALLINT",
-    "env_reported": "BOOLEAN",
-    "env_clause": "BOOLEAN",
-    "env_criterion": "BOOLEAN",
-    "env_none": "BOOLEAN",
-    "social_reported": "BOOLEAN",
-    "social_clause": "BOOLEAN",
-    "social_criterion": "BOOLEAN",
-    "social_reserved": "BOOLEAN",
-    "social_none": "BOOLEAN",
-    "buyer_located": "BOOLEAN",
-    "purchase_type": "VARCHAR",
-    "segment_label": "VARCHAR",
-    "year": "SMALLINT",
-    "buyer": "VARCHAR",
-    "segment": "VARCHAR",
-    "procedure": "VARCHAR",
-    "amount_band": "VARCHAR",
-}
-SS_COLUMNS: dict[str, str] = {
-    "contract_id": "VARCHAR",
-    "rank": "SMALLINT",
-    "supplier_key": "VARCHAR",
-    "share_eur": "DOUBLE",
-    "locality_ring": "VARCHAR",
-    "distance_km": "DOUBLE",
-    "size_class": "VARCHAR",
-    "artisan": "BOOLEAN",
-    "ess": "BOOLEAN",
-    "year": "SMALLINT",
-    "buyer": "VARCHAR",
-    "segment": "VARCHAR",
-    "procedure": "VARCHAR",
-    "amount_band": "VARCHAR",
-}
-SP_COLUMNS: dict[str, str] = {
-    "spend_id": "VARCHAR",
-    "contract_id": "VARCHAR",
-    "supplier_key": "VARCHAR",
-    "share_eur": "DOUBLE",
-    "locality_ring": "VARCHAR",
-    "distance_km": "DOUBLE",
-    "size_class": "VARCHAR",
-    "artisan": "BOOLEAN",
-    "ess": "BOOLEAN",
-    "purchase_type": "VARCHAR",
-    "year": "SMALLINT",
-    "buyer": "VARCHAR",
-    "segment": "VARCHAR",
-}
-SF_COLUMNS = {"file_id": "VARCHAR", "synthetic": "BOOLEAN"}
-SQ_COLUMNS = {"file_id": "VARCHAR", "record_id": "VARCHAR", "reason": "VARCHAR"}
-SUB_COLUMNS = {"contract_id": "VARCHAR", "amount": "DOUBLE"}
-TE_COLUMNS = {"siret": "VARCHAR", "naf": "VARCHAR"}
-RELATIONS: dict[str, dict[str, str]] = {
-    "sc": SC_COLUMNS,
-    "ss": SS_COLUMNS,
-    "sf": SF_COLUMNS,
-    "sq": SQ_COLUMNS,
-    "sub": SUB_COLUMNS,
-    "te": TE_COLUMNS,
-    "sp": SP_COLUMNS,
-}
-# Breakdowns a spend line has (no procedure, no amount band: all are below the DECP threshold).
-SPEND_BREAKDOWNS = ("year", "buyer", "segment")
 
 # Enriched views the scope reads, with the columns it needs (a missing view gets nulls).
 ENRICHED_COLUMNS: dict[str, dict[str, str]] = {
@@ -184,12 +96,17 @@ _BUYER = re.compile(r"^\d{9}(\d{5})?$")
 
 @dataclass(frozen=True)
 class Scope:
-    """The perimeter of a diagnostic. Without territory or buyers: the whole warehouse."""
+    """The perimeter of a diagnostic. Without territory or buyers: the whole warehouse.
+
+    ``kind`` is ``marche`` by default: a concession's value is the estimated value of the whole
+    contract over its life, often paid by users, never added to the marchés' amounts (the
+    diagnostic shows concessions in their own block).
+    """
 
     territory: Territory | None = None
     buyers: tuple[str, ...] = ()
     years: tuple[int, int] | None = None
-    kind: Kind | None = None
+    kind: Kind = "marche"
     exclude_cpv: tuple[str, ...] = ()
     keep_cpv: tuple[str, ...] = ()
     purchase_type: PurchaseType | None = None
@@ -206,7 +123,9 @@ class Scope:
         t = self.territory
         return {
             "label": self.name(),
-            "territory": None if t is None else {"kind": t.kind, "code": t.code, "nom": t.nom},
+            "territory": None
+            if t is None
+            else {"kind": t.kind, "code": t.code, "nom": t.nom, "label": t.label},
             "buyers": list(self.buyers),
             "years": None if self.years is None else list(self.years),
             "kind": self.kind,
@@ -215,6 +134,7 @@ class Scope:
             "purchase_type": self.purchase_type,
             "frameworks": self.frameworks,
             "include_flagged": self.include_flagged,
+            "local_rings": list(self.local_rings),
         }
 
     def name(self) -> str:
@@ -228,6 +148,9 @@ class Scope:
 
     def with_frameworks(self, frameworks: Frameworks) -> Scope:
         return replace(self, frameworks=frameworks)
+
+    def with_kind(self, kind: Kind) -> Scope:
+        return replace(self, kind=kind)
 
     def without_place(self, territory: Territory | None, label: str) -> Scope:
         """Same filters over another territory (or the whole warehouse): a benchmark scope."""
@@ -244,24 +167,22 @@ class Scope:
         t = self.territory
         if t is not None:
             column, _ = _TERRITORY_COLUMN[t.kind]
-            conds.append(f"e.{column} = {_lit(t.code)}")
+            conds.append(f"e.{column} = {sql_str(t.code)}")
         if self.purchase_type is not None:
-            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
+            conds.append(f"e.purchase_type = {sql_str(self.purchase_type)}")
         return conds
 
     def _contract_conditions(self) -> list[str]:
-        """Conditions on ``contracts`` (alias ``c``)."""
-        conds = []
+        """Conditions on ``contracts`` (alias ``c``), the kind first."""
+        conds = [f"c.kind = {sql_str(self.kind)}"]
         if self.buyers:
             conds.append(self._buyer_condition("coalesce(c.buyer_siret, c.buyer_id)"))
         if self.years is not None:
             conds.append(f"c.notification_year BETWEEN {self.years[0]} AND {self.years[1]}")
-        if self.kind is not None:
-            conds.append(f"c.kind = {_lit(self.kind)}")
         for prefix in self.exclude_cpv:
-            conds.append(f"NOT starts_with(coalesce(c.cpv, ''), {_lit(prefix)})")
+            conds.append(f"NOT starts_with(coalesce(c.cpv, ''), {sql_str(prefix)})")
         if self.keep_cpv:
-            keep = " OR ".join(f"starts_with(c.cpv, {_lit(p)})" for p in self.keep_cpv)
+            keep = " OR ".join(f"starts_with(c.cpv, {sql_str(p)})" for p in self.keep_cpv)
             conds.append(f"({keep})")
         if self.frameworks == "exclude" or self.frameworks == "separate":
             conds.append("NOT coalesce(c.is_framework, FALSE)")
@@ -275,9 +196,9 @@ class Scope:
         sirens = [b for b in self.buyers if len(b) == 9]
         parts = []
         if sirets:
-            parts.append(f"{buyer} IN ({_list(sirets)})")
+            parts.append(f"{buyer} IN ({sql_list(sirets)})")
         if sirens:
-            parts.append(f"left({buyer}, 9) IN ({_list(sirens)})")
+            parts.append(f"left({buyer}, 9) IN ({sql_list(sirens)})")
         return "(" + " OR ".join(parts) + ")"
 
     def spend_where(self) -> str:
@@ -286,13 +207,13 @@ class Scope:
         t = self.territory
         if t is not None:
             column, _ = _TERRITORY_COLUMN[t.kind]
-            conds.append(f"e.{column} = {_lit(t.code)}")
+            conds.append(f"e.{column} = {sql_str(t.code)}")
         if self.buyers:
             conds.append(self._buyer_condition("e.buyer_siret"))
         if self.years is not None:
             conds.append(f"e.year BETWEEN {self.years[0]} AND {self.years[1]}")
         if self.purchase_type is not None:
-            conds.append(f"e.purchase_type = {_lit(self.purchase_type)}")
+            conds.append(f"e.purchase_type = {sql_str(self.purchase_type)}")
         return " AND ".join(conds)
 
     def ctes(self, *, establishments: bool) -> str:
@@ -310,7 +231,7 @@ class Scope:
         te_where = "TRUE"
         if self.territory is not None:
             _, column = _TERRITORY_COLUMN[self.territory.kind]
-            te_where = f"{column} = {_lit(self.territory.code)}"
+            te_where = f"{column} = {sql_str(self.territory.code)}"
         te = (
             f"SELECT siret, naf FROM establishments WHERE {te_where}"
             if establishments
@@ -342,7 +263,9 @@ class Scope:
         c.advance, c.subcontracting_declared, c.n_subcontracts,
         c.env_reported, c.env_clause, c.env_criterion, c.env_none,
         c.social_reported, c.social_clause, c.social_criterion, c.social_reserved,
-        c.social_none, e.buyer_located, e.purchase_type, e.segment_label,
+        c.social_none, e.buyer_located, e.purchase_type, e.segment_label, c.buyer_name,
+        c.notification_date,
+        strftime(c.notification_date, '%Y') || '-T' || quarter(c.notification_date) AS quarter,
         c.notification_year AS year, coalesce(c.buyer_siret, c.buyer_id) AS buyer,
         e.segment_id AS segment, c.procedure_family AS procedure, e.amount_band
     FROM {contracts}""",
@@ -378,14 +301,6 @@ class Scope:
     FROM spend_enriched e
     WHERE {self.spend_where()}""",
         }
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _list(values: list[str]) -> str:
-    return ", ".join(_lit(v) for v in values)
 
 
 # -- parsing user input ------------------------------------------------------------------------
@@ -441,7 +356,7 @@ def build_scope(
         territory=parse_territory(territory) if territory else None,
         buyers=parse_buyers(buyers) if buyers else (),
         years=parse_years(years) if years else None,
-        kind=kind,
+        kind=kind or "marche",
         exclude_cpv=parse_cpv_prefixes(exclude_cpv) if exclude_cpv else (),
         keep_cpv=parse_cpv_prefixes(keep_cpv) if keep_cpv else (),
         purchase_type=purchase_type,

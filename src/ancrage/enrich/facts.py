@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from ancrage.settings import Settings
 from ancrage.sirene.errors import SireneError
+from ancrage.sirene.ids import lookable_siret
 from ancrage.sirene.model import ARROW_SCHEMA, SireneRecord, records_to_arrow
 from ancrage.sirene.stock import DOWNLOAD_HINT, StockFiles, lookup_stock
 
@@ -142,6 +143,11 @@ def lookup_from_stock(cache: FactsCache, wanted: pa.Array, stock_dir: Path) -> i
     return len(asked)
 
 
+def api_wanted(cache: FactsCache, wanted: pa.Array) -> list[str]:
+    """The SIRETs an API run would ask: unknown to the cache, valid, not placeholders."""
+    return [s for s in cache.unknown(wanted, "api").to_pylist() if lookable_siret(s)]
+
+
 def lookup_from_api(
     cache: FactsCache,
     wanted: pa.Array,
@@ -149,8 +155,9 @@ def lookup_from_api(
     tick: Callable[[int, int], None] | None = None,
     save_every: int = 500,
 ) -> int:
-    """Look the unknown SIRETs up one by one in the API (the client caches the answers)."""
-    asked = cache.unknown(wanted, "api").to_pylist()
+    """Look the unknown SIRETs up one by one in the API (the client caches the answers);
+    invalid SIRETs and placeholders (``00000000000000``) are never asked."""
+    asked = api_wanted(cache, wanted)
     records: list[SireneRecord] = []
     done: list[str] = []
     for i, siret in enumerate(asked, 1):

@@ -18,11 +18,13 @@ import pyarrow as pa
 from ancrage.enrich.rings import ring_label
 from ancrage.errors import AncrageError
 from ancrage.geo import Geography
+from ancrage.geo.places import resolve_place
 from ancrage.reference.cpv import cpv_hierarchy, normalise_cpv, purchase_type
 from ancrage.reference.segments import segment_of
 from ancrage.sirene.ids import insee_countries, parse_party_id
 from ancrage.sirene.profile import EARTH_RADIUS_KM, Place, buyer_kind, size_class
 from ancrage.sirene.tables import french_territories
+from ancrage.sql import sql_list
 
 Tick = Callable[[int], None]
 _S = pa.string()
@@ -63,7 +65,7 @@ def place_table(
     """(place_code, place_type, place_name) → level, commune, département, région, country."""
     rows = []
     for i, (code, type_code, name) in enumerate(places, 1):
-        resolved = geo.resolve_place(code, type_code, name)
+        resolved = resolve_place(geo, code, type_code, name)
         rows.append(
             {
                 "place_code": code,
@@ -177,7 +179,7 @@ _LEVELS = ("commune", "epci", "departement", "region", "country")
 
 
 def _sql_list(values: Collection[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
+    return "(" + sql_list(sorted(values)) + ")"
 
 
 def pair_signature_sql(cross_departement_epcis: Collection[frozenset[str]]) -> str:

@@ -27,9 +27,10 @@ from ancrage.enrich.geotables import (
 )
 from ancrage.enrich.status import coverage
 from ancrage.geo import Geography
-from ancrage.geo.centroids import POSTAL_BASE_FILE
+from ancrage.geo.centroids import cached_postal_base, remember_postal_base
 from ancrage.settings import Settings
-from ancrage.warehouse.store import Warehouse, _sql_str
+from ancrage.sql import sql_str
+from ancrage.warehouse.store import Warehouse
 
 ENRICHED_TABLES = ("establishments", "contracts_enriched", "contract_suppliers_enriched")
 SPEND_TABLE = "spend_enriched"
@@ -91,14 +92,6 @@ class EnrichReport:
             "coverage": self.coverage,
             "files": self.files,
         }
-
-
-def _postal_base(settings: Settings, given: Path | None) -> Path | None:
-    """La Poste's file: the one given (file or folder), else the cached copy, else none."""
-    if given is not None:
-        return given / POSTAL_BASE_FILE if given.is_dir() else given
-    cached = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
-    return cached if cached.is_file() else None
 
 
 # A département code as the sources write it (1, 01, 2a) → COG code, when the COG knows it.
@@ -343,7 +336,9 @@ def enrich(
     warehouse = Warehouse(settings)
     warehouse.connect().close()  # a clear error when the warehouse is empty
     report = EnrichReport()
-    postal = _postal_base(settings, postal_base_dir)
+    postal = cached_postal_base(settings, postal_base_dir)
+    if postal_base_dir is not None and postal is not None:
+        postal = remember_postal_base(settings, postal)  # report and watch find it later
     geo = Geography(postal_base=postal)
     with warehouse.writing() as wcon:
         paths = {
@@ -355,12 +350,12 @@ def enrich(
             con.execute("SET enable_progress_bar = false")
             for table, path in paths.items():
                 con.execute(
-                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_sql_str(str(path))})"
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_str(str(path))})"
                 )
             spend_path = warehouse.enriched_dir / "spend.parquet"
             if spend_path.is_file():
                 con.execute(
-                    f"CREATE VIEW spend AS SELECT * FROM read_parquet({_sql_str(str(spend_path))})"
+                    f"CREATE VIEW spend AS SELECT * FROM read_parquet({sql_str(str(spend_path))})"
                 )
             else:
                 cols = ", ".join(f"NULL::{t} AS {c}" for c, t in _SPEND_COLUMNS.items())
@@ -482,7 +477,7 @@ def _run(
         tmp = out_dir / f".{table}.parquet.tmp"
         con.execute(
             f"COPY (SELECT * FROM {table} ORDER BY {_ORDER[table]})"
-            f" TO {_sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            f" TO {sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
         )
         tmp.replace(target)
         report.files[table] = str(target)
@@ -496,6 +491,6 @@ def _run(
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(
             f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
-            f"{_sql_str(str(out_dir / f'{table}.parquet'))})"
+            f"{sql_str(str(out_dir / f'{table}.parquet'))})"
         )
     report.coverage = coverage(con)

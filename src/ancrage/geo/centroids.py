@@ -124,15 +124,7 @@ def mean_point(points: Iterable[Point]) -> Point:
 
 
 def read_postal_base(path: Path) -> dict[str, Point]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise GeoDataError(
-            f"impossible de lire la base des codes postaux ({exc.strerror})",
-            file=path,
-            hint=_HINT,
-        ) from exc
-    return parse_postal_base(raw, source=str(path))
+    return parse_postal_base(read_bytes(path), source=str(path))
 
 
 def _urllib_fetch(url: str) -> bytes:
@@ -180,6 +172,43 @@ def postal_base_for(
             )
         return target
     return ensure_postal_base(settings.reference_dir / "laposte", fetch=fetch)
+
+
+def cached_postal_base(settings: Settings, given: Path | None = None) -> Path | None:
+    """La Poste's file to use: the one ``given`` (a file, or a folder holding
+    :data:`POSTAL_BASE_FILE`), else the copy cached under ``settings.reference_dir``
+    (downloaded, or remembered from an earlier ``enrich --laposte``), else ``None``."""
+    if given is not None:
+        return given / POSTAL_BASE_FILE if given.is_dir() else given
+    cached = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
+    return cached if cached.is_file() else None
+
+
+def remember_postal_base(settings: Settings, path: Path) -> Path:
+    """Copy a user's La Poste file into the cache (once, atomically), so that later commands
+    (``report``, the watch) find it without being told again; returns the cached path. The
+    file must be readable as a postal base."""
+    target = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
+    raw = read_bytes(path)
+    if target.is_file() and target.read_bytes() == raw:
+        return target
+    parse_postal_base(raw, source=str(path))  # refuse to cache something unusable
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(raw)
+    partial.replace(target)
+    return target
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise GeoDataError(
+            f"impossible de lire la base des codes postaux ({exc.strerror})",
+            file=path,
+            hint=_HINT,
+        ) from exc
 
 
 _HINT = (

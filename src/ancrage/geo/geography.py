@@ -17,7 +17,6 @@ from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ancrage.geo.centroids import Point, mean_point, read_postal_base
 from ancrage.geo.errors import GeoDataError, TerritoryError
@@ -31,9 +30,6 @@ from ancrage.geo.model import (
     TerritoryKind,
 )
 from ancrage.geo.text import fold
-
-if TYPE_CHECKING:
-    from ancrage.geo.places import ResolvedPlace
 
 MILLESIME = "2026"
 EARTH_RADIUS_KM = 6371.0088
@@ -263,14 +259,6 @@ class Geography:
     def communes_of_postal_code(self, postal_code: str) -> list[Commune]:
         """Current communes served by a postal code (empty when the code is unknown)."""
         return [self.communes[c] for c in self._postal.get(postal_code.strip(), ())]
-
-    def resolve_place(
-        self, code: object, type_code: object = None, name: object = None
-    ) -> ResolvedPlace:
-        """Resolve a DECP ``lieuExecution`` (see :func:`ancrage.geo.places.resolve_place`)."""
-        from ancrage.geo.places import resolve_place
-
-        return resolve_place(self, code, type_code, name)
 
     # ---- points and distances -------------------------------------------------------------
     @cached_property

@@ -4,6 +4,12 @@
 ``200069854``, ``2A``), or a French name (``Poitiers``, ``Vienne``, ``Grand Est``,
 ``CU du Grand Poitiers``; accents, case, hyphens and apostrophes do not matter).
 
+An intercommunality is also found by the name people use: its official name without the legal
+form (``Grand Poitiers`` for « CU du Grand Poitiers », ``Nantes`` is the commune but ``Nantes
+Métropole`` the EPCI), with the form spelled out (« Communauté urbaine du Grand Poitiers »), or
+an alias of ``data/geo/territory_aliases.csv`` (``Grand Lyon``). An official name always wins
+over such a usual name; several intercommunalities sharing a usual name are listed.
+
 A name shared by territories of different kinds means the largest one (``Vienne`` is the
 département, not the commune of Isère; ``Bretagne`` the région): use a prefixed code for the
 other. A name shared by territories of the same kind (``Saint-Denis``) is an error that lists
@@ -12,10 +18,12 @@ the candidates.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 
 from ancrage.geo.errors import TerritoryError
 from ancrage.geo.geography import MILLESIME, Geography
@@ -34,7 +42,26 @@ _PREFIXES: dict[str, TerritoryKind] = {
 }
 _PREFIXED = re.compile(r"^\s*([^\W\d_]+)\s*:\s*(.*?)\s*$")
 MAX_CANDIDATES = 8
-_SYNTAX = "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom français exact."
+_SYNTAX = (
+    "Donnez commune:CODE, epci:SIREN, dep:CODE, reg:CODE ou un nom (Poitiers, Grand Poitiers, "
+    "Vienne, Nouvelle-Aquitaine)."
+)
+# Legal forms of an intercommunality's name (folded), as written first or last, and the
+# prepositions and articles that join them to the name proper.
+_FORMS = (
+    "communaute de communes",
+    "communaute d agglomeration",
+    "communaute urbaine",
+    "communaute",
+    "agglomeration",
+    "eurometropole",
+    "metropole",
+    "cc",
+    "ca",
+    "cu",
+)
+_LINKS = ("du ", "des ", "de l ", "de ", "d ")
+_ARTICLES = ("le ", "la ", "les ", "l ")
 
 
 @dataclass(frozen=True)
@@ -66,6 +93,49 @@ class Territory:
 def default_geography() -> Geography:
     """The shipped COG, loaded on first use."""
     return Geography()
+
+
+def usual_names(name: str) -> set[str]:
+    """Folded names people use for an intercommunality (or read in a query): without the legal
+    form at either end, without the joining preposition, with and without a leading article.
+    ``"CU du Grand Poitiers"`` → ``{"grand poitiers"}``."""
+    key = fold(name)
+    out = set()
+    for form in _FORMS:
+        if key.startswith(form + " "):
+            rest = key[len(form) + 1 :]
+            for link in _LINKS:
+                if rest.startswith(link):
+                    rest = rest[len(link) :]
+                    break
+            out.add(rest)
+        if key.endswith(" " + form):
+            out.add(key[: -len(form) - 1])
+    out |= {n[len(a) :] for n in out for a in _ARTICLES if n.startswith(a)}
+    return {n for n in out if n and n not in _FORMS}
+
+
+@cache
+def _usual_index(geo: Geography) -> dict[str, list[tuple[TerritoryKind, str]]]:
+    """Folded usual name → EPCIs known by it (derived from the names, plus the aliases)."""
+    index: dict[str, list[tuple[TerritoryKind, str]]] = {}
+    for epci in geo.epcis.values():
+        for name in usual_names(epci.nom):
+            index.setdefault(name, []).append(("epci", epci.code))
+    for alias, kind, code in aliases():
+        if (kind == "epci" and code in geo.epcis) or (kind == "commune" and code in geo.communes):
+            entries = index.setdefault(fold(alias), [])
+            if (kind, code) not in entries:
+                entries.append((kind, code))
+    return index
+
+
+@cache
+def aliases() -> tuple[tuple[str, TerritoryKind, str], ...]:
+    """(alias, kind, code) rows of ``data/geo/territory_aliases.csv``."""
+    text = resources.files("ancrage").joinpath("data/geo/territory_aliases.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return tuple((r["alias"], _PREFIXES[r["kind"]], r["code"]) for r in rows)
 
 
 def _describe(geo: Geography, kind: TerritoryKind, code: str) -> str:
@@ -183,10 +253,18 @@ def parse_territory(text: str, geography: Geography | None = None) -> Territory:
             return build(geo, kind, same_kind[0][1])
         if same_kind:
             raise _ambiguous(geo, raw, same_kind)
+    usual = _usual_index(geo)
+    found = [kc for name in {fold(raw), *usual_names(raw)} for kc in usual.get(name, [])]
+    found = list(dict.fromkeys(found))
+    if len(found) == 1:
+        return build(geo, *found[0])
+    if found:
+        raise _ambiguous(geo, raw, found)
     key = fold(raw)
-    near = [n for n in geo.names if n[:1] == key[:1] and abs(len(n) - len(key)) <= 3]
+    names = {**usual, **geo.names}
+    near = [n for n in names if n[:1] == key[:1] and abs(len(n) - len(key)) <= 3]
     close = difflib.get_close_matches(key, near, n=3, cutoff=0.85)
-    suggestions = [f"{k}:{c} ({_describe(geo, k, c)})" for key in close for k, c in geo.names[key]]
+    suggestions = [f"{k}:{c} ({_describe(geo, k, c)})" for key in close for k, c in names[key]]
     hint = (
         f"Vouliez-vous dire {', '.join(suggestions[:MAX_CANDIDATES])} ? {_SYNTAX}"
         if close

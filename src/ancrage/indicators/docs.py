@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ancrage.diagnose.scope import BREAKDOWNS
 from ancrage.indicators.registry import FAMILY_LABELS, registry
+from ancrage.indicators.relations import BREAKDOWNS
 
 
 def indicators_markdown() -> str:

@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 
 from ancrage.indicators.registry import Indicator, SelfTest, render
+from ancrage.indicators.relations import RELATIONS
 from ancrage.reference.naf_cpv import naf_cpv_rules
 from ancrage.reference.segments import segment_of
 
@@ -54,8 +55,6 @@ def wrap(indicator: Indicator, breakdown: str | None, **params: Any) -> str:
 
 def run_selftest(indicator: Indicator, test: SelfTest) -> list[dict[str, Any]]:
     """Run an indicator on the rows of a self-test, in a fresh in-memory database."""
-    from ancrage.diagnose.scope import RELATIONS
-
     con = duckdb.connect()
     try:
         install_reference(con)

@@ -19,7 +19,8 @@ INDICATORS = (
         sql="""
 WITH s AS (
     SELECT {dims} coalesce(segment, 'inconnu') AS segment, count(DISTINCT contract_id)
-        AS contracts, coalesce(sum(share_eur), 0) AS amount_eur,
+        AS contracts, count(*) FILTER (WHERE locality_ring <> 'unknown') AS located_rows,
+        coalesce(sum(share_eur), 0) AS amount_eur,
         coalesce(sum(share_eur) FILTER (WHERE locality_ring IN ({local_rings})), 0)
             AS local_amount_eur,
         coalesce(sum(share_eur) FILTER (
@@ -66,6 +67,7 @@ FROM s LEFT JOIN e USING (segment)
                     {
                         "segment": "nettoyage",
                         "contracts": 2,
+                        "located_rows": 2,
                         "local_share": 0.25,
                         "leaving_share": 0.75,
                         "local_establishments": 1,

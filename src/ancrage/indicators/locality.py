@@ -5,7 +5,6 @@ from __future__ import annotations
 from ancrage.indicators.registry import Indicator, SelfTest
 
 ALL = ("year", "buyer", "segment", "procedure", "amount_band")
-RINGS = ("commune", "epci", "departement", "region", "france", "abroad", "unknown")
 
 INDICATORS = (
     Indicator(

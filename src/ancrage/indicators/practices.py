@@ -11,12 +11,15 @@ INDICATORS = (
         label="Innovation, avances et sous-traitance",
         definition=(
             "Part des contrats déclarés innovants, avec avance, avec sous-traitance déclarée "
-            "(chacune sur les contrats qui renseignent le champ), et actes de sous-traitance."
+            "(chacune sur les contrats qui renseignent le champ, comptés à part), et actes de "
+            "sous-traitance."
         ),
         unit="part (0–1), actes, € HT",
         sql="""
 WITH c AS (
     SELECT {dims} count(*) AS contracts,
+        count(innovative) AS innovative_known, count(advance) AS advance_known,
+        count(subcontracting_declared) AS subcontracting_known,
         count(*) FILTER (WHERE innovative) / nullif(count(innovative), 0) AS innovative_share,
         count(*) FILTER (WHERE advance) / nullif(count(advance), 0) AS advance_share,
         count(*) FILTER (WHERE subcontracting_declared)
@@ -44,6 +47,9 @@ FROM c AS l LEFT JOIN a AS r {join}
                 expect=[
                     {
                         "contracts": 2,
+                        "innovative_known": 2,
+                        "advance_known": 1,
+                        "subcontracting_known": 0,
                         "innovative_share": 0.5,
                         "advance_share": 0.0,
                         "subcontracting_share": None,

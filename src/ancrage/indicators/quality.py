@@ -10,9 +10,9 @@ INDICATORS = (
         family="quality",
         label="Qualité des données",
         definition=(
-            "Contrats sans montant, montants signalés comme invraisemblables, acheteurs et "
-            "titulaires non localisés, enregistrements en quarantaine des fichiers du "
-            "périmètre, fichiers de données fictives."
+            "Contrats sans montant, montants signalés comme invraisemblables, acheteurs "
+            "distincts et lignes de titulaires non localisés, enregistrements en quarantaine "
+            "des fichiers du périmètre, fichiers de données fictives."
         ),
         unit="contrats, lignes, enregistrements",
         sql="""
@@ -21,7 +21,8 @@ SELECT (SELECT count(*) FROM sc) AS contracts,
     (SELECT count(*) FROM sc WHERE amount_flag IS NOT NULL) AS flagged_amounts,
     (SELECT coalesce(sum(amount), 0) FROM sc WHERE amount_flag IS NOT NULL)
         AS flagged_amount_eur,
-    (SELECT count(*) FROM sc WHERE NOT coalesce(buyer_located, FALSE)) AS buyers_unlocated,
+    (SELECT count(DISTINCT buyer) FROM sc WHERE NOT coalesce(buyer_located, FALSE))
+        AS buyers_unlocated,
     (SELECT count(*) FROM ss) AS supplier_rows,
     (SELECT count(*) FROM ss WHERE locality_ring = 'unknown') AS suppliers_unknown_location,
     (SELECT count(*) FROM ss WHERE locality_ring = 'unknown')
@@ -37,7 +38,10 @@ SELECT (SELECT count(*) FROM sc) AS contracts,
         tests=(
             SelfTest(
                 "counts",
-                sc=[{"amount": None}, {"amount": 1e12, "amount_flag": "placeholder"}],
+                sc=[
+                    {"buyer": "B1", "amount": None},
+                    {"buyer": "B1", "amount": 1e12, "amount_flag": "placeholder"},
+                ],
                 ss=[{"locality_ring": "unknown"}, {"locality_ring": "commune"}],
                 sq=[{"file_id": "f"}],
                 sf=[{"file_id": "f", "synthetic": True}],
@@ -46,7 +50,7 @@ SELECT (SELECT count(*) FROM sc) AS contracts,
                         "contracts": 2,
                         "missing_amounts": 1,
                         "flagged_amounts": 1,
-                        "buyers_unlocated": 2,
+                        "buyers_unlocated": 1,
                         "suppliers_unknown_share": 0.5,
                         "quarantined_records": 1,
                         "synthetic_files": 1,

@@ -1,7 +1,8 @@
 """The indicator registry: every indicator is declared once, in the module of its family.
 
 An indicator is a portable SQL query over the scoped relations ``sc``, ``ss``, ``sf``, ``sq``,
-``sub``, ``te`` and ``sp`` (defined by :meth:`ancrage.diagnose.scope.Scope.ctes`) and the
+``sub``, ``te`` and ``sp`` (:mod:`ancrage.indicators.relations`, built by
+:meth:`ancrage.diagnose.scope.Scope.ctes`) and the
 reference table ``naf_segment``. Placeholders, replaced by :func:`render`:
 
 - ``{dims}``: the breakdown column followed by a comma (``year, ``), or nothing;
@@ -13,6 +14,10 @@ reference table ``naf_segment``. Placeholders, replaced by :func:`render`:
 - ``{lines}``: the relation of supplier lines the indicator reads, its ``lines`` field: ``ss``
   (contract × supplier rows) or ``sp`` (spend lines, same columns). :func:`on_spend` turns an
   indicator over ``ss`` into its spend version without copying its SQL.
+
+An indicator with a ``kind`` (``concession``) is run over the same scope restricted to that kind
+of contract, whatever the scope's own kind (the diagnostic of marchés shows its concessions apart);
+it reads ``sc`` only.
 
 To add an indicator, append an :class:`Indicator` to ``INDICATORS`` in its family module (or add a
 family module to :data:`FAMILIES`), with self-tests; ``docs/indicators.md`` is regenerated with
@@ -27,6 +32,7 @@ from functools import cache
 from typing import Any
 
 from ancrage.errors import ConfigError
+from ancrage.indicators.relations import Kind
 
 FAMILIES = (
     "volume",
@@ -85,6 +91,9 @@ class Indicator:
     caveats: tuple[str, ...] = ()
     tests: tuple[SelfTest, ...] = ()
     lines: str = "ss"  # what ``{lines}`` stands for
+    # The contract kind the indicator is about: it then runs over the scope with that kind
+    # (concessions beside a diagnostic of marchés); ``None``: the scope's own contracts.
+    kind: Kind | None = None
 
 
 def on_spend(

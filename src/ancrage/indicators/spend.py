@@ -7,9 +7,9 @@ Locality, supplier size, artisans/ESS and segments are the DECP indicators run o
 
 from __future__ import annotations
 
-from ancrage.diagnose.scope import SPEND_BREAKDOWNS
 from ancrage.indicators import leakage, locality, suppliers
 from ancrage.indicators.registry import Indicator, SelfTest, on_spend
+from ancrage.indicators.relations import SPEND_BREAKDOWNS
 
 _SPEND_CAVEATS = (
     "Lignes de mandats payés (comptes d'achat, `in_scope`) : montant tel qu'exporté (HT si la "

@@ -60,4 +60,50 @@ SELECT l.*, coalesce(r.suppliers, 0) AS suppliers FROM v AS l LEFT JOIN s AS r {
             ),
         ),
     ),
+    Indicator(
+        id="concessions",
+        family="volume",
+        label="Contrats de concession",
+        definition=(
+            "Nombre de contrats de concession, leur valeur globale (€ HT : valeur estimée du "
+            "contrat sur toute sa durée, souvent payée par les usagers) et le nombre "
+            "d'autorités concédantes. Jamais ajoutée aux montants des marchés : la valeur d'une "
+            "concession n'est pas un achat."
+        ),
+        unit="contrats, € HT, autorités concédantes",
+        sql="""
+SELECT {dims} count(*) AS contracts, count(amount_eur) AS valued,
+    coalesce(sum(amount_eur), 0) AS value_eur, count(DISTINCT buyer) AS buyers
+FROM sc WHERE kind = 'concession' GROUP BY ALL
+""",
+        breakdowns=("year", "buyer"),
+        kind="concession",
+        caveats=(
+            "Valeur globale telle que publiée (après la dernière modification) ; les valeurs "
+            "invraisemblables sont exclues comme les montants des marchés.",
+        ),
+        tests=(
+            SelfTest(
+                "marchés ignored",
+                sc=[
+                    {"kind": "concession", "buyer": "B1", "amount_eur": 1e6},
+                    {"kind": "concession", "buyer": "B1", "amount_eur": None},
+                    {"kind": "marche", "buyer": "B2", "amount_eur": 50.0},
+                ],
+                expect=[{"contracts": 2, "valued": 1, "value_eur": 1e6, "buyers": 1}],
+            ),
+            SelfTest(
+                "by buyer",
+                breakdown="buyer",
+                sc=[
+                    {"kind": "concession", "buyer": "B1", "amount_eur": 10.0},
+                    {"kind": "concession", "buyer": "B2", "amount_eur": 30.0},
+                ],
+                expect=[
+                    {"buyer": "B1", "contracts": 1, "value_eur": 10.0},
+                    {"buyer": "B2", "contracts": 1, "value_eur": 30.0},
+                ],
+            ),
+        ),
+    ),
 )

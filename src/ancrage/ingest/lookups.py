@@ -74,3 +74,21 @@ TABLES = ("null_tokens", "procedures", "natures", "id_types", "considerations", 
 def unused_rules() -> dict[str, list[str]]:
     """Rules never used since start-up, per table (to prune dead fixes)."""
     return {name: table(name).unused() for name in TABLES}
+
+
+def usage() -> dict[str, int]:
+    """How often each rule was used in this process so far (``table|key`` → count)."""
+    return {f"{name}|{key}": n for name in TABLES for key, n in table(name).used.items() if n}
+
+
+def usage_since(before: dict[str, int]) -> dict[str, int]:
+    """The uses counted since the snapshot ``before`` (:func:`usage`)."""
+    now = usage()
+    return {k: n - before.get(k, 0) for k, n in now.items() if n > before.get(k, 0)}
+
+
+def never_used(used: set[str]) -> dict[str, list[str]]:
+    """Rules of each table absent from ``used`` (``table|key`` strings recorded by loads)."""
+    return {
+        name: sorted(k for k in table(name).rows if f"{name}|{k}" not in used) for name in TABLES
+    }

@@ -27,12 +27,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ancrage.errors import AncrageError, InputFileError
+from ancrage.ingest import lookups
+from ancrage.ingest.audit import record_rules
 from ancrage.ingest.normalise import Normaliser
 from ancrage.model import CONTRACT_KEY, RECORD_POS, TABLES
 from ancrage.settings import Settings
 from ancrage.sources.base import RawContract, ReadContext, Source
 from ancrage.sources.registry import by_name, detect
-from ancrage.warehouse.store import Warehouse, _sql_str
+from ancrage.sql import sql_str
+from ancrage.warehouse.store import Warehouse
 
 BATCH_SIZE = 2_000  # records normalised together (column by column)
 # Below this many bytes to stage, worker processes cost more (start-up) than they save; a file
@@ -134,13 +137,19 @@ class _Staged:
     staged: dict[str, list[Path]]  # table -> staged Parquet files (one per share)
     read: int
     quarantined: int
+    rules: dict[str, int] = field(default_factory=dict)  # fix rules used (lookups.usage)
 
     @staticmethod
     def merge(shares: Sequence[_Staged]) -> _Staged:
+        rules: dict[str, int] = {}
+        for share in shares:
+            for key, n in share.rules.items():
+                rules[key] = rules.get(key, 0) + n
         return _Staged(
             {t: [p for s in shares for p in s.staged[t]] for t in shares[0].staged},
             sum(s.read for s in shares),
             sum(s.quarantined for s in shares),
+            rules,
         )
 
 
@@ -315,6 +324,7 @@ def _stage_job_in_worker(job: _Job, done: MutableMapping[str, int]) -> _Staged:
 
 def _stage_job(job: _Job, progress: LoadProgress | None) -> _Staged:
     job.stage.mkdir(parents=True, exist_ok=True)
+    before = lookups.usage()
     staged, read, norm = _stage(
         by_name(job.source_name),
         job.path,
@@ -324,7 +334,12 @@ def _stage_job(job: _Job, progress: LoadProgress | None) -> _Staged:
         job.today,
         share=job.share,
     )
-    return _Staged({t: [p] for t, p in staged.items()}, read, norm.quarantined_records)
+    return _Staged(
+        {t: [p] for t, p in staged.items()},
+        read,
+        norm.quarantined_records,
+        lookups.usage_since(before),
+    )
 
 
 def _commit(
@@ -356,6 +371,7 @@ def _commit(
         },
         parts,
     )
+    record_rules(warehouse.root, job.file_id, staged.rules)
     return report
 
 
@@ -470,7 +486,7 @@ def _finalise(
     """De-duplicate within the file and against the warehouse; write the file's parts."""
     path, staged, read = job.path, result.staged, result.read
     src = {
-        t: "read_parquet([" + ", ".join(_sql_str(str(p)) for p in ps) + "])"
+        t: "read_parquet([" + ", ".join(sql_str(str(p)) for p in ps) + "])"
         for t, ps in staged.items()
     }
     con.execute(
@@ -521,7 +537,7 @@ def _finalise(
             " OR t.record_pos IN (SELECT record_pos FROM _keep)",
         }.get(table, "SEMI JOIN _keep k ON t.record_pos = k.record_pos")
         con.execute(
-            f"COPY (SELECT {cols} FROM {src[table]} t {where}) TO {_sql_str(str(out))}"
+            f"COPY (SELECT {cols} FROM {src[table]} t {where}) TO {sql_str(str(out))}"
             " (FORMAT parquet, COMPRESSION zstd)"
         )
         parts[table] = out

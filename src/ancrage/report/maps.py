@@ -19,8 +19,8 @@ from functools import cache
 from html import escape
 from importlib import resources
 
+from ancrage.fmt import eur, pct
 from ancrage.geo.centroids import Point
-from ancrage.report.fmt import eur, pct
 from ancrage.report.spend import PlaceSpend
 from ancrage.report.svg import FONT, INK, MUTED
 
@@ -107,15 +107,23 @@ def departement_map(
         f"<text x='{lx}' y='20' font-size='12' font-weight='bold' fill='{INK}'>"
         "Part du montant</text>"
     )
-    for i, label in enumerate(labels):
-        y = 32 + i * 22
+    # a legend never shows a colour no tile has
+    present = sorted(
+        {
+            share_class(by_code[t.code].amount_eur / total if t.code in by_code else 0)
+            for t in layout
+        }
+    )
+    for row, i in enumerate(present):
+        label = labels[i]
+        y = 32 + row * 22
         out.append(
             f"<rect x='{lx}' y='{y}' width='16' height='16' rx='2' fill='{PALETTE[i]}' "
             f"stroke='{MUTED}' stroke-width='0.5'/>"
             f"<text x='{lx + 22}' y='{y + 12}' font-size='12' fill='{INK}'>{label}</text>"
         )
-    if home:
-        y = 32 + len(labels) * 22 + 6
+    if any(t.code in home for t in layout):
+        y = 32 + len(present) * 22 + 6
         out.append(
             f"<rect x='{lx}' y='{y}' width='16' height='16' rx='2' fill='none' stroke='{LOCAL}' "
             f"stroke-width='3'/><text x='{lx + 22}' y='{y + 12}' font-size='12' fill='{INK}'>"
@@ -160,12 +168,17 @@ def commune_map(
     *,
     backdrop: Sequence[str],
     title: str,
+    population: Mapping[str, int] | None = None,
+    labels: int = 8,
     width: int = 640,
     height: int = 520,
 ) -> str:
     """Proportional circles: amount received by suppliers of each commune (filled) and amount
     spent by buyers of each commune (outlined), over the grey dots of ``backdrop`` communes.
-    Only communes with a known point are drawn."""
+    Only communes with a known point are drawn. The biggest circles and, up to ``labels`` names
+    in all, the most populous communes of ``backdrop`` (``population``) are named, so that a
+    reader finds their way."""
+    population = population or {}
     rec = [p for p in received if p.code in points]
     spe = [p for p in spent if p.code in points]
     frame = [points[c] for c in backdrop if c in points] or [points[p.code] for p in rec + spe]
@@ -209,24 +222,42 @@ def commune_map(
                 f"<title>{escape(tip)}</title></circle>"
             )
         out.append("</g>")
-    for p in sorted(rec + spe, key=lambda q: -q.amount_eur)[:5]:  # name the biggest circles
-        x, y = proj(points[p.code])
+    # names: the biggest circles, then the most populous communes of the territory
+    named: dict[str, float] = {}
+    for p in sorted(rec + spe, key=lambda q: -q.amount_eur)[:5]:
+        named.setdefault(p.code, radius(p.amount_eur))
+    for code in sorted((c for c in backdrop if c in points), key=lambda c: -population.get(c, 0)):
+        if len(named) >= labels:
+            break
+        named.setdefault(code, dot)
+    for code, r in named.items():
+        x, y = proj(points[code])
+        name = escape(names.get(code, code))
+        at = f"x='{x + r + 3:.1f}' y='{y + 4:.1f}' font-size='11'"
+        # a white halo drawn first, then the name: readable over circles, in every renderer
+        # (WeasyPrint ignores paint-order)
         out.append(
-            f"<text x='{x + radius(p.amount_eur) + 3:.1f}' y='{y + 4:.1f}' font-size='11' "
-            f"fill='{INK}' paint-order='stroke' stroke='#ffffff' stroke-width='3'>"
-            f"{escape(names.get(p.code, p.code))}</text>"
+            f"<text {at} fill='#ffffff' stroke='#ffffff' stroke-width='3' "
+            f"stroke-linejoin='round'>{name}</text><text class='label' {at} fill='{INK}'>"
+            f"{name}</text>"
         )
     ly = height + 10
     big = radius(vmax)
-    out.append(
-        f"<circle cx='{20 + big}' cy='{ly + big}' r='{big:.1f}' fill='{LOCAL}' fill-opacity='0.7'/>"
-        f"<text x='{28 + 2 * big}' y='{ly + big - 4:.1f}' font-size='12' fill='{INK}'>"
-        f"montant reçu par les titulaires de la commune ({escape(eur(vmax))} pour ce cercle)"
-        "</text>"
-        f"<circle cx='{20 + big}' cy='{ly + big}' r='{big * 0.6:.1f}' fill='none' "
-        f"stroke='{INK}' stroke-width='1.2'/>"
-        f"<text x='{28 + 2 * big}' y='{ly + big + 14:.1f}' font-size='12' fill='{INK}'>"
-        "cercle vide : montant dépensé par les acheteurs de la commune</text>"
-    )
+    legend = []  # only the symbols the map shows
+    if rec:
+        legend.append(
+            f"<circle cx='{20 + big}' cy='{ly + big}' r='{big:.1f}' fill='{LOCAL}' "
+            f"fill-opacity='0.7'/><text x='{28 + 2 * big}' y='{ly + big - 4:.1f}' "
+            f"font-size='12' fill='{INK}'>montant reçu par les titulaires de la commune "
+            f"({escape(eur(max(p.amount_eur for p in rec)))} pour le plus grand cercle)</text>"
+        )
+    if spe:
+        legend.append(
+            f"<circle cx='{20 + big}' cy='{ly + big}' r='{big * 0.6:.1f}' fill='none' "
+            f"stroke='{INK}' stroke-width='1.2'/><text x='{28 + 2 * big}' "
+            f"y='{ly + big + 14:.1f}' font-size='12' fill='{INK}'>cercle vide : montant "
+            "dépensé par les acheteurs de la commune</text>"
+        )
+    out.extend(legend)
     out.append("</svg>")
     return "".join(out)

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from ancrage import __version__
-from ancrage.report import fmt
+from ancrage import __version__, fmt
 from ancrage.report.build import Report
 from ancrage.report.pdf import Engine, ReportError, write_pdf
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ancrage.report.fmt import pct
+from ancrage.fmt import pct
 
 FONT = "font-family='DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif'"
 INK = "#1f2933"
@@ -96,7 +96,10 @@ def stacked_bar(parts: Sequence[Part], *, title: str, width: int = 640) -> str:
     """One bar of 100 % split into parts, with a legend below (two columns)."""
     total = sum(p.value for p in parts) or 1.0
     bar_h = 34
-    legend_rows = (len(parts) + 1) // 2
+    # a legend never shows what cannot be seen: parts under half a percent are named apart
+    shown = [p for p in parts if p.value / total >= 0.005]
+    tiny = [p.label for p in parts if 0 < p.value / total < 0.005]
+    legend_rows = (len(shown) + 1) // 2 + (1 if tiny else 0)
     height = bar_h + 16 + legend_rows * 22
     out = [_open(width, height, title, "stacked")]
     x = 0.0
@@ -119,12 +122,15 @@ def stacked_bar(parts: Sequence[Part], *, title: str, width: int = 640) -> str:
                     )
                 )
         x += w
-    for i, p in enumerate(parts):
+    for i, p in enumerate(shown):
         col, line = i % 2, i // 2
         lx = col * width / 2
         ly = bar_h + 14 + line * 22
         out.append(f"<rect x='{lx:.0f}' y='{ly:.0f}' width='14' height='14' fill='{p.color}'/>")
         out.append(_text(lx + 20, ly + 12, f"{p.label} — {pct(p.value / total)}", size=12))
+    if tiny:
+        ly = bar_h + 14 + ((len(shown) + 1) // 2) * 22
+        out.append(_text(0, ly + 12, "moins de 0,5 % : " + ", ".join(tiny), size=11, fill=MUTED))
     out.append("</svg>")
     return "".join(out)
 
@@ -176,11 +182,19 @@ def lines(
         out.append(_text(left + plot_w + 6, y + 4, target_label, size=11, fill="#b3261e"))
     for s in series:
         pts = [(px(i), top + plot_h * (1 - v)) for i, v in enumerate(s.values) if v is not None]
-        if len(pts) > 1:
-            path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in pts)
-            out.append(
-                f"<polyline points='{path}' fill='none' stroke='{s.color}' stroke-width='2.5'/>"
-            )
+        # a line joins consecutive points only: a period without data leaves a gap
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(s.values):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append((px(i), top + plot_h * (1 - v)))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in run)
+                out.append(
+                    f"<polyline points='{path}' fill='none' stroke='{s.color}' stroke-width='2.5'/>"
+                )
         for cx, cy in pts:
             out.append(f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='3.5' fill='{s.color}'/>")
         if pts:
@@ -193,7 +207,7 @@ def lines(
 
 def columns(
     xs: Sequence[str],
-    values: Sequence[float],
+    values: Sequence[float | None],
     *,
     title: str,
     labels: Sequence[str],
@@ -201,22 +215,32 @@ def columns(
     height: int = 200,
     color: str = "#2f6f8f",
 ) -> str:
-    """Vertical bars (e.g. amount by year), value labels on top."""
+    """Vertical bars (e.g. amount by year), value labels on top; a ``None`` value (no data for
+    that x) leaves its slot empty, marked with its label, so the axis stays continuous."""
     top, bottom = 18, 26
     plot_h = height - top - bottom
-    vmax = max([*values, 1e-9])
+    vmax = max([v for v in values if v is not None] + [1e-9])
     n = max(len(xs), 1)
     slot = width / n
     bar = min(slot * 0.6, 70)
     out = [_open(width, height, title, "columns")]
+    out.append(
+        f"<line x1='0' y1='{top + plot_h:.1f}' x2='{width}' y2='{top + plot_h:.1f}' "
+        f"stroke='{GRID}'/>"
+    )
     for i, (x, v, lab) in enumerate(zip(xs, values, labels, strict=True)):
-        h = plot_h * v / vmax
         cx = slot * i + slot / 2
-        out.append(
-            f"<rect x='{cx - bar / 2:.1f}' y='{top + plot_h - h:.1f}' width='{bar:.1f}' "
-            f"height='{h:.1f}' fill='{color}' rx='2'/>"
-        )
-        out.append(_text(cx, top + plot_h - h - 5, lab, size=11, anchor="middle", weight="bold"))
+        if v is None:
+            out.append(_text(cx, top + plot_h - 5, lab, size=10, anchor="middle", fill=MUTED))
+        else:
+            h = plot_h * v / vmax
+            out.append(
+                f"<rect x='{cx - bar / 2:.1f}' y='{top + plot_h - h:.1f}' width='{bar:.1f}' "
+                f"height='{h:.1f}' fill='{color}' rx='2'/>"
+            )
+            out.append(
+                _text(cx, top + plot_h - h - 5, lab, size=11, anchor="middle", weight="bold")
+            )
         out.append(_text(cx, height - 8, x, size=11, anchor="middle", fill=MUTED))
     out.append("</svg>")
     return "".join(out)

@@ -39,6 +39,7 @@ from ancrage.sirene.model import (
 )
 
 BASE_URL = "https://recherche-entreprises.api.gouv.fr"
+REQUESTS_PER_SECOND = 7.0  # the API's documented rate limit
 HOST = "recherche-entreprises.api.gouv.fr"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -177,7 +178,7 @@ class RechercheEntreprisesClient:
         *,
         transport: httpx.BaseTransport | None = None,
         base_url: str = BASE_URL,
-        requests_per_second: float = 7.0,
+        requests_per_second: float = REQUESTS_PER_SECOND,
         max_attempts: int = 5,
         backoff_seconds: float = 0.5,
         timeout_seconds: float = 10.0,
@@ -269,10 +270,12 @@ class RechercheEntreprisesClient:
                 response = self._http.get("/search", params={"q": q})
             except httpx.TransportError as exc:
                 raise SireneApiError(
-                    f"impossible de joindre {HOST} ({type(exc).__name__})",
-                    record=q,
-                    hint="Vérifiez la connexion réseau, ou enrichissez hors ligne avec les "
-                    "fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER).",
+                    f"hors ligne : l'API Recherche d'entreprises ({HOST}) ne répond pas "
+                    f"({type(exc).__name__})",
+                    hint="Les réponses déjà reçues sont gardées en cache : relancez une fois en "
+                    "ligne. Sans réseau, enrichissez avec les fichiers stock SIRENE : ancrage "
+                    "enrich --sirene-stock DOSSIER (StockEtablissement et StockUniteLegale, "
+                    "data.gouv.fr).",
                 ) from exc
             if response.status_code == 200:
                 try:

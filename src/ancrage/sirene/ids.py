@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from ancrage.ingest.values import is_valid_siret
 from ancrage.sirene.tables import id_type_rules, vat_prefixes
 
 _SPACES = re.compile(r"[\s.\-]")
@@ -90,3 +91,9 @@ def _parse_vat(kind: str, raw: str) -> PartyId:
     if key.isdigit() and key != fr_vat_key(siren):
         return PartyId(kind, raw, country="FR", problem="French VAT key does not match the SIREN")
     return PartyId(kind, raw, siren=siren, country="FR")
+
+
+def lookable_siret(value: str | None) -> bool:
+    """A SIRET worth asking SIRENE about: 14 digits with a valid key, and not a placeholder
+    (a SIREN of one repeated digit, such as ``00000000000000``, is never assigned)."""
+    return value is not None and is_valid_siret(value) and len(set(value[:9])) > 1

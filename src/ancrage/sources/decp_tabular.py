@@ -32,6 +32,7 @@ import duckdb
 
 from ancrage.errors import InputFileError
 from ancrage.sources.base import RawContract, RawModification, RawParty, ReadContext
+from ancrage.sql import sql_str
 
 _BATCH_ROWS = 2_000
 _MAX_REF_LINES = 5
@@ -203,10 +204,6 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 class DecpTabularSource:
     """Consolidated tabular DECP, CSV or Parquet."""
 
@@ -245,9 +242,9 @@ class DecpTabularSource:
                 columns, delim = _read_csv_header(path)
                 _check_columns(path, columns)
                 _check_utf8(path)
-                spec = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in columns)
+                spec = ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in columns)
                 scan = (
-                    f"read_csv({_literal(str(path))}, delim={_literal(delim)}, header=true, "
+                    f"read_csv({sql_str(str(path))}, delim={sql_str(delim)}, header=true, "
                     f"quote='\"', escape='\"', auto_detect=false, strict_mode=true, "
                     f"null_padding=false, all_varchar=true, store_rejects=true, "
                     f"columns={{{spec}}})"
@@ -261,7 +258,7 @@ class DecpTabularSource:
     def _parquet_scan(self, con: Any, path: Path) -> tuple[list[str], str]:
         try:
             desc = con.execute(
-                f"DESCRIBE SELECT * FROM read_parquet({_literal(str(path))})"
+                f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(path))})"
             ).fetchall()
         except duckdb.Error:
             raise _error(path, "fichier Parquet illisible",
@@ -275,7 +272,7 @@ class DecpTabularSource:
             else f"CAST({_quote(str(name))} AS VARCHAR) AS {_quote(str(name))}"
             for name, kind, *_ in desc
         ]
-        return columns, f"(SELECT {', '.join(exprs)} FROM read_parquet({_literal(str(path))}))"
+        return columns, f"(SELECT {', '.join(exprs)} FROM read_parquet({sql_str(str(path))}))"
 
     def _grouped(
         self, con: Any, path: Path, ctx: ReadContext, columns: list[str], scan: str

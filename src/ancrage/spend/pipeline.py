@@ -34,7 +34,8 @@ from ancrage.spend.columns import map_columns
 from ancrage.spend.lines import LineContext, content_key, read_line
 from ancrage.spend.model import TABLES
 from ancrage.spend.reader import read_sheet
-from ancrage.warehouse.store import Warehouse, _sql_str
+from ancrage.sql import sql_str
+from ancrage.warehouse.store import Warehouse
 
 MANIFEST = "manifest.json"
 
@@ -228,7 +229,7 @@ def _stage(
 def _part_list(settings: Settings, ids: list[str], table: str) -> str:
     return (
         "["
-        + ", ".join(_sql_str(str(parts_dir(settings) / i / f"{table}.parquet")) for i in ids)
+        + ", ".join(sql_str(str(parts_dir(settings) / i / f"{table}.parquet")) for i in ids)
         + "]"
     )
 
@@ -272,7 +273,7 @@ def _materialise(
             )
             con.execute(
                 f"COPY (SELECT {cols} FROM read_parquet({_part_list(settings, ids, table)})"
-                f" ORDER BY {order}) TO {_sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+                f" ORDER BY {order}) TO {sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
             )
         else:
             empty = pa.schema([f for f in schema if f.name != "dedup_key"])

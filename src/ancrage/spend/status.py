@@ -8,7 +8,8 @@ import duckdb
 
 from ancrage.settings import Settings
 from ancrage.spend.pipeline import committed
-from ancrage.warehouse.store import Warehouse, _sql_str
+from ancrage.sql import sql_str
+from ancrage.warehouse.store import Warehouse
 
 
 def spend_status(settings: Settings) -> dict[str, Any] | None:
@@ -39,7 +40,7 @@ def spend_status(settings: Settings) -> dict[str, Any] | None:
                 count(*) FILTER (WHERE in_scope) AS purchase_lines,
                 count(*) FILTER (WHERE supplier_siret IS NOT NULL) AS with_siret,
                 count(*) FILTER (WHERE segment_id IS NOT NULL) AS with_segment
-            FROM read_parquet({_sql_str(str(path))})
+            FROM read_parquet({sql_str(str(path))})
             GROUP BY ALL ORDER BY buyer_siret, year"""
         )
         names = [d[0] for d in cur.description]

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from ancrage.errors import WarehouseError
 from ancrage.model import TABLES
 from ancrage.settings import Settings
+from ancrage.sql import sql_str
 
 # How the canonical ``contracts`` table picks one version of a contract published several times
 # (same kind, buyer and id; in one file or in several): the most recently published data first,
@@ -101,7 +102,7 @@ class Warehouse:
             for path in sorted(self.enriched_dir.glob("*.parquet")):
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {path.stem} AS"
-                    f" SELECT * FROM read_parquet({_sql_str(str(path))})"
+                    f" SELECT * FROM read_parquet({sql_str(str(path))})"
                 )
 
     @contextmanager
@@ -225,7 +226,7 @@ class Warehouse:
                 SELECT c.* FROM read_parquet({parts("contracts")}) c
                 SEMI JOIN _winners w ON c.contract_id = w.contract_id AND c.file_id = w.file_id
                 ORDER BY notification_year, buyer_id, contract_id
-            ) TO {_sql_str(str(out / "contracts.parquet"))} (FORMAT parquet, COMPRESSION zstd)"""
+            ) TO {sql_str(str(out / "contracts.parquet"))} (FORMAT parquet, COMPRESSION zstd)"""
         )
         for table in ("contract_suppliers", "modifications", "subcontracting", "repairs"):
             # repairs without a contract (a field the reader could not read) are kept as well
@@ -240,12 +241,12 @@ class Warehouse:
                     SEMI JOIN _winners w
                         ON t.contract_id = w.contract_id AND t.file_id = w.file_id
                     {orphans}
-                ) TO {_sql_str(str(out / f"{table}.parquet"))}
+                ) TO {sql_str(str(out / f"{table}.parquet"))}
                 (FORMAT parquet, COMPRESSION zstd)"""
             )
         con.execute(
             f"""COPY (SELECT * FROM read_parquet({parts("quarantine")}))
-            TO {_sql_str(str(out / "quarantine.parquet"))} (FORMAT parquet, COMPRESSION zstd)"""
+            TO {sql_str(str(out / "quarantine.parquet"))} (FORMAT parquet, COMPRESSION zstd)"""
         )
         con.execute("DROP TABLE _winners")
         con.execute("BEGIN TRANSACTION")
@@ -273,12 +274,12 @@ class Warehouse:
             schema = TABLES[table]
             pq.write_table(pa.table({n: [] for n in schema.names}, schema=schema), empty)
             paths = [empty]
-        return "[" + ", ".join(_sql_str(str(p)) for p in paths) + "]"
+        return "[" + ", ".join(sql_str(str(p)) for p in paths) + "]"
 
     @staticmethod
     def _create_views(con: duckdb.DuckDBPyConnection, gen_dir: Path) -> None:
         for table in TABLES:
-            path = _sql_str(str(gen_dir / f"{table}.parquet"))
+            path = sql_str(str(gen_dir / f"{table}.parquet"))
             con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({path})")
 
     def table_path(self, con: duckdb.DuckDBPyConnection, table: str) -> Path:
@@ -292,14 +293,10 @@ class Warehouse:
         gen_dir = self.tables_dir / f"gen-{self.generation(con)}"
         if read_only:
             for table in TABLES:
-                path = _sql_str(str(gen_dir / f"{table}.parquet"))
+                path = sql_str(str(gen_dir / f"{table}.parquet"))
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM read_parquet({path})"
                 )
         else:
             self._create_views(con, gen_dir)
             con.execute("INSERT OR REPLACE INTO state VALUES ('home', ?)", [str(self.root)])
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from ancrage.fmt import euros, number, pct
 from ancrage.notices.model import Lot, Notice
 from ancrage.notices.sheet import Item, Section, Sheet, reading_sheet
 from ancrage.notices.store import departements
@@ -195,7 +196,7 @@ def _buyer(con: duckdb.DuckDBPyConnection, siret: str, enriched: bool) -> dict[s
 
 
 def _pct(value: float | None) -> str:
-    return "inconnue" if value is None else f"{value * 100:.0f} %".replace(".", ",")
+    return "inconnue" if value is None else pct(value)
 
 
 def _num(value: float | None) -> str:
@@ -211,9 +212,7 @@ def history_section(history: dict[str, Any]) -> Section:
         return section
     scope = f"classe CPV {crit['cpv_class']}, département {crit['departement']}"
     if crit["value_min"] is not None:
-        scope += f", montant entre {crit['value_min']:,.0f} et {crit['value_max']:,.0f} €".replace(
-            ",", "\u202f"
-        )
+        scope += f", montant entre {number(crit['value_min'])} et {euros(crit['value_max'])}"
     summary = history["summary"]
     section.items.append(Item("Marchés comparables", f"{summary['contracts']} ({scope})"))
     if summary["median_offers"] is not None:
@@ -221,7 +220,7 @@ def history_section(history: dict[str, Any]) -> Section:
     section.items.append(Item("Gagnés par une entreprise locale", _pct(summary["local_share"])))
     section.items.append(Item("Gagnés par une PME", _pct(summary["sme_share"])))
     for r in history["similar"][:5]:
-        amount = f"{r['amount']:,.0f} €".replace(",", "\u202f") if r["amount"] else "montant ?"
+        amount = euros(r["amount"]) if r["amount"] else "montant ?"
         section.items.append(
             Item(
                 r["winner"] or r["winner_siret"] or "titulaire inconnu",

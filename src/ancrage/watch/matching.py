@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ancrage.geo import Geography
-from ancrage.geo.centroids import POSTAL_BASE_FILE, Point
+from ancrage.geo.centroids import Point, cached_postal_base
 from ancrage.geo.geography import EARTH_RADIUS_KM, haversine_km
 from ancrage.geo.text import fold
 from ancrage.notices.model import AwardCriterion, Lot, Notice
@@ -222,8 +222,7 @@ class Locator:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Locator:
-        base = settings.reference_dir / "laposte" / POSTAL_BASE_FILE
-        return cls(Geography(postal_base=base if base.is_file() else None))
+        return cls(Geography(postal_base=cached_postal_base(settings)))
 
     @classmethod
     def with_postal_base(cls, path: Path | None) -> Locator:
