@@ -54,7 +54,13 @@ def test_territories(client: TestClient) -> None:
 
 def test_diagnostic_observatory_report_and_exports(client: TestClient) -> None:
     d = client.get("/api/v1/diagnostics", params={"territory": "dep:86"}).json()
-    assert d["scope"]["territory"] == {"kind": "dep", "code": "86", "nom": "Vienne"}
+    assert d["schema_version"] >= 1
+    assert d["scope"]["territory"] == {
+        "kind": "dep",
+        "code": "86",
+        "nom": "Vienne",
+        "label": "dep:86",
+    }
     total = client.get("/api/v1/contracts", params={"territory": "dep:86", "limit": 1}).json()
     assert d["totals"]["contracts"] == total["total"]
     o = client.get("/api/v1/observatory", params={"territory": "dep:86"}).json()
@@ -106,7 +112,7 @@ def test_contract_filters_follow_the_figures(client: TestClient) -> None:
         page = client.get(
             "/api/v1/contracts", params={"territory": "dep:86", "ring": ring, "limit": 1}
         ).json()
-        share = rings["locality"]["by_count"][ring]
+        share = rings["locality"]["by_count"][ring]["value"]
         assert (page["total"] > 0) == (share > 0), ring
 
 

@@ -177,13 +177,27 @@ def report_file(request: Request, fmt: Literal["html", "pdf"], args: Scoped) -> 
     response_class=Response,
 )
 def export_file(request: Request, fmt: Literal["csv", "xlsx", "parquet"], args: Scoped) -> Response:
-    from ancrage.cli.export import ExportFormat, write_tables
-    from ancrage.diagnose import indicator_tables
+    from ancrage.cli.export import write_parquet
+    from ancrage.diagnose import buyer_names, indicator_tables
+    from ancrage.report.export import sheets, write_csv, write_xlsx
 
     ctx = ctx_of(request)
-    tables = indicator_tables(ctx.settings, args.scope(), reference=args.reference)
+    scope = args.scope()
+    tables = indicator_tables(ctx.settings, scope, reference=args.reference)
+    fictitious = any(r.get("synthetic_files") for r in tables["quality"])
     with tempfile.TemporaryDirectory() as tmp:
-        written = write_tables(tables, ExportFormat(fmt), Path(tmp))
+        out = Path(tmp)
+        if fmt == "parquet":
+            written = write_parquet(tables, out)
+        else:
+            items = sheets(tables, buyer_names(ctx.settings, tables))
+            if fmt == "xlsx":
+                path = write_xlsx(
+                    items, out / "diagnostic.xlsx", fictitious=fictitious, scope=scope.name()
+                )
+                written = [path]
+            else:
+                written = write_csv(items, out, fictitious=fictitious)
         if fmt == "xlsx":
             body = written[0].read_bytes()
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

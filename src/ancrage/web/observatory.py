@@ -1,9 +1,6 @@
-"""The observatory's content for a scope: the report (key messages, figures, tables) and the
-diagnostic, computed once per scope and warehouse state and kept in memory.
-
-Thin adapter over :func:`ancrage.report.build_report` and :func:`ancrage.diagnose.diagnose`
-(the diagnostic is a nested dict today; :func:`key_figures` is the one place that reads it).
-"""
+"""The observatory's content for a scope: the report (key messages, figures, tables) and its
+typed diagnostic, computed once per scope and warehouse state and kept in memory (thin layer
+over :func:`ancrage.report.build_report`)."""
 
 from __future__ import annotations
 
@@ -14,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from ancrage.diagnose import Scope, build_scope
+from ancrage.diagnose.model import Share
+from ancrage.labels import RING_IDS, RING_LABELS, SIZE_IDS, SIZE_LABELS
 from ancrage.report.build import Report, build_report
 from ancrage.settings import Settings
 
 CACHE_SIZE = 64
-MIN_BASE = 30  # fewer contracts than this: a share is « base trop faible », not a figure
 
 
 @dataclass(frozen=True)
@@ -115,63 +113,51 @@ class KeyFigure:
     anchor: str | None = None  # or the table of the page that details it
 
 
+def _shown(share: Share, base_unit: str) -> tuple[str, str | None]:
+    """A share as a key figure: « non mesurable » with the reason when unknown, the value with
+    its base when the base is thin (never a bare figure on a thin base)."""
+    from ancrage.fmt import number, pct
+
+    if share.value is None:
+        return "non mesurable", share.reason or None
+    if share.thin:
+        return pct(share.value), f"base faible : {number(share.base)} {base_unit}"
+    return pct(share.value), None
+
+
 def key_figures(report: Report) -> list[KeyFigure]:
     """The figures shown first, in plain French, each with the contracts behind it."""
-    from ancrage.report.fmt import eur, number, pct
+    from ancrage.fmt import eur, number, pct
 
     d = report.data
-    totals = d["totals"]
-    rings = d["scope"]["local_rings"]
-    local = sum(d["locality"]["by_amount"][r] for r in rings)
-    unknown = d["locality"]["by_amount"]["unknown"]
-    sizes = d["supplier_size"]["by_amount"]
-    known = 1.0 - sizes["unknown"]
-    env = d["considerations"]["environmental"]
+    totals = d.totals
     figures = [
-        KeyFigure("contrats", number(totals["contracts"]), link={}),
-        KeyFigure(
-            "montant notifié", eur(totals["amount_eur"]), "hors taxes", link={"tri": "-amount"}
-        ),
-        KeyFigure("acheteurs", number(totals["buyers"])),
-        KeyFigure("titulaires", number(totals["suppliers"])),
+        KeyFigure("contrats", number(totals.contracts), link={}),
+        KeyFigure("montant notifié", eur(totals.amount_eur), "hors taxes", link={"tri": "-amount"}),
+        KeyFigure("acheteurs", number(totals.buyers)),
+        KeyFigure("titulaires", number(totals.suppliers)),
     ]
-    if totals["contracts"]:
-        figures.append(
-            KeyFigure(
-                "part du montant restée dans le territoire",
-                "base trop faible"
-                if totals["contracts"] < MIN_BASE
-                else ("non mesurable" if unknown > 0.5 else pct(local)),
-                f"{pct(unknown)} du montant chez des titulaires de lieu inconnu"
-                if unknown
-                else None,
-                anchor="cercles",
-            )
+    if not totals.contracts:
+        return figures
+    local, why = _shown(d.locality.local, "lignes contrat × titulaire")
+    unknown = d.locality.by_amount.unknown.value
+    if unknown and why is None:
+        why = f"{pct(unknown)} du montant chez des titulaires de lieu inconnu"
+    figures.append(
+        KeyFigure("part du montant restée dans le territoire", local, why, anchor="cercles")
+    )
+    sme, why = _shown(d.supplier_size.by_amount.sme, "lignes de taille connue")
+    figures.append(KeyFigure("part du montant aux TPE et PME", sme, why, anchor="tailles"))
+    env = d.considerations.environmental
+    value, why = _shown(env.share_contracts, "contrats qui la déclarent")
+    figures.append(
+        KeyFigure(
+            "contrats avec une considération environnementale",
+            value,
+            f"{why or env.note} (cible : 100 % ; {env.verdict})",
+            link={"environnement": "oui"},
         )
-        figures.append(
-            KeyFigure(
-                "part du montant aux TPE et PME",
-                "non mesurable"
-                if known <= 0.5
-                else (
-                    "base trop faible"
-                    if totals["contracts"] < MIN_BASE
-                    else pct((sizes["TPE"] + sizes["PME"]) / known)
-                ),
-                "taille connue par SIRENE"
-                if known > 0.5
-                else "taille des titulaires inconnue (stock SIRENE absent)",
-                anchor="tailles",
-            )
-        )
-        figures.append(
-            KeyFigure(
-                "contrats avec une considération environnementale",
-                pct(env["share_contracts"]) if env["reported"] >= MIN_BASE else "base trop faible",
-                f"sur {number(env['reported'])} contrats qui la déclarent (cible : 100 %)",
-                link={"environnement": "oui"},
-            )
-        )
+    )
     return figures
 
 
@@ -179,26 +165,20 @@ def key_figures(report: Report) -> list[KeyFigure]:
 class ShareRow:
     key: str
     label: str
-    share_amount: float
-    share_count: float
+    share_amount: Share
+    share_count: Share
 
 
 def ring_rows(report: Report) -> list[ShareRow]:
     """Where the suppliers are, ring by ring around the buyer (shares of amount and count)."""
-    from ancrage.web.render import RING_LABELS
-
-    loc = report.data["locality"]
+    loc = report.data.locality
     return [
-        ShareRow(k, label, loc["by_amount"][k], loc["by_count"][k])
-        for k, label in RING_LABELS.items()
+        ShareRow(k, RING_LABELS[k], loc.by_amount.get(k), loc.by_count.get(k)) for k in RING_IDS
     ]
 
 
 def size_rows(report: Report) -> list[ShareRow]:
-    from ancrage.web.render import SIZE_LABELS
-
-    size = report.data["supplier_size"]
+    size = report.data.supplier_size
     return [
-        ShareRow(k, label, size["by_amount"][k], size["by_count"][k])
-        for k, label in SIZE_LABELS.items()
+        ShareRow(k, SIZE_LABELS[k], size.by_amount.get(k), size.by_count.get(k)) for k in SIZE_IDS
     ]

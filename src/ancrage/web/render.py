@@ -14,28 +14,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-from ancrage import __version__
-from ancrage.report import fmt
+from ancrage import __version__, fmt
+from ancrage.labels import RING_LABELS, SIZE_LABELS
 from ancrage.web.notices import state_label
 from ancrage.web.problems import TITLES
 from ancrage.web.security import csrf_token, current_user, set_csrf_cookie
-
-RING_LABELS = {
-    "commune": "même commune",
-    "epci": "même intercommunalité",
-    "departement": "même département",
-    "region": "même région",
-    "france": "reste de la France",
-    "abroad": "étranger",
-    "unknown": "lieu inconnu",
-}
-SIZE_LABELS = {
-    "TPE": "TPE",
-    "PME": "PME",
-    "ETI": "ETI",
-    "GE": "grande entreprise",
-    "unknown": "taille inconnue",
-}
 
 
 def _date(value: date | datetime | str | None) -> str:
@@ -74,6 +57,7 @@ def environment() -> jinja2.Environment:
         eur=fmt.eur,
         number=fmt.number,
         pct=fmt.pct,
+        share=fmt.share,
         date=_date,
         ring=lambda r: RING_LABELS.get(r or "unknown", r),
         size=lambda s: SIZE_LABELS.get(s or "unknown", s),
