@@ -154,7 +154,9 @@ def key_figures(report: Report) -> list[KeyFigure]:
         KeyFigure(
             "contrats avec une considération environnementale",
             value,
-            f"{why or env.note} (cible : 100 % ; {env.verdict})",
+            f"{why or env.note} (cible : 100 %"
+            + ("" if env.verdict == "non mesurable" else f" ; {env.verdict}")
+            + ")",
             link={"environnement": "oui"},
         )
     )
