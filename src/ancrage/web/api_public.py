@@ -177,9 +177,8 @@ def report_file(request: Request, fmt: Literal["html", "pdf"], args: Scoped) -> 
     response_class=Response,
 )
 def export_file(request: Request, fmt: Literal["csv", "xlsx", "parquet"], args: Scoped) -> Response:
-    from ancrage.cli.export import write_parquet
     from ancrage.diagnose import buyer_names, indicator_tables
-    from ancrage.report.export import sheets, write_csv, write_xlsx
+    from ancrage.report.export import sheets, write_csv, write_parquet, write_xlsx
 
     ctx = ctx_of(request)
     scope = args.scope()
