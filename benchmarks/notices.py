@@ -41,9 +41,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from ancrage.notices.analysis import stopwords
 from ancrage.notices.index import IndexSession, index_dir, rebuild, searcher
 from ancrage.notices.model import Buyer, Money, Notice, Place
-from ancrage.notices.search import search, stopwords
+from ancrage.notices.search import search
 from ancrage.notices.store import NoticeStore, NoticeWriter
 from ancrage.settings import Settings
 

@@ -10,8 +10,9 @@ import pytest
 
 from ancrage.notices import boamp_json, boamp_xml, ted
 from ancrage.notices.context import NoticeReadContext
-from ancrage.notices.ingest import detect, expand
+from ancrage.notices.ingest import detect, expand, load_notices
 from ancrage.notices.model import Notice
+from ancrage.settings import Settings
 
 ReadAll = Callable[[ModuleType, Path], list[Notice]]
 
@@ -72,3 +73,13 @@ def boamp_xml_notice(notices_dir: Path, read_all: ReadAll) -> Callable[[str], No
 def ods_notices(notices_dir: Path, read_all: ReadAll) -> dict[str, Notice]:
     path = notices_dir / "boamp" / "ods_api_v2_1" / "boamp-where-date_2026-01-21_fnsimple.json"
     return {n.source_id: n for n in read_all(boamp_json, path)}
+
+
+@pytest.fixture(scope="session")
+def samples_home(tmp_path_factory: pytest.TempPathFactory, notices_dir: Path) -> Settings:
+    """A home with every sample loaded as a user does: no option (the shipped eForms table).
+    Read-only for the tests that share it."""
+    settings = Settings.resolve(tmp_path_factory.mktemp("samples-home"))
+    reports = load_notices(settings, [notices_dir])
+    assert not [r for r in reports if r.error], [r.as_json() for r in reports if r.error]
+    return settings

@@ -70,8 +70,9 @@ def test_unknown_notice_id(tmp_path: Path, notices_dir: Path) -> None:
     result = runner.invoke(app, ["notice", "show", "boamp:99-1", "--home", home])
     assert result.exit_code != 0
     assert str(result.exception) == (
-        "aucun avis « boamp:99-1 » dans la base des avis. Les identifiants ont la forme "
-        "source:numéro (ex. boamp:26-7113) ; cherchez-les avec « ancrage notice search »."
+        "aucun avis « boamp:99-1 » dans la base des avis. Donnez le numéro d'avis BOAMP "
+        "(ex. boamp:26-7113) ou le numéro de publication TED (ex. ted:00047522-2024) ; "
+        "cherchez-les avec « ancrage notice search »."
     )
 
 

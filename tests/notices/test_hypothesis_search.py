@@ -9,16 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ancrage.notices.analysis import analyse, query_stems, words
+from ancrage.notices.errors import NoticeSearchError
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import (
-    NoticeSearchError,
-    analyse,
-    fold,
-    query_stems,
-    search,
-    words,
-)
+from ancrage.notices.search import search
 from ancrage.settings import Settings
+from ancrage.text import fold
 
 texts = st.text(max_size=200)
 punctuation = st.text(alphabet=st.sampled_from(list("!?.,;:'\"()[]{}*-+/\\«»—–…&%$#@^~`|<>= ")))
@@ -89,5 +85,12 @@ def test_punctuation_with_a_filter_is_a_filter_only_search(home: Settings) -> No
     assert search(home, "", cpv="45") != []
 
 
-def test_underscore_is_a_word_character_that_matches_nothing(home: Settings) -> None:
-    assert search(home, "_") == []
+def test_underscore_separates_words(home: Settings) -> None:
+    """« Relance_Lot 2_FINITIONS et Lot 5_MENUISERIE_Travaux » (BOAMP 26-7319): the words
+    joined by underscores are found; « _ » alone is punctuation, not a word."""
+    with pytest.raises(NoticeSearchError, match="ne contient aucun mot"):
+        search(home, "_")
+    assert words("Lot 5_MENUISERIE_Travaux") == ["lot", "5", "menuiserie", "travaux"]
+    hits = search(home, "menuiserie travaux accessibilite")
+    assert hits[0].id == "boamp:26-7319"
+    assert hits[0].snippet is not None and "5_MENUISERIE_Travaux" in hits[0].snippet

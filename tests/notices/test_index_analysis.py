@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from ancrage.notices import index as index_module
+from ancrage.notices.analysis import analyse_texts, notice_texts
 from ancrage.notices.index import IndexSink, TextEntry, _Analysis, _document, seconds
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.model import Notice
-from ancrage.notices.search import analyse_texts, notice_texts, search
-from ancrage.notices.store import cpv_codes, departements, status_of
+from ancrage.notices.model import Notice, cpv_codes, departements, status_of
+from ancrage.notices.search import search
 from ancrage.settings import Settings
 
 NOW = datetime(2026, 1, 15, tzinfo=UTC)

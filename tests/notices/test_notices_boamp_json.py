@@ -58,7 +58,10 @@ def test_fnsimple_works_with_rge_qualibat_and_visit(ods_notices: dict[str, Notic
         ("264", "Peinture (travaux)"),
     ]
     assert n.buyer_profile_url is not None and "id=2920347" in n.buyer_profile_url
-    assert n.place.departements == []  # code_departement is where it is published
+    # the works site (« 2 rue de la Gendarmerie à Doulaincourt-Saucourt 52270 ») resolved to
+    # the COG; code_departement (where it is published, the buyer's 57 among them) kept apart
+    assert (n.place.commune, n.place.departements) == ("Doulaincourt-Saucourt", ["52"])
+    assert n.listed_departements == ["02", "08", "10", "51", "52", "54", "55", "57", "77"]
 
 
 def test_fnsimple_catering_lots_and_value_range(ods_notices: dict[str, Notice]) -> None:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ancrage.notices.merge import NoticeMergeError, apply_change
+from ancrage.notices.errors import NoticeMergeError
+from ancrage.notices.merge import apply_change
 from ancrage.notices.model import Notice
 
 Get = Callable[[str], Notice]

@@ -153,9 +153,9 @@ def test_sdk_table_missing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_fields(tmp_path)
     assert err.value.one_line() == (
-        f"table des champs du SDK eForms introuvable dans {tmp_path}. Téléchargez "
-        "https://raw.githubusercontent.com/OP-TED/eForms-SDK/1.15.1/fields/fields.json dans "
-        f"{tmp_path / 'fields_sdk-1.15.1.json'}."
+        f"table des champs du SDK eForms introuvable dans {tmp_path}. Mettez-y le fields.json "
+        "d'un SDK eForms (https://raw.githubusercontent.com/OP-TED/eForms-SDK/1.15.1/fields/"
+        "fields.json), ou n'indiquez pas --eforms-dir : la table livrée avec Ancrage est utilisée."
     )
 
 
@@ -166,11 +166,7 @@ def test_sdk_table_unreadable(tmp_path: Path) -> None:
     assert "la table des champs du SDK eForms est illisible (TypeError)" in err.value.one_line()
 
 
-def test_no_sdk_directory(notices_dir: Path) -> None:
+def test_no_sdk_directory_reads_with_the_shipped_table(notices_dir: Path) -> None:
     path = notices_dir / "ted_eforms" / "sdk_examples" / "cn_24_minimal.xml"
-    with pytest.raises(ConfigError) as err:
-        list(ted.read(path, NoticeReadContext(path=path)))
-    assert err.value.one_line() == (
-        "aucun dossier indiqué pour la table des champs du SDK eForms. "
-        "Passez eforms_dir (ex. <reference_dir>/eforms) au contexte de lecture."
-    )
+    (notice,) = ted.read(path, NoticeReadContext(path=path))
+    assert notice.kind == "contract_notice" and notice.lots

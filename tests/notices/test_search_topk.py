@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ancrage.notices.analysis import query_terms
 from ancrage.notices.index import searcher
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import Filters, query_stems, ranked
+from ancrage.notices.search import Filters, ranked
 from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 
@@ -31,6 +32,9 @@ QUERIES = [
     "nettoyage",
     "maintenance",
     "électricité",
+    "menuiseries bois",  # no notice has both words: the best with one
+    "travaux nettoyage locaux",
+    "services entretien maintenance nettoyage",
 ]
 FILTERS = [
     Filters(),
@@ -58,10 +62,10 @@ def test_top_k_equals_full_ranking(home: Settings, filters: Filters) -> None:
     with NoticeStore(home).reading() as con:
         index = searcher(home, con)
         for query in QUERIES:
-            stems = query_stems(query)
+            terms = query_terms(query)
             for limit in (1, 2, 3, 5, 20):
-                full = ranked(index, stems, filters, now=NOW, limit=limit, plan="full")
-                assert ranked(index, stems, filters, now=NOW, limit=limit) == full, (query, limit)
+                full = ranked(index, terms, filters, now=NOW, limit=limit, plan="full")
+                assert ranked(index, terms, filters, now=NOW, limit=limit) == full, (query, limit)
                 found += len(full)
     assert found > 0
 
@@ -75,19 +79,21 @@ def test_index_filters_keep_what_sql_filters_keep(home: Settings, filters: Filte
         kept = {r for (r,) in con.execute(f"SELECT rowid FROM notice_filter f {clause}", params)}
         assert kept
         for query in QUERIES:
-            stems = query_stems(query)
-            every = ranked(index, stems, Filters(), now=NOW, limit=1000, plan="full")
-            filtered = ranked(index, stems, filters, now=NOW, limit=1000, plan="full")
-            assert filtered == [(r, score) for r, score in every if r in kept], query
+            terms = query_terms(query)
+            every = ranked(index, terms, Filters(), now=NOW, limit=1000, plan="full")
+            filtered = ranked(index, terms, filters, now=NOW, limit=1000, plan="full")
+            assert filtered == [r for r in every if r.rowid in kept], query
 
 
 def test_ties_are_ordered_by_latest_deadline_then_rowid(home: Settings) -> None:
     with NoticeStore(home).reading() as con:
         index = searcher(home, con)
         deadlines = dict(con.execute("SELECT rowid, deadline_utc FROM notices"))
-        hits = ranked(index, query_stems("travaux"), Filters(), now=NOW, limit=1000, plan="full")
+        hits = ranked(index, query_terms("services"), Filters(), now=NOW, limit=1000, plan="full")
     ties = 0
-    for (r1, s1), (r2, s2) in itertools.pairwise(hits):
+    for (r1, s1, _), (r2, s2, _) in itertools.pairwise(
+        (h.rowid, h.score, h.matched) for h in hits
+    ):
         assert s1 >= s2
         if s1 == s2:
             ties += 1
@@ -100,11 +106,24 @@ def test_ties_are_ordered_by_latest_deadline_then_rowid(home: Settings) -> None:
 
 def test_departement_shortcut_agrees_with_the_geography() -> None:
     from ancrage.geo import parse_territory
+    from ancrage.notices.facets import DEP_CODES
     from ancrage.notices.search import territory_departements
-    from ancrage.notices.store import DEP_CODES
 
     for code in DEP_CODES:
         place = parse_territory(f"dep:{code}")
         assert (place.kind, place.code) == ("dep", code)
         assert territory_departements(f"dep:{code}") == [code]
     assert territory_departements("dep:2a") == ["2A"]
+
+
+def test_all_words_first_then_most_words(home: Settings) -> None:
+    """The full ranking: by number of words found, then score, never an empty page when some
+    words match."""
+    with NoticeStore(home).reading() as con:
+        index = searcher(home, con)
+        terms = query_terms("services entretien maintenance nettoyage")
+        hits = ranked(index, terms, Filters(), now=NOW, limit=1000, plan="full")
+    assert [h.matched for h in hits] == sorted((h.matched for h in hits), reverse=True)
+    assert hits[0].matched > hits[-1].matched
+    for a, b in itertools.pairwise(hits):
+        assert a.matched > b.matched or a.score >= b.score

@@ -45,7 +45,7 @@ def test_facts_from_text_show_their_sentence(ods_notices: dict[str, Notice]) -> 
     docs = {s.title: s for s in sheet.sections}["Documents et certifications à préparer"]
     rge = [i for i in docs.items if i.label == "Certification : RGE"]
     assert rge[0].sentence == "RGE QUALIBAT - Reconnu garant de l'environnement ou équivalent"
-    assert rge[0].source_field == "capaciteTech"
+    assert rge[0].source_field == "capacités techniques et professionnelles"
     visit = [i for i in docs.items if i.label == "Visite du site"]
     assert visit[0].value == "obligatoire"
     env = {s.title: s for s in sheet.sections}[

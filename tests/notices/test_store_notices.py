@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ancrage.notices.errors import NoticeNotFoundError
 from ancrage.notices.ingest import NoticeFileReport, load_notices
-from ancrage.notices.store import NoticeNotFoundError, NoticeStore, store_path
+from ancrage.notices.store import NoticeStore, store_path
 from ancrage.settings import Settings
 
 
@@ -149,8 +150,9 @@ def test_unknown_id(loaded: tuple[Settings, list[NoticeFileReport]]) -> None:
     with pytest.raises(NoticeNotFoundError) as err:
         NoticeStore(settings).get("boamp:00-0")
     assert err.value.one_line() == (
-        "aucun avis « boamp:00-0 » dans la base des avis. Les identifiants ont la forme "
-        "source:numéro (ex. boamp:26-7113) ; cherchez-les avec « ancrage notice search »."
+        "aucun avis « boamp:00-0 » dans la base des avis. Donnez le numéro d'avis BOAMP "
+        "(ex. boamp:26-7113) ou le numéro de publication TED (ex. ted:00047522-2024) ; "
+        "cherchez-les avec « ancrage notice search »."
     )
 
 
@@ -160,7 +162,7 @@ def test_schema_is_versioned_and_not_created_by_reading(tmp_path: Path) -> None:
         NoticeStore(settings).get("boamp:1")
     assert not store_path(settings).exists()
     with NoticeStore(settings).writing() as con:
-        assert con.execute("PRAGMA user_version").fetchone() == (4,)
+        assert con.execute("PRAGMA user_version").fetchone() == (5,)
 
 
 def test_unknown_format_is_reported(tmp_path: Path) -> None:

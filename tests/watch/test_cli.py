@@ -91,7 +91,7 @@ def test_watch_run_dry_run_and_matches(home: Settings) -> None:
     got = {(m["profile"], m["notice"]) for m in report["matches"]}
     assert got == {
         ("traiteur-normandie", "boamp:26-7308"),
-        ("electricien", "ted:c1fc025b-e0a3-4282-a957-cd6bedac8fba-01"),
+        ("electricien", "ted:00140913-2024"),  # the TED publication number users know
     }
     # a dry run writes nothing: the feeds stay empty
     table = cli(home, "watch", "run", "--dry-run", "--date", DAY).stdout
@@ -100,7 +100,7 @@ def test_watch_run_dry_run_and_matches(home: Settings) -> None:
                               "--format", "json").stdout)
     assert match["notice"] == "boamp:26-7308"
     assert match["explanation"].startswith(
-        "CPV 55520000 traiteur = votre métier ; dans votre zone (dép. 76) ; "
+        "CPV 55520000 traiteur = votre métier ; dans votre zone : lieu d'exécution : Rouen (76) ; "
         "lot 1, appel de 75 k€ au total ; il reste 36 jours"
     )
     later = json.loads(cli(home, "watch", "matches", "traiteur-normandie", "--date",

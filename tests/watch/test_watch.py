@@ -43,7 +43,7 @@ def _by_profile(settings: Settings, locator: Locator) -> dict[str, list[str]]:
     found = ProfileIndex(ps, locator).match(open_notices(settings), NOW)
     out: dict[str, list[str]] = {p.name: [] for p in ps}
     for m in found:
-        out[m.profile_name].append(f"{m.notice_id} | {m.explanation}")
+        out[m.profile_name].append(f"{m.display_id} | {m.explanation}")
     return out
 
 
@@ -51,31 +51,45 @@ def test_matching_explanations_on_real_samples(home: Settings, locator: Locator)
     got = _by_profile(home, locator)
     # No plumbing call in the samples, none near Poitiers: the plumber gets nothing.
     assert got["plombier-vienne"] == []
-    # The caterer: URSSAF Normandie catering (Rouen, 76), 7 lots, 75 k€ for the whole call.
+    # The caterer (76, 27, 14): URSSAF Normandie catering, 7 lots each in its town, 75 k€ for
+    # the whole call: lots 1 to 5 are in Rouen, Le Havre, Dieppe, Évreux and Caen; lots 6
+    # (Saint-Lô, 50) and 7 (Alençon, 61) are outside the caterer's zone.
     assert got["traiteur-normandie"] == [
-        "boamp:26-7308 | CPV 55520000 traiteur = votre métier ; dans votre zone (dép. 76) ; "
-        "lot 1, appel de 75 k€ au total ; il reste 36 jours ; considération sociale ; "
-        "considération environnementale ; autres lots concernés : 2, 3, 4, 5, 6, 7"
+        "boamp:26-7308 | CPV 55520000 traiteur = votre métier ; dans votre zone : lieu "
+        "d'exécution : Rouen (76) ; lot 1, appel de 75 k€ au total ; il reste 36 jours ; "
+        "considération sociale ; considération environnementale ; autres lots concernés : 2, "
+        "3, 4, 5"
     ]
     # The electrician has no area: the Dutch offshore grid call lists 45315400 (HT installation).
     assert got["electricien"] == [
-        "ted:c1fc025b-e0a3-4282-a957-cd6bedac8fba-01 | CPV 45315400 electricite = votre métier"
+        "ted:00140913-2024 | CPV 45315400 electricite = votre métier"
         " ; date limite non précisée"
     ]
 
 
 def test_lot_distance_and_certifications(home: Settings, locator: Locator) -> None:
-    joiner = complete(Profile("menuisier-lyon", naf="43.32A", commune="69123", radius_km=60,
+    """The works are in Argonay (74), not at the buyer's in Lyon: a joiner 60 km around Lyon
+    gets nothing, one around Annecy gets lot 5 « Menuiserie » (the lot as the notice numbers
+    it), at the distance of Argonay."""
+    lyon = complete(Profile("menuisier-lyon", naf="43.32A", commune="69123", radius_km=60,
+                            certifications=["RGE"]))
+    lyon.id = 9
+    assert ProfileIndex([lyon], locator).match(open_notices(home), NOW) == []
+    annecy = complete(Profile("menuisier-annecy", naf="43.32A", commune="74010", radius_km=30,
                               certifications=["RGE"]))
-    joiner.id = 9
-    (m,) = ProfileIndex([joiner], locator).match(open_notices(home), NOW)
+    annecy.id = 10
+    (m,) = ProfileIndex([annecy], locator).match(open_notices(home), NOW)
     assert m.notice_id == "boamp:26-7319"
-    assert m.explanation == (
-        "CPV 45421000 menuiserie-bois-pvc = votre métier ; à 0 km (Lyon) ; "
-        "lot 2 (montant non précisé) ; il reste 20 jours"
+    assert m.explanation.startswith(
+        "CPV 45421000 menuiserie-bois-pvc = votre métier ; à 7 km (Argonay) ; "
+        "lot 5 (montant non précisé) ; il reste 20 jours"
     )
     renov = Profile("renov", cpv=["4544"], departements=["57"], certifications=["RGE"], id=3)
     (m,) = ProfileIndex([renov], locator).match(open_notices(home), NOW)
+    # the works are in Doulaincourt-Saucourt (52); 57 is only a département the BOAMP lists
+    assert "dans votre zone : dép. 57 cité par l'avis ; travaux à Doulaincourt-Saucourt" in (
+        m.reasons
+    )
     assert "RGE demandé : vous l'avez" in m.reasons
     assert "Qualibat demandé : absent de votre profil" in m.warnings
 

@@ -120,9 +120,9 @@ def _is_schema(head: bytes) -> bool:
 
 def _notice(path: Path) -> str | None:
     """« avis BOAMP » or « avis TED » when ``path`` is a call for tenders, else None."""
-    from ancrage.notices.ingest import READERS
+    from ancrage.notices.base import READERS
 
-    head = _head(path)
+    head = _head(path).removeprefix(b"\xef\xbb\xbf")  # as the notices' own detection
     if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[", b"<")):
         return None  # notices are JSON or XML (a text file naming BOAMP is not one)
     for reader in READERS:

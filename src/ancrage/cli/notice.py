@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -20,10 +20,13 @@ from ancrage.cli.common import (
     out,
     print_error,
     print_json,
+    print_note,
     print_text,
     rich_table,
     settings,
 )
+
+TITLE_WIDTH = 60
 
 app = typer.Typer(
     name="notice",
@@ -97,12 +100,13 @@ def load(
         Path | None,
         typer.Option(
             "--eforms-dir",
-            help="Dossier de la table des champs du SDK eForms (défaut : <home>/reference/eforms).",
+            help="Dossier d'un fields.json du SDK eForms à utiliser pour les avis eForms "
+            "(défaut : la table livrée avec Ancrage, SDK 1.7 à 1.15).",
         ),
     ] = None,
 ) -> None:
     """Charge des avis dans la base des avis et compte, par fichier, ce qui a été fait."""
-    from ancrage.notices.ingest import load_notices
+    from ancrage.notices.ingest import errors_by_cause, load_notices
 
     with RichLoadProgress() as progress, IndexRebuildBar(progress.progress) as rebuild:
         reports = load_notices(
@@ -125,9 +129,10 @@ def load(
         ]
         columns = ["fichier", "format", "lus", "chargés", "quarantaine", "doublons"]
         out().print(rich_table(None, columns, rows))
+    for message, files in errors_by_cause(reports):  # one line per cause, not per file
+        where = "" if len(files) == 1 else f" ({len(files)} fichiers, dont {files[0]})"
+        print_error(message + where)
     errors = [r.error for r in reports if r.error is not None]
-    for error in errors:
-        print_error(error.one_line())
     if errors:
         raise typer.Exit(code=max(e.exit_code for e in errors))
 
@@ -135,26 +140,38 @@ def load(
 @app.command("show")
 def show(
     notice_id: Annotated[
-        str, typer.Argument(metavar="AVIS", help="Identifiant de l'avis (ex. boamp:26-7113).")
+        str,
+        typer.Argument(
+            metavar="AVIS",
+            help="Numéro de l'avis : BOAMP (ex. boamp:26-7113) ou TED (ex. ted:00047522-2024).",
+        ),
     ],
     home: HomeOption = None,
     output: Annotated[
-        SheetFormat, typer.Option("--format", help="text (défaut), json ou html.")
+        SheetFormat,
+        typer.Option(
+            "--format",
+            help="text (défaut), json (l'avis structuré et sa fiche) ou html.",
+        ),
     ] = SheetFormat.text,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Écrire la fiche dans ce fichier.")
     ] = None,
 ) -> None:
     """Affiche la fiche de lecture d'un avis : quoi, qui, où, combien, quand, critères."""
+    from ancrage.notices.document import notice_json
     from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
     from ancrage.notices.store import NoticeStore
+    from ancrage.notices.values import PARIS
 
     notice = NoticeStore(settings(home)).get(notice_id)
-    sheet = reading_sheet(notice, today=date.today())
+    now = datetime.now(UTC)
+    sheet = reading_sheet(notice, today=now.astimezone(PARIS).date(), now=now)
     if output is SheetFormat.html:
         text = render_html(sheet)
     elif output is SheetFormat.json:
-        text = orjson.dumps(render_json(sheet), option=orjson.OPT_INDENT_2).decode() + "\n"
+        document = {"notice": notice_json(notice, now), "sheet": render_json(sheet)}
+        text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
     else:
         text = render_text(sheet)
     if out_file is not None:
@@ -187,13 +204,18 @@ def search(
             help="Date limite ce jour-là ou après (AAAA-MM-JJ, heure de Paris).",
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Nombre de résultats.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Nombre de résultats (1 à 1000, défaut 20).")
+    ] = 20,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
 ) -> None:
-    """Recherche plein texte (français, sans accents ni pluriels) dans les avis chargés."""
+    """Recherche plein texte (français, sans accents ni pluriels, synonymes des métiers) dans
+    les avis chargés : les avis qui ont tous les mots d'abord, puis ceux qui en ont le plus."""
+    from ancrage.notices.labels import STATE_LABELS
     from ancrage.notices.search import search as search_notices
+    from ancrage.notices.values import PARIS
 
     after = _date(deadline_after) if deadline_after is not None else None
     with IndexRebuildBar() as rebuild:
@@ -212,21 +234,37 @@ def search(
         return
     rows = [
         [
+            h.rank,
             h.id,
-            (h.title or "—")[:60],
+            cut_at_word(h.title or "—", TITLE_WIDTH),
             h.buyer,
-            h.deadline.strftime("%d/%m/%Y") if h.deadline else None,
-            h.status,
-            round(h.score, 2),
+            h.deadline.astimezone(PARIS).strftime("%d/%m/%Y") if h.deadline else None,
+            STATE_LABELS[h.state],
+            f"{h.matched}/{h.words}" if h.words else None,
         ]
         for h in hits
     ]
-    columns = ["avis", "objet", "acheteur", "date limite", "état", "score"]
-    out().print(rich_table(f"{len(hits)} avis", columns, rows))
+    columns = ["rang", "avis", "objet", "acheteur", "date limite", "état", "mots trouvés"]
+    title = f"{len(hits)} avis" if hits else "aucun avis"
+    out().print(rich_table(title, columns, rows))
+    if hits and hits[0].words:
+        print_note(
+            "classés par nombre de mots trouvés, puis pertinence (mots du titre, puis des "
+            "libellés CPV, puis du texte), puis date limite la plus tardive."
+        )
+
+
+def cut_at_word(text: str, width: int) -> str:
+    """``text`` on one line, cut at a word boundary with « … » when longer than ``width``."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    cut = flat[: width - 1].rsplit(" ", 1)[0] if " " in flat[: width - 1] else flat[: width - 1]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _date(text: str) -> date:
-    from ancrage.notices.search import NoticeSearchError
+    from ancrage.notices.errors import NoticeSearchError
 
     try:
         return date.fromisoformat(text)

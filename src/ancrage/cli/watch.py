@@ -100,7 +100,7 @@ def run(
                 "matches": [
                     {
                         "profile": m.profile_name,
-                        "notice": m.notice_id,
+                        "notice": m.display_id,
                         "score": m.score,
                         "explanation": m.explanation,
                     }
@@ -112,7 +112,7 @@ def run(
         )
         return
     rows = [
-        [m.profile_name, m.notice_id, (m.title or "")[:50], m.score, m.explanation]
+        [m.profile_name, m.display_id, (m.title or "")[:50], m.score, m.explanation]
         for m in report.matches
     ]
     title = f"{report.notices} avis ouverts × {report.profiles} profils : {len(rows)} alertes"
@@ -150,7 +150,7 @@ def matches(
         print_json(
             [
                 {
-                    "notice": m.notice_id,
+                    "notice": m.display_id,
                     "title": m.title,
                     "score": m.score,
                     "explanation": m.explanation,
@@ -159,7 +159,7 @@ def matches(
             ]
         )
         return
-    rows = [[m.notice_id, (m.title or "")[:50], m.score, m.explanation] for m in found]
+    rows = [[m.display_id, (m.title or "")[:50], m.score, m.explanation] for m in found]
     out().print(
         rich_table(
             f"{len(rows)} avis pour « {profile} »", ["avis", "objet", "score", "pourquoi"], rows
@@ -197,7 +197,11 @@ def feed(
 @app.command("history")
 def history(
     notice_id: Annotated[
-        str, typer.Argument(metavar="AVIS", help="Identifiant de l'avis (ex. boamp:26-7113).")
+        str,
+        typer.Argument(
+            metavar="AVIS",
+            help="Numéro de l'avis : BOAMP (ex. boamp:26-7113) ou TED (ex. ted:00047522-2024).",
+        ),
     ],
     home: HomeOption = None,
     lot: Annotated[int | None, typer.Option("--lot", help="Rang du lot (1, 2…).")] = None,

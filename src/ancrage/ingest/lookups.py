@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import csv
-import re
 import tomllib
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+from ancrage.text import fold as fold  # the project's one fold (re-exported for spend/)
 
 
 @cache
-def fold(text: str) -> str:
-    """Lower case, no accents, punctuation and spaces folded to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _PUNCT.sub(" ", bare.casefold()).strip()
-
-
 def _read_text(name: str) -> str:
     return resources.files("ancrage.data.fixes").joinpath(name).read_text(encoding="utf-8")
 

@@ -18,13 +18,14 @@ from typing import Any
 
 import orjson
 
-from ancrage.errors import InputFileError
+from ancrage.errors import AncrageError, InputFileError
 from ancrage.notices.boamp_v230 import normalise, notice_from_v230, text
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.eforms import notice_from_ubl
 from ancrage.notices.eforms_json import tree_from_json
 from ancrage.notices.fnsimple import notice_from_fnsimple
 from ancrage.notices.model import Consideration, Notice, NoticeKind, make_id
+from ancrage.notices.places import locate
 from ancrage.notices.values import PARIS, parse_date, parse_datetime
 from ancrage.notices.xmlsafe import read_bytes
 
@@ -66,7 +67,7 @@ def _records(data: object, path: Path) -> tuple[str, list[Any]]:
 def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
     raw = read_bytes(path)
     try:
-        data = orjson.loads(raw)
+        data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))  # a UTF-8 BOM is not JSON
     except orjson.JSONDecodeError as exc:
         if "depth" in str(exc) or "recursion" in str(exc).lower():  # orjson stops at 1,024 levels
             raise InputFileError(
@@ -89,17 +90,42 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
         try:
             if shape == "boamp-dila-api-v1":
                 notice = notice_from_v230(
-                    normalise(record["gestion"]),
+                    normalise(_object(record.get("gestion"), "gestion")),
                     normalise(record.get("donnees")),
                     source_format=shape,
                 )
             else:
                 notice = _ods_record(record, shape, ctx)
-        except (ValueError, KeyError, TypeError) as exc:
-            ctx.reject(ref, f"enregistrement illisible ({exc})", record_id=_idweb(record))
+            located = locate(notice)
+        except AncrageError:
+            raise  # about the file or the set-up (the eForms table), not this record
+        except UnreadableRecord as exc:
+            ctx.reject(ref, f"enregistrement illisible : {exc}", record_id=_idweb(record))
             continue
-        yield notice
+        except Exception as exc:  # one record of an unexpected shape: the others still load
+            ctx.reject(
+                ref,
+                f"enregistrement illisible : structure inattendue ({type(exc).__name__})",
+                record_id=_idweb(record),
+            )
+            continue
+        yield located
     ctx.progress(len(raw))
+
+
+class UnreadableRecord(ValueError):
+    """A record whose structure is not the format's (the message is French)."""
+
+
+_KINDS = ((str, "une chaîne"), (bool, "un booléen"), (int, "un nombre"), (float, "un nombre"))
+
+
+def _object(value: object, where: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    found = "null" if value is None else "une liste" if isinstance(value, list) else "une valeur"
+    found = next((name for kind, name in _KINDS if isinstance(value, kind)), found)
+    raise UnreadableRecord(f"{where} devrait être un objet JSON, c'est {found}")
 
 
 def _idweb(record: dict[str, Any]) -> str | None:
@@ -123,14 +149,15 @@ def _ods_record(record: dict[str, Any], shape: str, ctx: NoticeReadContext) -> N
     url = text(record.get("url_avis"))
     top = next(iter(donnees), None) if isinstance(donnees, dict) else None
     if top == "FNSimple":
-        notice = notice_from_fnsimple(
-            idweb, donnees["FNSimple"], source_format=f"{shape}/FNSimple", url=url
-        )
+        form = _object(donnees["FNSimple"], "donnees.FNSimple")
+        notice = notice_from_fnsimple(idweb, form, source_format=f"{shape}/FNSimple", url=url)
     elif top == "EFORMS":
-        body = donnees["EFORMS"]
-        root_name = next(iter(body))
-        tree = tree_from_json(root_name, body[root_name])
-        notice = notice_from_ubl(tree, ctx.eforms_fields(), "boamp", f"{shape}/EFORMS")
+        body = _object(donnees["EFORMS"], "donnees.EFORMS")
+        if len(body) != 1:
+            raise UnreadableRecord("donnees.EFORMS devrait contenir un seul avis (ContractNotice…)")
+        ((root_name, root),) = body.items()
+        tree = tree_from_json(str(root_name), _object(root, f"donnees.EFORMS.{root_name}"))
+        notice = notice_from_ubl(tree, ctx.eforms_table(), "boamp", f"{shape}/EFORMS")
         notice.source_id = idweb
         notice.id = make_id("boamp", idweb)
         notice.url = url
@@ -151,9 +178,13 @@ def _flat_fields(notice: Notice, record: dict[str, Any]) -> None:
         # the flat field shows the Paris clock time with a "+00:00" offset: read it as Paris time
         moment = parse_datetime(record["datelimitereponse"])
         notice.deadline = moment.replace(tzinfo=PARIS) if moment else None
-    # code_departement is where the notice is published; the place of performance is *_prestation
+    # code_departement_prestation is the place of performance; code_departement the départements
+    # the record lists (where it is published: usually the place of performance among others)
     deps = [str(d) for d in record.get("code_departement_prestation") or []]
     notice.place.departements = notice.place.departements or [d.zfill(2) for d in deps]
+    listed = record.get("code_departement")
+    if isinstance(listed, list):
+        notice.listed_departements = [str(d).zfill(2) for d in listed if d is not None]
     codes = record.get("descripteur_code") or []
     labels = record.get("descripteur_libelle") or []
     if not notice.trade_descriptors and codes:

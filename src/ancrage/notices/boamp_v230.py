@@ -35,6 +35,8 @@ from ancrage.notices.values import (
     decimal,
     departement_from_postal_code,
     epoch_ms,
+    in_natural_order,
+    lot_heading,
     money,
     parse_date,
     parse_datetime,
@@ -129,6 +131,12 @@ def amount(value: object) -> Money | None:
     return money(text(value), "EUR")
 
 
+def estimated(value: object) -> Money | None:
+    """An estimated value (:func:`ancrage.notices.values.estimate`: 0 is not a value)."""
+    found = amount(value)
+    return None if found is None or found.amount == 0 else found
+
+
 def _kind(gestion: object) -> NoticeKind:
     status = first_key(gestion, "reference.typeavis.statut")
     nature = first_key(gestion, "reference.typeavis.nature")
@@ -209,13 +217,15 @@ def _cpvs(node: object) -> list[str]:
 
 def _lot(node: object) -> Lot:
     cpvs = _cpvs(node)
+    description = text(get(node, "description"))
+    number, heading = lot_heading(text(get(node, "intitule")) or description)
     return Lot(
-        number=text(get(node, "num")),
-        title=text(get(node, "intitule")),
-        description=text(get(node, "description")),
+        number=text(get(node, "num")) or number,
+        title=text(get(node, "intitule")) or heading,
+        description=description,
         cpv_main=cpvs[0] if cpvs else None,
         cpv_additional=cpvs[1:],
-        value=amount(get(node, "valeur")),
+        value=estimated(get(node, "valeur")),
         place=_place(node),
         award_criteria=_criteria(get(node, "criteresattribution")),
         duration=_duration(node),
@@ -269,7 +279,7 @@ def notice_from_v230(
         # lot-level criteria are the detailed ones; the notice level repeats the single lot's
         criteria = lots[0].award_criteria if len(lots) == 1 else []
     previous = text(get(gestion, "marche.annonceanterieur.reference.idweb"))
-    value = amount(get(objet, "caracteristiques.valeurtotale"))
+    value = estimated(get(objet, "caracteristiques.valeurtotale"))
     place = _place(get(objet, "lieuexeclivr")) or Place()
     place.departements = place.departements or dep
     notice = Notice(
@@ -301,7 +311,7 @@ def notice_from_v230(
         deadline=deadline,
         duration=_duration(get(objet, "dureedelai"))
         or (lots[0].duration if len(lots) == 1 else None),
-        lots=lots,
+        lots=in_natural_order(lots),
         award_criteria=criteria,
         variants_allowed=yes_no(objet, "variantesoui", "variantesnon"),
         documents_url=text(get(identite, "urldocument")),

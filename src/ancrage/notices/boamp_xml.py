@@ -12,6 +12,7 @@ from ancrage.errors import InputFileError
 from ancrage.notices.boamp_v230 import norm_key, notice_from_v230
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.model import Notice
+from ancrage.notices.places import locate
 from ancrage.notices.xmlsafe import parse_xml, read_bytes
 
 name = "boamp-xml-v230"
@@ -66,4 +67,4 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
         ctx.reject(path.name, str(exc))
         return
     ctx.progress(len(data))
-    yield notice
+    yield locate(notice)

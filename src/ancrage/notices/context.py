@@ -1,11 +1,11 @@
-"""What a notice reader sees: the DECP read context plus where the eForms SDK table is."""
+"""What a notice reader sees: the DECP read context plus the eForms SDK field table to use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ancrage.notices.eforms_sdk import EformsFields, load_fields
+from ancrage.notices.eforms_sdk import EformsTable, shipped_table, table_from_dir
 from ancrage.sources.base import ReadContext, Rejection
 
 __all__ = ["NoticeReadContext", "Rejection"]
@@ -13,19 +13,12 @@ __all__ = ["NoticeReadContext", "Rejection"]
 
 @dataclass
 class NoticeReadContext(ReadContext):
-    """``eforms_dir``: directory holding the SDK ``fields_sdk-<version>.json`` (reference dir)."""
+    """``eforms_dir``: a directory holding a full SDK ``fields.json`` to read every eForms notice
+    with (``--eforms-dir``); by default, the table shipped with Ancrage (every SDK version)."""
 
     eforms_dir: Path | None = None
-    _fields: EformsFields | None = field(default=None, repr=False)
 
-    def eforms_fields(self) -> EformsFields:
-        if self._fields is None:
-            from ancrage.errors import ConfigError
-
-            if self.eforms_dir is None:
-                raise ConfigError(
-                    "aucun dossier indiqué pour la table des champs du SDK eForms",
-                    hint="Passez eforms_dir (ex. <reference_dir>/eforms) au contexte de lecture.",
-                )
-            self._fields = load_fields(self.eforms_dir)
-        return self._fields
+    def eforms_table(self) -> EformsTable:
+        if self.eforms_dir is None:
+            return shipped_table()
+        return table_from_dir(self.eforms_dir)

@@ -12,7 +12,7 @@ from typing import Literal, TypeVar
 
 from lxml import etree
 
-from ancrage.notices.eforms_sdk import NAMESPACES, EformsFields
+from ancrage.notices.eforms_sdk import NAMESPACES, EformsFields, EformsTable
 from ancrage.notices.model import (
     AwardCriterion,
     AwardResult,
@@ -36,6 +36,8 @@ from ancrage.notices.values import (
     cpv8,
     decimal,
     departement_from_postal_code,
+    estimate,
+    in_natural_order,
     money,
     parse_date,
     siret,
@@ -180,6 +182,27 @@ def _reserved(tree: Tree, lot: _Element) -> list[Reservation]:
     return out
 
 
+def _place(tree: Tree, context: _Element, scope: str) -> Place | None:
+    """The place of performance of the procedure, a lot or a part (BT-5071 NUTS, BT-5121
+    postal code, BT-5131 town, BT-5141 country, BT-728 further description)."""
+    node = None if scope == "Procedure" else f"ND-{scope}"
+
+    def texts(bt: str) -> list[str]:
+        return tree.texts(context, f"{bt}-{scope}", node)
+
+    postal = texts("BT-5121")
+    country = next(iter(texts("BT-5141")), None)
+    french = country in (None, "FRA")
+    place = Place(
+        nuts=texts("BT-5071"),
+        departements=[d for p in postal if french and (d := departement_from_postal_code(p))],
+        commune=tree.text(context, f"BT-5131-{scope}", node),
+        text=tree.text(context, f"BT-728-{scope}", node),
+        country=country,
+    )
+    return place if (place.nuts or place.commune or place.departements or place.text) else None
+
+
 def _lot(tree: Tree, lot: _Element, scope: str = "Lot") -> Lot:
     if scope != "Lot":
         return _part(tree, lot, scope)
@@ -204,15 +227,14 @@ def _part(tree: Tree, part: _Element, scope: str) -> Lot:
 
     amount = tree.elements(part, f"BT-27-{scope}", node)
     cpv_main = [c for t in texts("BT-262") if (c := cpv8(t))]
-    nuts = texts("BT-5071")
     return Lot(
         number=text("BT-137"),
         title=text("BT-21"),
         description=text("BT-24"),
         cpv_main=cpv_main[0] if cpv_main else None,
         cpv_additional=[c for t in texts("BT-263") if (c := cpv8(t))],
-        value=money(amount[0].text, amount[0].get("currencyID")) if amount else None,
-        place=Place(nuts=nuts) if nuts else None,
+        value=estimate(amount[0].text, amount[0].get("currencyID")) if amount else None,
+        place=_place(tree, part, scope),
         sme_suitable=_bool(text("BT-726")),
         documents_url=text("BT-15"),
     )
@@ -225,20 +247,15 @@ def _lot_only(tree: Tree, lot: _Element) -> Lot:
     deadline = combine(
         tree.text(lot, "BT-131(d)-Lot", "ND-Lot"), tree.text(lot, "BT-131(t)-Lot", "ND-Lot")
     )
-    postal = tree.texts(lot, "BT-5121-Lot", "ND-Lot")
-    place = Place(
-        nuts=tree.texts(lot, "BT-5071-Lot", "ND-Lot"),
-        departements=[d for p in postal if (d := departement_from_postal_code(p))],
-        commune=tree.text(lot, "BT-5131-Lot", "ND-Lot"),
-    )
+    place = _place(tree, lot, "Lot")
     return Lot(
         number=tree.text(lot, "BT-137-Lot", "ND-Lot"),
         title=tree.text(lot, "BT-21-Lot", "ND-Lot"),
         description=tree.text(lot, "BT-24-Lot", "ND-Lot"),
         cpv_main=cpv_main[0] if cpv_main else None,
         cpv_additional=[c for t in tree.texts(lot, "BT-263-Lot", "ND-Lot") if (c := cpv8(t))],
-        value=money(amount[0].text, amount[0].get("currencyID")) if amount else None,
-        place=place if (place.nuts or place.commune) else None,
+        value=estimate(amount[0].text, amount[0].get("currencyID")) if amount else None,
+        place=place,
         award_criteria=_criteria(tree, lot),
         duration=_duration(tree, lot),
         deadline=deadline,
@@ -353,11 +370,17 @@ def _first(values: Iterable[str]) -> str | None:
     return next(iter(values), None)
 
 
+def sdk_fields(root: _Element, table: EformsTable) -> EformsFields:
+    """The field table of the SDK version the notice declares (``cbc:CustomizationID``)."""
+    declared = root.findtext("cbc:CustomizationID", namespaces=NAMESPACES)
+    return table.for_version(clean_text(declared))
+
+
 def notice_from_ubl(
-    root: _Element, fields: EformsFields, source: str, source_format: str
+    root: _Element, table: EformsTable, source: str, source_format: str
 ) -> Notice:
     """Map an eForms UBL tree. Raises ``ValueError`` when the notice has no identifier."""
-    tree = Tree(fields)
+    tree = Tree(sdk_fields(root, table))
     notice_uuid = tree.text(root, "BT-701-notice")
     if notice_uuid is None:
         raise ValueError("identifiant de l'avis absent (BT-701)")
@@ -366,6 +389,7 @@ def notice_from_ubl(
     publication = tree.text(root, "OPP-010-notice")
     lots = [_lot(tree, lot) for lot in tree.node(root, "ND-Lot")]
     lots += [_lot(tree, part, "Part") for part in tree.node(root, "ND-Part")]
+    lots = in_natural_order(lots)
     deadlines = [lot.deadline for lot in lots if lot.deadline is not None]
     amount = tree.elements(root, "BT-27-Procedure")
     changed = tree.text(root, "BT-758-notice")
@@ -385,11 +409,8 @@ def notice_from_ubl(
         purchase_type=PURCHASE.get(nature or ""),
         cpv_main=_first(c for t in tree.texts(root, "BT-262-Procedure") if (c := cpv8(t))),
         cpv_additional=[c for t in tree.texts(root, "BT-263-Procedure") if (c := cpv8(t))],
-        place=Place(
-            nuts=tree.texts(root, "BT-5071-Procedure"),
-            commune=tree.text(root, "BT-5131-Procedure"),
-        ),
-        estimated_value=money(amount[0].text, amount[0].get("currencyID")) if amount else None,
+        place=_place(tree, root, "Procedure") or Place(),
+        estimated_value=estimate(amount[0].text, amount[0].get("currencyID")) if amount else None,
         publication_date=parse_date(
             tree.text(root, "OPP-012-notice") or tree.text(root, "BT-05(a)-notice")
         ),
@@ -407,6 +428,7 @@ def notice_from_ubl(
         changes_notice=make_id(source, changed) if changed else None,
         procedure_id=tree.text(root, "BT-04-notice"),
         awards=_awards(tree, root),
+        publication_number=publication,
     )
     notice.reserved = _dedupe(notice.reserved)
     if notice.sme_suitable is None:  # BT-726 may be given for a group of lots only

@@ -22,7 +22,9 @@ from ancrage.notices.values import (
     cpv8,
     decimal,
     departement_from_postal_code,
-    money,
+    estimate,
+    in_natural_order,
+    lot_heading,
     parse_datetime,
     siret,
 )
@@ -57,9 +59,9 @@ def _value(node: object) -> Money | None:
         return None
     currency = node.get("@devise")
     if "valeur" in node:
-        return money(text(node["valeur"]), currency)
+        return estimate(text(node["valeur"]), currency)
     high = get(node, "fourchette.valeurHaute")
-    return money(text(high), currency) if high is not None else None  # upper bound of a range
+    return estimate(text(high), currency) if high is not None else None  # upper bound of a range
 
 
 def notice_from_fnsimple(
@@ -79,11 +81,13 @@ def notice_from_fnsimple(
     for item in as_list(get(initial, "lots.lot")):
         lot_cpvs = _cpvs(item)
         where = text(get(item, "lieuExecutionLivraison"))
+        description = text(get(item, "description"))
+        number, heading = lot_heading(description or text(get(item, "intitule")))
         lots.append(
             Lot(
-                number=text(get(item, "numero")),
-                title=text(get(item, "intitule")),
-                description=text(get(item, "description")),
+                number=text(get(item, "numero")) or number,
+                title=text(get(item, "intitule")) or heading,
+                description=description,
                 cpv_main=lot_cpvs[0] if lot_cpvs else None,
                 cpv_additional=lot_cpvs[1:],
                 value=_value(get(item, "estimationValeur")),
@@ -117,7 +121,7 @@ def notice_from_fnsimple(
         estimated_value=_value(get(nature, "valeurEstimee")),
         deadline=parse_datetime(text(get(proc, "dateReceptionOffres"))),
         duration=Duration(months, "month") if months is not None else None,
-        lots=lots,
+        lots=in_natural_order(lots),
         award_criteria=[AwardCriterion(None, None, description=criteria_text)]
         if criteria_text
         else [],

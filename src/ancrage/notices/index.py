@@ -3,9 +3,12 @@
 The SQLite store (:mod:`ancrage.notices.store`) is the record; this index is derived data that
 can always be rebuilt from it. One tantivy document per notice (key: its SQLite ``rowid``):
 
-* ``title``, ``body``: the *analysed* text (:func:`ancrage.notices.search.fts_row`: folded and
+* ``title``, ``body``: the *analysed* text (:func:`ancrage.notices.analysis.analyse` of the
+  texts of :func:`ancrage.notices.analysis.notice_texts`: folded and
   stemmed words, space-separated), split on whitespace only — the query goes through the same
   analysis, so index and query agree exactly; term frequencies, no positions;
+* ``cpvtext``: the analysed French labels of the notice's CPV codes (:func:`cpv_labels`), so
+  that « déchets » finds a call whose CPV is a waste code;
 * ``cpv`` (every prefix of every CPV code of the notice and its lots), ``dep`` (départements),
   ``status``: exact terms (given space-separated, split on whitespace), for the filters;
 * ``deadline``: UTC seconds, a fast (columnar) field for range filters and for ordering ties.
@@ -45,10 +48,10 @@ from typing import Any, Protocol, Self
 import orjson
 import tantivy
 
-from ancrage.notices.search import analyse, analyse_texts, doc_texts
+from ancrage.notices.analysis import analyse, analyse_texts, doc_texts
 from ancrage.settings import Settings
 
-INDEX_FORMAT = 1  # bump when the fields or the analysis change: older indexes are rebuilt
+INDEX_FORMAT = 3  # bump when the fields or the analysis change: older indexes are rebuilt
 STATE_FILE = "ancrage-state.json"
 HEAP_BYTES = 128_000_000  # indexing memory of the writer (tantivy flushes a segment when full)
 COMMIT_EVERY = 100_000  # notices sent to the writer: then commit (bounds the work redone
@@ -88,6 +91,7 @@ def schema() -> tantivy.Schema:
     builder.add_integer_field("rowid", indexed=True, fast=True)
     builder.add_text_field("title", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("body", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("cpvtext", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("cpv", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field("dep", tokenizer_name="whitespace", index_option="basic")
     builder.add_text_field("status", tokenizer_name="raw", index_option="basic")
@@ -101,6 +105,14 @@ def seconds(value: datetime | None) -> int | None:
 
 
 @lru_cache(maxsize=100_000)
+def cpv_labels(codes: tuple[str, ...]) -> str:
+    """The French labels of some CPV codes (each once), before analysis."""
+    from ancrage.reference.cpv import french_label
+
+    return " ".join(dict.fromkeys(label for c in codes if (label := french_label(c))))
+
+
+@lru_cache(maxsize=100_000)
 def cpv_terms(codes: tuple[str, ...]) -> str:
     """Every prefix of the codes, space-separated (the same code sets come back often)."""
     return " ".join(sorted({c[:n] for c in codes for n in range(1, len(c) + 1)}))
@@ -110,17 +122,19 @@ def index_fields(
     rowid: int,
     title: str,
     body: str,
+    cpvtext: str,
     cpvs: Iterable[str],
     deps: Iterable[str],
     status: str,
     deadline: int | None,
 ) -> IndexFields:
-    """The values of the tantivy document of a notice (``title``, ``body``: analysed text;
-    ``cpv``, ``dep``: space-separated terms, split by tantivy)."""
+    """The values of the tantivy document of a notice (``title``, ``body``, ``cpvtext``:
+    analysed text; ``cpv``, ``dep``: space-separated terms, split by tantivy)."""
     return {
         "rowid": rowid,
         "title": title,
         "body": body,
+        "cpvtext": cpvtext,
         "cpv": cpv_terms(tuple(sorted(cpvs))),
         "dep": " ".join(sorted(deps)),
         "status": status,
@@ -134,6 +148,7 @@ def _document(values: IndexFields) -> tantivy.Document:
     doc.add_integer("rowid", values["rowid"])
     doc.add_text("title", values["title"])
     doc.add_text("body", values["body"])
+    doc.add_text("cpvtext", values["cpvtext"])
     doc.add_text("cpv", values["cpv"])
     doc.add_text("dep", values["dep"])
     doc.add_text("status", values["status"])
@@ -227,6 +242,7 @@ def row_fields(row: tuple[Any, ...]) -> IndexFields:
     """The index document of a stored notice, from its JSON document and filter row."""
     rowid, doc, status, deadline_utc, cpvs, deps = row
     title, body = doc_texts(orjson.loads(doc))
+    codes = cpvs.split()
     deadline = None
     if deadline_utc is not None:
         deadline = seconds(datetime.fromisoformat(deadline_utc))
@@ -234,7 +250,8 @@ def row_fields(row: tuple[Any, ...]) -> IndexFields:
         rowid,
         analyse(title),
         analyse(body),
-        cpvs.split(),
+        analyse(cpv_labels(tuple(codes))),
+        codes,
         deps.split() if deps else (),
         status,
         deadline,
@@ -364,11 +381,10 @@ class IndexSink:
 
     def put_texts(self, entry: TextEntry) -> None:
         """The document of a notice given by its text before analysis (``title``, ``body``:
-        :func:`ancrage.notices.search.notice_texts`); the same as :meth:`put` of its
+        :func:`ancrage.notices.analysis.notice_texts`); the same as :meth:`put` of its
         :func:`index_fields`."""
-        self.put(
-            _analysed(entry, analyse(entry.title), analyse(entry.body)), replaced=entry.replaced
-        )
+        texts = [analyse(text) for text in entry.texts()]
+        self.put(_analysed(entry, texts), replaced=entry.replaced)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,10 +400,18 @@ class TextEntry:
     deadline: int | None
     replaced: bool
 
+    def texts(self) -> tuple[str, str, str]:
+        """Title, body and CPV labels, before analysis (:data:`TEXTS` of them)."""
+        return self.title, self.body, cpv_labels(tuple(sorted(self.cpvs)))
 
-def _analysed(entry: TextEntry, title: str, body: str) -> IndexFields:
+
+TEXTS = 3  # texts analysed per document (TextEntry.texts)
+
+
+def _analysed(entry: TextEntry, texts: list[str]) -> IndexFields:
+    title, body, cpvtext = texts
     return index_fields(
-        entry.rowid, title, body, entry.cpvs, entry.deps, entry.status, entry.deadline
+        entry.rowid, title, body, cpvtext, entry.cpvs, entry.deps, entry.status, entry.deadline
     )
 
 
@@ -414,7 +438,7 @@ class _Analysis:
     Documents are analysed in batches of :data:`ANALYSIS_BATCH`; the helper process is started
     by the first full batch (a small load analyses its few documents itself), and at most
     :data:`ANALYSIS_AHEAD` batches wait for it. The analysis is the same function either way
-    (:func:`ancrage.notices.search.analyse`): the documents do not depend on where it ran. If
+    (:func:`ancrage.notices.analysis.analyse`): the documents do not depend on where it ran. If
     the helper cannot be started or dies, the documents are analysed here instead.
 
     The helper is a new interpreter (``spawn``), not a fork: a forked process would share the
@@ -434,7 +458,7 @@ class _Analysis:
 
     def _submit(self) -> None:
         batch, self._batch = self._batch, []
-        texts = [text for entry in batch for text in (entry.title, entry.body)]
+        texts = [text for entry in batch for text in entry.texts()]
         future: Future[list[str]] | None = None
         if self._usable:
             try:
@@ -461,7 +485,7 @@ class _Analysis:
             analysed = future.result()
         except Exception:  # the helper died (or could not unpickle): analyse here
             self._usable = False
-            analysed = analyse_texts([text for e in batch for text in (e.title, e.body)])
+            analysed = analyse_texts([text for e in batch for text in e.texts()])
         self._send(batch, analysed)
 
     def _send(self, batch: list[TextEntry], analysed: list[str]) -> None:
@@ -469,7 +493,8 @@ class _Analysis:
         for i, entry in enumerate(batch):
             if entry.replaced:
                 writer.delete_documents_by_term("rowid", entry.rowid)
-            writer.add_document(_document(_analysed(entry, analysed[2 * i], analysed[2 * i + 1])))
+            texts = analysed[TEXTS * i : TEXTS * (i + 1)]
+            writer.add_document(_document(_analysed(entry, texts)))
 
     def drain(self) -> None:
         """Send every document given so far to the writer (before a commit)."""
@@ -477,7 +502,7 @@ class _Analysis:
             self._receive()
         if self._batch:
             batch, self._batch = self._batch, []
-            self._send(batch, analyse_texts([t for e in batch for t in (e.title, e.body)]))
+            self._send(batch, analyse_texts([t for e in batch for t in e.texts()]))
 
     def discard(self) -> None:
         """Forget the documents not sent yet (before a rollback of the writer)."""

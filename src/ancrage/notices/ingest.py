@@ -1,9 +1,9 @@
 """Load notice files (BOAMP JSON, BOAMP XML, TED eForms XML) into the notice store.
 
-The format of each file is found by the readers' ``sniff``. Each file is loaded in one SQLite
-transaction (all or nothing), its notices written in batches (``NoticeWriter``); a file already
-loaded (same sha256) is not read again, and a notice already stored with the same content is
-counted as a duplicate, so re-loading changes nothing. The search index follows
+The format of each file is found by :func:`ancrage.notices.base.detect`. Each file is loaded
+in one SQLite transaction (all or nothing), its notices written in batches (``NoticeWriter``);
+a file already loaded (same sha256) is not read again, and a notice already stored with the
+same content is counted as a duplicate, so re-loading changes nothing. The search index follows
 (:class:`ancrage.notices.index.IndexSession`): the notices of each file committed are sent to
 it, and it is committed once at the end.
 Per file, ``read = loaded + quarantined + duplicates``; every rejection is recorded in the
@@ -17,19 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest.pipeline import LoadProgress
-from ancrage.notices import boamp_json, boamp_xml, ted
+from ancrage.notices.base import NoticeReader, detect
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.index import IndexProgress, IndexSession
 from ancrage.notices.store import NoticeStore, NoticeWriter
 from ancrage.settings import Settings
 
-READERS: tuple[ModuleType, ...] = (ted, boamp_xml, boamp_json)
-HEAD_BYTES = 65536
 SUFFIXES = (".json", ".xml")
 
 
@@ -69,25 +66,24 @@ def expand(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
-def detect(path: Path) -> ModuleType:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
-    except FileNotFoundError as exc:
-        raise InputFileError("fichier introuvable", file=path, hint="Vérifiez le chemin.") from exc
-    except OSError as exc:
-        raise InputFileError(
-            f"fichier illisible ({exc.strerror})", file=path, hint="Vérifiez les droits."
-        ) from exc
-    for reader in READERS:
-        if reader.sniff(head, path):
-            return reader
-    raise InputFileError(
-        "format d'avis non reconnu",
-        file=path,
-        hint="Formats lus : BOAMP JSON (Opendatasoft, API DILA), BOAMP XML (Boamp_v230), "
-        "TED eForms XML.",
-    )
+def errors_by_cause(reports: Sequence[NoticeFileReport]) -> list[tuple[str, list[str]]]:
+    """The errors of a load, one per cause: ``(message, files)``, the message without the
+    file when several files failed the same way (the eForms table missing fails every TED
+    file alike), in the order they first came."""
+    causes: dict[str, list[NoticeFileReport]] = {}
+    for report in reports:
+        if report.error is not None:
+            error = report.error
+            key = error.one_line().replace(f"{error.file}: ", "", 1) if error.file else ""
+            causes.setdefault(key or error.one_line(), []).append(report)
+    out: list[tuple[str, list[str]]] = []
+    for key, failed in causes.items():
+        if len(failed) == 1:
+            assert failed[0].error is not None
+            out.append((failed[0].error.one_line(), [failed[0].file]))
+        else:
+            out.append((key, [r.file for r in failed]))
+    return out
 
 
 def _sha256(path: Path) -> str:
@@ -108,9 +104,9 @@ def load_notices(
 ) -> list[NoticeFileReport]:
     """Load files one after the other; a file that fails is reported, the others still load.
 
-    ``eforms_dir`` holds the eForms SDK field table (default ``<reference>/eforms``);
-    ``index_progress`` shows the rebuild of the search index, when it has to be rebuilt."""
-    table_dir = eforms_dir if eforms_dir is not None else settings.reference_dir / "eforms"
+    ``eforms_dir`` holds a full eForms SDK field table to read eForms notices with (default:
+    the table shipped with Ancrage); ``index_progress`` shows the rebuild of the search index,
+    when it has to be rebuilt."""
     reports: list[NoticeFileReport] = []
     with (
         NoticeStore(settings).writing() as con,
@@ -121,7 +117,7 @@ def load_notices(
             try:
                 reader = detect(path)
                 report.detected_format = reader.name
-                _load_one(con, reader, path, table_dir, report, progress, search_index)
+                _load_one(con, reader, path, eforms_dir, report, progress, search_index)
             except AncrageError as exc:
                 report.read = report.loaded = report.quarantined = report.duplicates = 0
                 report.error = exc
@@ -131,9 +127,9 @@ def load_notices(
 
 def _load_one(
     con: Any,
-    reader: ModuleType,
+    reader: NoticeReader,
     path: Path,
-    eforms_dir: Path,
+    eforms_dir: Path | None,
     report: NoticeFileReport,
     progress: LoadProgress | None,
     search_index: IndexSession,

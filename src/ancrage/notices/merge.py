@@ -8,8 +8,9 @@ from __future__ import annotations
 import copy
 from dataclasses import fields
 
-from ancrage.errors import AncrageError
+from ancrage.notices.errors import NoticeMergeError
 from ancrage.notices.model import Lot, Notice
+from ancrage.notices.values import in_natural_order
 
 #: notice fields a corrigendum may replace (when the change notice gives a value)
 REPLACEABLE = (
@@ -29,10 +30,6 @@ REPLACEABLE = (
     "site_visit",
 )
 LOT_FIELDS = tuple(f.name for f in fields(Lot) if f.name != "number")
-
-
-class NoticeMergeError(AncrageError):
-    """A change notice does not refer to the notice it is applied to."""
 
 
 def refers_to(notice: Notice, change: Notice) -> bool:
@@ -103,6 +100,7 @@ def apply_change(notice: Notice, change: Notice) -> Notice:
             result.lots[index] = _merge_lot(result.lots[index], lot)
         else:
             result.lots.append(copy.deepcopy(lot))
+    result.lots = in_natural_order(result.lots)
     for fact in change.facts_from_text:
         if fact not in result.facts_from_text:
             result.facts_from_text.append(fact)

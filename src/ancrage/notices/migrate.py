@@ -8,6 +8,11 @@
   load).
 * 3 → 4: the index ``notices_siret`` (on ``buyer_siret``) is dropped: no query reads it, and
   every load paid for it. Nothing else changes (the search index stays in step).
+* 4 → 5: ``public_id``, the id users know (TED publication number, BOAMP avis number), by which
+  notices are found, filled from the documents. Documents written before schema 5 have no
+  publication number: their ``public_id`` is their id, and when no TED notice of the store has
+  one, the TED files are forgotten from ``files`` so that loading them again reads them (same
+  ids; the publication number is filled, the search index follows).
 
 Everything runs in one transaction: a failed migration leaves the store at its version. The
 pages of the dropped FTS5 table are kept for reuse (no ``VACUUM``: minutes on a large store).
@@ -18,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
-from ancrage.notices.store import cpv_text, dep_mask
+from ancrage.notices.facets import cpv_text, dep_mask
 
 _NOTICE_FILTER = """CREATE TABLE notice_filter (
     rowid INTEGER PRIMARY KEY,
@@ -35,6 +40,17 @@ _SEARCH_STATE = (
     VALUES (lower(hex(randomblob(16))), 1)""",
 )
 
+_PUBLICATION = "json_extract(CAST(doc AS TEXT), '$.publication_number')"
+_PUBLIC_ID = (
+    "ALTER TABLE notices ADD COLUMN public_id TEXT NOT NULL DEFAULT ''",
+    f"""UPDATE notices SET public_id = CASE
+        WHEN source = 'ted' AND {_PUBLICATION} IS NOT NULL THEN 'ted:' || {_PUBLICATION}
+        ELSE id END""",
+    "CREATE INDEX notices_public ON notices (public_id)",
+    """DELETE FROM files WHERE format = 'ted-eforms-xml'
+        AND NOT EXISTS (SELECT 1 FROM notices WHERE source = 'ted' AND public_id != id)""",
+)
+
 
 def migrate(con: sqlite3.Connection, version: int) -> None:
     """Bring a store at ``version`` (≥ 1) to the current schema (autocommit connection)."""
@@ -49,7 +65,10 @@ def migrate(con: sqlite3.Connection, version: int) -> None:
                 con.execute(statement)
         if version < 4:
             con.execute("DROP INDEX IF EXISTS notices_siret")
-        con.execute("PRAGMA user_version = 4")
+        if version < 5:
+            for statement in _PUBLIC_ID:
+                con.execute(statement)
+        con.execute("PRAGMA user_version = 5")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -6,6 +6,7 @@ but every field keeps to what the source says: ``None`` means "not given", never
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +15,8 @@ from typing import Literal
 NoticeKind = Literal["contract_notice", "prior_information", "award", "corrigendum", "cancellation"]
 PurchaseType = Literal["travaux", "fournitures", "services"]
 CriterionType = Literal["price", "quality", "cost"]
+Status = Literal["open", "closed", "cancelled"]  # the lifecycle, as stored
+State = Literal["open", "expired", "undated", "awarded", "cancelled"]  # lifecycle and deadline
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,14 @@ class Buyer:
 
 @dataclass
 class Place:
+    """A place of performance: as the source gives it, and resolved to the COG
+    (:func:`ancrage.notices.places.locate`)."""
+
     nuts: list[str] = field(default_factory=list)
     departements: list[str] = field(default_factory=list)
-    commune: str | None = None
+    commune: str | None = None  # the COG name once resolved
     text: str | None = None  # the place as written
+    country: str | None = None  # ISO alpha-3 when the source says it (eForms BT-5141)
 
 
 @dataclass
@@ -117,7 +124,7 @@ class Lot:
 class Notice:
     id: str  # "<source>:<source_id>", built from the raw id, never re-computed
     source: str  # "boamp", "ted"
-    source_id: str  # BOAMP idweb; TED publication number or notice UUID-version
+    source_id: str  # BOAMP idweb; TED notice UUID-version (BT-701, BT-757)
     kind: NoticeKind
     source_format: str  # e.g. "boamp-ods-v2.1/FNSimple", "boamp-xml-v230", "ted-eforms-xml"
     url: str | None = None
@@ -153,8 +160,88 @@ class Notice:
     award_notice: str | None = None  # id of the award notice that closed this one
     change_history: list[str] = field(default_factory=list)  # ids of applied changes
     facts_from_text: list[Fact] = field(default_factory=list)
+    publication_number: str | None = None  # TED (OPP-010): "00047522-2024", the id users know
+    listed_departements: list[str] = field(default_factory=list)  # BOAMP code_departement
 
 
 def make_id(source: str, source_id: str) -> str:
     """Stable id from the raw source id (never from cleaned values)."""
     return f"{source}:{source_id.strip()}"
+
+
+_TED_NUMBER = re.compile(r"(?:ted:)?0*(\d{1,8})-((?:19|20)\d\d)", re.IGNORECASE)
+_BOAMP_NUMBER = re.compile(r"(?:boamp:)?(\d{2}-\d{1,7})", re.IGNORECASE)
+
+
+def display_id(notice: Notice) -> str:
+    """The id users know: the TED publication number (``ted:00047522-2024``) when the notice
+    has one, the BOAMP avis number (``boamp:26-7319``); the stable :attr:`Notice.id` (TED:
+    notice UUID and version) stays an accepted alias."""
+    if notice.source == "ted" and notice.publication_number:
+        return f"ted:{notice.publication_number}"
+    return notice.id
+
+
+def reference_ids(text: str) -> list[str]:
+    """The ids a user's reference may stand for, most likely first: the text as given, a TED
+    publication number with or without ``ted:`` and leading zeros (``47522-2024``,
+    ``ted:00047522-2024``), a BOAMP avis number without ``boamp:`` (``26-7319``)."""
+    ref = text.strip()
+    out = [ref]
+    if found := _TED_NUMBER.fullmatch(ref):
+        out.append(f"ted:{found[1].zfill(8)}-{found[2]}")
+    if found := _BOAMP_NUMBER.fullmatch(ref):
+        out.append(f"boamp:{found[1]}")
+    return list(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------- derived facts
+
+
+def status_of(notice: Notice) -> Status:
+    """The lifecycle of a notice: cancelled, closed (awarded) or open — whatever its deadline
+    (see :func:`state_of` for what a user is told)."""
+    raw = (notice.status or "").lower()
+    if notice.kind == "cancellation" or raw in ("cancelled", "avis_annule"):
+        return "cancelled"
+    if notice.kind == "award" or raw == "closed":
+        return "closed"
+    return "open"
+
+
+def state_of(status: str, deadline: datetime | None, now: datetime) -> State:
+    """What a call is at ``now``: open only while its deadline is ahead; ``expired`` once it
+    has passed, ``undated`` when the notice gives none, ``awarded``, ``cancelled``."""
+    if status == "cancelled":
+        return "cancelled"
+    if status == "closed":
+        return "awarded"
+    if deadline is None:
+        return "undated"
+    return "open" if deadline > now else "expired"
+
+
+def notice_state(notice: Notice, now: datetime) -> State:
+    return state_of(status_of(notice), notice.deadline, now)
+
+
+def cpv_codes(notice: Notice) -> set[str]:
+    """Every CPV code of the notice and of its lots."""
+    codes = {notice.cpv_main, *notice.cpv_additional}
+    for lot in notice.lots:
+        codes.update([lot.cpv_main, *lot.cpv_additional])
+    return {c for c in codes if c}
+
+
+def departements(notice: Notice) -> dict[str, str]:
+    """Département → origin, every place the notice gives: ``place`` (its place of performance
+    or its lots'), ``listed`` (the départements a BOAMP record lists); the buyer's (``buyer``)
+    only when the notice gives no place at all."""
+    deps = dict.fromkeys(notice.place.departements, "place")
+    for lot in notice.lots:
+        if lot.place is not None:
+            deps.update({d: "place" for d in lot.place.departements if d not in deps})
+    deps.update({d: "listed" for d in notice.listed_departements if d not in deps})
+    if not deps and notice.buyer.departement:
+        deps[notice.buyer.departement] = "buyer"
+    return deps

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ancrage.errors import AncrageError
-from ancrage.notices.model import Notice
+from ancrage.notices.analysis import query_terms, snippet, words
+from ancrage.notices.errors import NoticeSearchError
+from ancrage.notices.facets import DEP_BIT, dep_mask
+from ancrage.notices.labels import STATE_LABELS
+from ancrage.notices.model import State, departements, display_id, state_of
 
 if TYPE_CHECKING:
     import tantivy
@@ -32,154 +33,10 @@ if TYPE_CHECKING:
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE_WEIGHT = 4.0
-SNIPPET_WORDS = 12
-_WORD = re.compile(r"\w+")
+CPV_WEIGHT = 2.0  # the labels of the notice's CPV codes: below the title, above the body
+MAX_LIMIT = 1000
 _CPV_PREFIX = re.compile(r"\d{1,8}")
 _DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae"})
-
-
-class NoticeSearchError(AncrageError):
-    """A search option is not usable."""
-
-    exit_code = 2
-
-
-# ---------------------------------------------------------------- text analysis
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and ligatures removed."""
-    if text.isascii():
-        return text.lower()
-    if "œ" in text or "æ" in text or "Œ" in text or "Æ" in text:
-        text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return _COMBINING.sub("", decomposed).lower()
-
-
-@cache
-def _stemmer() -> Any:
-    """Snowball French: ``snowballstemmer`` gives PyStemmer's C stemmer when it is installed
-    (a dependency: 50 times faster, same stems), its pure Python one otherwise."""
-    import snowballstemmer  # type: ignore[import-untyped]
-
-    return snowballstemmer.stemmer("french")
-
-
-@lru_cache(maxsize=500_000)
-def stem(word: str) -> str:
-    """The stem of one folded word (folding first keeps accented and plain spellings equal)."""
-    if word.isdigit():
-        return word
-    return str(_stemmer().stemWord(word))
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
-
-
-_CHUNKS: dict[str, str] = {}
-_CHUNKS_MAX = 1_000_000
-
-
-def analyse(text: str) -> str:
-    """The stemmed copy of ``text`` that goes to the index.
-
-    Each whitespace-separated chunk is folded and stemmed once, then looked up in a dict: the
-    same as folding the whole text (no word crosses a space, and folding keeps spaces), at a
-    fraction of the cost, since chunks repeat."""
-    chunks = text.split()
-    if len(_CHUNKS) > _CHUNKS_MAX:
-        _CHUNKS.clear()
-    try:
-        return " ".join(filter(None, map(_CHUNKS.__getitem__, chunks)))
-    except KeyError:
-        for chunk in chunks:
-            if chunk not in _CHUNKS:
-                _CHUNKS[chunk] = " ".join(map(stem, words(chunk)))
-        return " ".join(filter(None, map(_CHUNKS.__getitem__, chunks)))
-
-
-@cache
-def stopwords() -> frozenset[str]:
-    raw = resources.files("ancrage").joinpath("data/notices/stopwords_fr.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in raw.splitlines() if w.strip() and not w.startswith("#"))
-
-
-def _texts(notice: Notice) -> list[str]:
-    """Everything searched besides the title, in reading order."""
-    parts = [notice.description]
-    for lot in notice.lots:
-        parts += [lot.title, lot.description]
-    parts += [notice.buyer.name, notice.buyer.city, notice.place.text]
-    parts += [label for _, label in notice.trade_descriptors]
-    return [p for p in parts if p]
-
-
-def notice_texts(notice: Notice) -> tuple[str, str]:
-    """(title, body) of a notice before analysis: what :func:`fts_row` analyses."""
-    return notice.title or "", " ".join(_texts(notice))
-
-
-def fts_row(notice: Notice) -> tuple[str, str]:
-    """(stemmed title, stemmed body) of a notice, as indexed."""
-    title, body = notice_texts(notice)
-    return analyse(title), analyse(body)
-
-
-def analyse_texts(texts: list[str]) -> list[str]:
-    """:func:`analyse` of each text (what a load's helper process runs on a batch)."""
-    return [analyse(text) for text in texts]
-
-
-def doc_texts(doc: dict[str, Any]) -> tuple[str, str]:
-    """(title, body) of a notice's JSON document, before analysis: the texts of
-    :func:`fts_row`, read without rebuilding the notice (rebuilding the index reads every
-    document)."""
-    parts = [doc["description"]]
-    for lot in doc["lots"]:
-        parts += [lot["title"], lot["description"]]
-    buyer, place = doc["buyer"], doc["place"]
-    parts += [buyer["name"], buyer["city"], place["text"]]
-    parts += [label for _, label in doc["trade_descriptors"]]
-    return doc["title"] or "", " ".join(p for p in parts if p)
-
-
-def query_stems(query: str) -> list[str]:
-    stems: list[str] = []
-    for word in words(query):
-        if word in stopwords():
-            continue
-        s = stem(word)
-        if s not in stems:
-            stems.append(s)
-    return stems
-
-
-def _matches(token: str, wanted: set[str]) -> bool:
-    """Whether a whitespace-separated token of the text has a wanted stem (its stems are those
-    :func:`analyse` caches for it)."""
-    stems = _CHUNKS.get(token)
-    if stems is None:
-        stems = analyse(token)
-    return not wanted.isdisjoint(stems.split())
-
-
-def snippet(notice: Notice, stems: list[str]) -> str | None:
-    """A short extract of the original text around the first word that matched."""
-    wanted = set(stems)
-    for text in [notice.title or "", *_texts(notice)]:
-        tokens = text.split()
-        for i, token in enumerate(tokens):
-            if _matches(token, wanted):
-                start, end = max(0, i - SNIPPET_WORDS // 2), i + SNIPPET_WORDS
-                marked = [f"[{t}]" if _matches(t, wanted) else t for t in tokens[start:end]]
-                prefix = "… " if start > 0 else ""
-                suffix = " …" if end < len(tokens) else ""
-                return prefix + " ".join(marked) + suffix
-    return None
 
 
 # ---------------------------------------------------------------- queries
@@ -187,24 +44,32 @@ def snippet(notice: Notice, stems: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class SearchHit:
-    id: str
-    score: float  # higher is better (bm25, sign turned); 0 without a text query
+    id: str  # the id users know (display_id): BOAMP avis number, TED publication number
+    score: float  # bm25 relevance (higher is better, no unit); 0 without words
     title: str | None
     buyer: str | None
     deadline: datetime | None
-    status: str
+    state: State  # lifecycle and deadline at the time of the search
     cpv_main: str | None
     departements: list[str]
     snippet: str | None
+    key: str = ""  # the stable id (TED: notice UUID and version), an accepted alias
+    rank: int = 0  # 1 for the best
+    matched: int = 0  # query words found in the notice
+    words: int = 0  # query words (stop words left out)
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "alias": self.key if self.key != self.id else None,
+            "rank": self.rank,
+            "matched_words": self.matched,
+            "query_words": self.words,
             "score": round(self.score, 4),
             "title": self.title,
             "buyer": self.buyer,
             "deadline": self.deadline.isoformat() if self.deadline else None,
-            "status": self.status,
+            "state": STATE_LABELS[self.state],
             "cpv_main": self.cpv_main,
             "departements": self.departements,
             "snippet": self.snippet,
@@ -218,7 +83,6 @@ def territory_departements(territory: str) -> list[str]:
     ``dep:CODE`` with a code of the usual list is answered without loading the geography (a
     few seconds once, then a scan of the communes per territory); cached per argument."""
     from ancrage.geo import parse_territory
-    from ancrage.notices.store import DEP_BIT
 
     if (found := _DEP_ARG.fullmatch(territory)) and found[1].upper() in DEP_BIT:
         return [found[1].upper()]
@@ -276,8 +140,6 @@ class Filters:
         return out
 
     def sql(self, now: datetime) -> tuple[list[str], list[Any]]:
-        from ancrage.notices.store import DEP_BIT, dep_mask
-
         where: list[str] = []
         params: list[Any] = []
         if self.cpv is not None:
@@ -303,77 +165,118 @@ class Filters:
         return where, params
 
 
-def text_query(stems: list[str], filters: Filters, now: datetime) -> tantivy.Query:
-    """Every stem in the title (weight :data:`TITLE_WEIGHT`) or the body, scored with bm25;
-    the filters add nothing to the score. One stem without filters stays a plain union of two
-    terms, which tantivy ranks with block-max WAND (it skips the blocks of documents that
-    cannot enter the top k)."""
+Terms = tuple[tuple[str, ...], ...]  # per query word: its stem and its synonyms' stems
+
+
+def _word_query(stems: tuple[str, ...]) -> tantivy.Query:
+    """One query word (its stem, or its synonyms' too) in the title (weight
+    :data:`TITLE_WEIGHT`), the CPV labels (:data:`CPV_WEIGHT`) or the body, scored with bm25."""
     from tantivy import Occur, Query
 
     from ancrage.notices.index import schema
 
     fields = schema()
-    clauses = [
-        (
-            Occur.Must,
-            Query.boolean_query(
-                [
-                    (
-                        Occur.Should,
-                        Query.boost_query(
-                            Query.term_query(fields, "title", s, index_option="freq"),
-                            TITLE_WEIGHT,
-                        ),
-                    ),
-                    (Occur.Should, Query.term_query(fields, "body", s, index_option="freq")),
-                ]
-            ),
-        )
-        for s in stems
-    ]
+    clauses = []
+    for stem in stems:
+        for field, weight in (("title", TITLE_WEIGHT), ("cpvtext", CPV_WEIGHT), ("body", 1.0)):
+            term = Query.term_query(fields, field, stem, index_option="freq")
+            clauses.append(
+                (Occur.Should, term if weight == 1.0 else Query.boost_query(term, weight))
+            )
+    return Query.boolean_query(clauses)
+
+
+def text_query(
+    terms: Terms, filters: Filters, now: datetime, at_least: int | None = None
+) -> tantivy.Query:
+    """The notices with every query word (``at_least=None``) or at least ``at_least`` of them;
+    the score is the sum of the bm25 of the words found; the filters add nothing to the score.
+    One word without filters stays a plain union of terms, which tantivy ranks with block-max
+    WAND (it skips the blocks of documents that cannot enter the top k)."""
+    from tantivy import Occur, Query
+
+    words_ = [_word_query(t) for t in terms]
+    if at_least is None or at_least >= len(terms):
+        clauses = [(Occur.Must, q) for q in words_]
+    else:
+        clauses = [(Occur.Should, q) for q in words_]
     kept = filters.queries(now)
     if kept:
         every = Query.boolean_query([(Occur.Must, q) for q in kept])
         clauses.append((Occur.Must, Query.const_score_query(every, 0.0)))
-    return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+    if len(clauses) == 1:
+        return clauses[0][1]
+    if at_least is None or at_least >= len(terms):
+        return Query.boolean_query(clauses)
+    return Query.boolean_query(clauses, minimum_number_should_match=at_least)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A notice found by words: its rowid, bm25 score and how many query words it has."""
+
+    rowid: int
+    score: float
+    matched: int
+
+
+def _best(
+    searcher: tantivy.Searcher, query: tantivy.Query, size: int, skip: set[int], plan: str
+) -> list[tuple[float, int, Any]]:
+    """``(score, rowid, deadline)`` of the ``size`` best matches not in ``skip``, best first
+    (bm25, then latest deadline, then rowid) — exactly: tantivy returns the best by score only,
+    so the ties of the last one kept are asked for too (one more hit, more while the last has
+    the score of the ``size``-th). ``plan="full"`` (tests) asks for every match."""
+    if plan == "full":
+        hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
+    else:
+        want = size + len(skip)  # the skipped ones may be among the best
+        ask = want + 1
+        while True:
+            hits = searcher.search(query, ask, count=False).hits
+            if len(hits) < ask or hits[-1][0] < hits[want - 1][0]:
+                break
+            ask *= 4
+    addresses = [address for _, address in hits]
+    rowids = searcher.fast_field_values("rowid", addresses)
+    deadlines = searcher.fast_field_values("deadline", addresses)
+    found = [
+        (float(score), int(rowid or 0), deadline)
+        for (score, _), rowid, deadline in zip(hits, rowids, deadlines, strict=True)
+        if int(rowid or 0) not in skip
+    ]
+    found.sort(key=lambda h: (-h[0], h[2] is None, -(h[2] or 0), h[1]))
+    return found if plan == "full" else found[:size]
 
 
 def ranked(
     searcher: tantivy.Searcher,
-    stems: list[str],
+    terms: Terms,
     filters: Filters,
     *,
     now: datetime,
     limit: int,
     plan: str = "auto",
-) -> list[tuple[int, float]]:
-    """``(rowid, score)`` of the ``limit`` best matches, best first: bm25 score, then latest
-    deadline, then rowid — exactly.
-
-    tantivy returns the best matches by score only; the ties of the last one kept are asked
-    for too (``limit + 1`` hits, more while the last hit has the score of the ``limit``-th),
-    then ordered here. ``plan="full"`` (for tests) asks for every match."""
-    query = text_query(stems, filters, now)
-    if plan == "full":
-        hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
-    else:
-        size = limit + 1
-        while True:
-            hits = searcher.search(query, size, count=False).hits
-            if len(hits) < size or hits[-1][0] < hits[limit - 1][0]:
-                break
-            size *= 4
-    addresses = [address for _, address in hits]
-    rowids = searcher.fast_field_values("rowid", addresses)
-    deadlines = searcher.fast_field_values("deadline", addresses)
-    best = sorted(
-        zip((float(score) for score, _ in hits), rowids, deadlines, strict=True),
-        key=lambda h: (-h[0], h[2] is None, -(h[2] or 0), h[1]),
-    )
-    return [(int(rowid or 0), score) for score, rowid, _ in best[:limit]]
+) -> list[Ranked]:
+    """The ``limit`` best matches, best first: the notices with every query word, then — when
+    they are fewer than ``limit`` — those with all words but one, and so on down to one word
+    (no empty page when some words match); within each, by bm25 score, then latest deadline,
+    then rowid. A tier is asked for only when the tiers before it were exhausted, so its new
+    notices have exactly that number of words."""
+    out: list[Ranked] = []
+    seen: set[int] = set()
+    for at_least in range(len(terms), 0, -1):
+        need = limit - len(out)
+        if need <= 0 and plan != "full":
+            break
+        query = text_query(terms, filters, now, at_least)
+        for score, rowid, _ in _best(searcher, query, need, seen, plan):
+            out.append(Ranked(rowid, score, at_least))
+            seen.add(rowid)
+    return out[:limit]
 
 
-def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[tuple[int, float]]:
+def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[Ranked]:
     """Without words: the notices the filters keep, latest deadline first."""
     where, params = filters.sql(now)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
@@ -381,7 +284,7 @@ def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[tup
         "SELECT n.rowid FROM notice_filter f JOIN notices n ON n.rowid = f.rowid "
         f"{clause} ORDER BY n.deadline_utc DESC NULLS LAST, n.id LIMIT ?"
     )
-    return [(int(r), 0.0) for (r,) in con.execute(sql, [*params, limit])]
+    return [Ranked(int(r), 0.0, 0) for (r,) in con.execute(sql, [*params, limit])]
 
 
 def search(
@@ -396,22 +299,27 @@ def search(
     now: datetime | None = None,
     progress: IndexProgress | None = None,
 ) -> list[SearchHit]:
-    """Notices matching every word of ``query`` (stemmed), best first, with the filters.
+    """Notices matching the words of ``query`` (stemmed, synonyms of trade words too), best
+    first (:func:`ranked`: every word first, then most words), with the filters; without
+    words, the notices the filters keep, latest deadline first.
 
     ``progress`` shows the rebuild of the index, when it has to be rebuilt first."""
-    from ancrage.notices.store import NoticeStore, departements, load_notice
+    from ancrage.notices.store import NoticeStore, load_notice
 
     if cpv is not None and not _CPV_PREFIX.fullmatch(cpv):
         raise NoticeSearchError(
             f"code CPV « {cpv} » invalide",
             hint="Donnez 1 à 8 chiffres, début d'un code CPV (ex. --cpv 45 pour les travaux).",
         )
-    if limit < 1:
+    if not 1 <= limit <= MAX_LIMIT:
         raise NoticeSearchError(
-            f"--limit doit être au moins 1 (reçu {limit})", hint="Ex. --limit 20."
+            f"--limit doit être entre 1 et {MAX_LIMIT} (reçu {limit})",
+            hint="Ex. --limit 20 ; affinez la recherche (mots, --territory, --cpv) plutôt que "
+            "de tout lister.",
         )
     deps = territory_departements(territory) if territory is not None else None
-    stems = query_stems(query)
+    terms = query_terms(query)
+    stems = [s for t in terms for s in t]
     filtered = any((cpv, deps, open_only, deadline_after))
     if not words(query) and query.strip() and not filtered:
         raise NoticeSearchError(
@@ -431,11 +339,11 @@ def search(
     )
     when = now or datetime.now(UTC)
     with NoticeStore(settings).reading() as con:
-        if stems:
+        if terms:
             from ancrage.notices.index import searcher
 
             found = searcher(settings, con, progress)
-            best = ranked(found, stems, filters, now=when, limit=limit)
+            best = ranked(found, terms, filters, now=when, limit=limit)
         else:
             best = listed(con, filters, now=when, limit=limit)
         docs: dict[int, tuple[bytes, str]] = {
@@ -443,21 +351,25 @@ def search(
             for r, d, st in con.execute(
                 "SELECT rowid, doc, status FROM notices "
                 "WHERE rowid IN (SELECT value FROM json_each(?))",
-                (json.dumps([r for r, _ in best]),),
+                (json.dumps([b.rowid for b in best]),),
             )
         }
     hits: list[SearchHit] = []
-    for rowid, score in best:
-        doc, status = docs[rowid]
+    for rank, found_ in enumerate(best, start=1):
+        doc, status = docs[found_.rowid]
         notice = load_notice(doc)
         hits.append(
             SearchHit(
-                id=notice.id,
-                score=float(score),
+                id=display_id(notice),
+                key=notice.id,
+                rank=rank,
+                matched=found_.matched,
+                words=len(terms),
+                score=float(found_.score),
                 title=notice.title,
                 buyer=notice.buyer.name,
                 deadline=notice.deadline,
-                status=str(status),
+                state=state_of(str(status), notice.deadline, when),
                 cpv_main=notice.cpv_main,
                 departements=sorted(departements(notice)),
                 snippet=snippet(notice, stems) if stems else None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import tomllib
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -18,20 +18,21 @@ from typing import Any
 
 from rich.console import Console
 
-from ancrage.notices.model import AwardCriterion, Lot, Money, Notice
-from ancrage.notices.store import status_of
+from ancrage.notices.labels import (
+    CRITERION_LABELS,
+    KIND_LABELS,
+    REQUIREMENT_LABELS,
+    STATE_LABELS,
+    cpv_text,
+    field_code_label,
+    field_label,
+    procedure_label,
+)
+from ancrage.notices.model import AwardCriterion, Lot, Money, Notice, display_id, notice_state
+from ancrage.notices.values import PARIS
 
 MISSING = "non précisé dans l'avis"
-KIND_LABELS = {
-    "contract_notice": "avis de marché",
-    "prior_information": "avis de pré-information",
-    "award": "avis d'attribution",
-    "corrigendum": "avis rectificatif",
-    "cancellation": "avis d'annulation",
-}
-STATUS_LABELS = {"open": "ouvert", "closed": "attribué / clos", "cancelled": "annulé"}
 PURCHASE_LABELS = {"travaux": "travaux", "fournitures": "fournitures", "services": "services"}
-CRITERION_LABELS = {"price": "prix", "quality": "qualité", "cost": "coût"}
 
 
 @dataclass
@@ -156,16 +157,24 @@ def _lot_criteria(notice: Notice) -> list[tuple[str | None, list[AwardCriterion]
     return [(lot.number, lot.award_criteria) for lot in notice.lots]
 
 
-def _lot_item(lot: Lot, today: date) -> Item:
+def lot_label(number: str | None, position: int) -> str:
+    """« Lot 5 », « LOT-0005 » (eForms ids as TED prints them); a lot the notice does not
+    number by its place: « 2e lot (sans numéro dans l'avis) »."""
+    if not number:
+        rank = "1er" if position == 1 else f"{position}e"
+        return f"{rank} lot (sans numéro dans l'avis)"
+    return number if number[:1].isalpha() else f"Lot {number}"
+
+
+def _lot_item(lot: Lot, today: date, position: int) -> Item:
     parts = [
-        f"CPV {lot.cpv_main}" if lot.cpv_main else None,
-        f"valeur estimée {money(lot.value)}" if lot.value else None,
+        cpv_text(lot.cpv_main) if lot.cpv_main else None,
+        f"valeur estimée {money(lot.value) if lot.value else 'non précisée'}",
         f"date limite {deadline_text(lot.deadline, today)[0]}" if lot.deadline else None,
     ]
     details = " ; ".join(p for p in parts if p)
-    return Item(
-        f"Lot {lot.number or '?'}", f"{lot.title or MISSING}" + (f" — {details}" if details else "")
-    )
+    title = lot.title or "intitulé non précisé"
+    return Item(lot_label(lot.number, position), f"{title} — {details}")
 
 
 def _requirements(notice: Notice) -> list[Item]:
@@ -175,24 +184,17 @@ def _requirements(notice: Notice) -> list[Item]:
     for lot in notice.lots:
         considerations += [c for c in lot.considerations if c not in considerations]
     for c in considerations:
-        kind = {
-            "environmental": "Environnement",
-            "social": "Social",
-            "strategic": "Achat stratégique",
-            "execution": "Clause d'exécution",
-        }[c.kind]
+        kind = REQUIREMENT_LABELS[c.kind]
         note = texts["consideration_code"].get(c.code or "") or texts["consideration"][c.kind]
-        items.append(
-            Item(kind, c.text or c.code or MISSING, source_field=c.source_field, note=note)
-        )
+        value = c.text or field_code_label(c.source_field, c.code) or c.code or MISSING
+        items.append(Item(kind, value, source_field=_where(c.source_field), note=note))
     reserved = list(notice.reserved)
     for lot in notice.lots:
         reserved += [r for r in lot.reserved if r not in reserved]
     for r in reserved:
         note = texts["reservation"].get(r.code, texts["reservation"]["other"])
-        items.append(
-            Item("Marché réservé", r.label or r.code, source_field=r.source_field, note=note)
-        )
+        label = field_code_label(r.source_field, r.code) or r.label or r.code
+        items.append(Item("Marché réservé", label, source_field=_where(r.source_field), note=note))
     for fact in notice.facts_from_text:
         head, _, value = fact.fact.partition(":")
         fact_note = texts["fact"].get(fact.fact) or texts["fact"].get(head)
@@ -202,13 +204,56 @@ def _requirements(notice: Notice) -> list[Item]:
                     "Lu dans le texte",
                     value or head,
                     sentence=fact.sentence,
-                    source_field=fact.source_field,
+                    source_field=_where(fact.source_field),
                     note=fact_note,
                 )
             )
     if not items:
         items.append(Item("Exigences environnementales et sociales", MISSING))
     return items
+
+
+def _where(source_field: str | None) -> str | None:
+    """Where a fact was read, in French (the form's field, never its internal path)."""
+    if not source_field:
+        return None
+    return field_label(source_field) or "champ de l'avis"
+
+
+def _procedure(code: str | None) -> str:
+    if not code:
+        return MISSING
+    return procedure_label(code) or f"{code} (code de la source, non traduit)"
+
+
+def _cpvs(main: str | None, additional: list[str]) -> str:
+    if main is None:
+        return MISSING
+    text = cpv_text(main)
+    if additional:
+        text += " ; codes secondaires : " + ", ".join(cpv_text(c) for c in additional)
+    return text
+
+
+def _where_text(notice: Notice) -> str:
+    """The place of performance as written, and what it was resolved to."""
+    place = notice.place
+    resolved = ", ".join(place.departements)
+    parts = []
+    if place.text:
+        parts.append(place.text)
+    if place.commune and (not place.text or place.commune.lower() not in place.text.lower()):
+        parts.append(place.commune)
+    if resolved:
+        plural = "s" if len(place.departements) > 1 else ""
+        parts.append(f"département{plural} {resolved}")
+    lots = sorted(
+        {d for lot in notice.lots if lot.place for d in lot.place.departements}
+        - set(place.departements)
+    )
+    if lots:
+        parts.append("lots : départements " + ", ".join(lots))
+    return " — ".join(parts) if parts else MISSING
 
 
 def _documents(notice: Notice) -> list[Item]:
@@ -227,7 +272,7 @@ def _documents(notice: Notice) -> list[Item]:
                     f"Certification : {value}",
                     "citée dans l'avis",
                     sentence=fact.sentence,
-                    source_field=fact.source_field,
+                    source_field=_where(fact.source_field),
                     note=labels.get(value),
                 )
             )
@@ -237,7 +282,7 @@ def _documents(notice: Notice) -> list[Item]:
                     "Visite du site",
                     "obligatoire" if value == "mandatory" else "facultative",
                     sentence=fact.sentence,
-                    source_field=fact.source_field,
+                    source_field=_where(fact.source_field),
                 )
             )
     if notice.site_visit is not None and not any(i.label == "Visite du site" for i in items):
@@ -251,20 +296,17 @@ def _documents(notice: Notice) -> list[Item]:
     return items
 
 
-def reading_sheet(notice: Notice, *, today: date) -> Sheet:
-    """The one-page reading sheet of ``notice`` as of ``today`` (for the days left)."""
+def reading_sheet(notice: Notice, *, today: date, now: datetime | None = None) -> Sheet:
+    """The one-page reading sheet of ``notice`` as of ``today`` (for the days left) and ``now``
+    (for its state: open only while the deadline is ahead; default: the start of ``today``,
+    Paris time)."""
+    moment = now or datetime.combine(today, time(0, 0), PARIS)
     buyer = notice.buyer
     place = notice.place
     deadline, left = deadline_text(notice.deadline, today)
-    cpv = notice.cpv_main
-    if cpv and notice.cpv_additional:
-        cpv += " (+ " + ", ".join(notice.cpv_additional) + ")"
     description = notice.description
     if description and len(description) > 800:
         description = description[:800].rsplit(" ", 1)[0] + " …"
-    where = place.text or (
-        ", ".join(place.departements) and "départements " + ", ".join(place.departements)
-    )
     sections = [
         Section(
             "Ce qui est acheté",
@@ -272,8 +314,8 @@ def reading_sheet(notice: Notice, *, today: date) -> Sheet:
                 Item("Objet", _or_missing(notice.title)),
                 Item("Description", _or_missing(description)),
                 Item("Type d'achat", _or_missing(PURCHASE_LABELS.get(notice.purchase_type or ""))),
-                Item("Code CPV principal", _or_missing(cpv)),
-                Item("Procédure", _or_missing(notice.procedure)),
+                Item("Code CPV principal", _cpvs(notice.cpv_main, notice.cpv_additional)),
+                Item("Procédure", _procedure(notice.procedure)),
                 Item("Durée", _duration(notice)),
             ],
         ),
@@ -291,15 +333,27 @@ def reading_sheet(notice: Notice, *, today: date) -> Sheet:
         Section(
             "Lieu d'exécution",
             [
-                Item("Lieu", _or_missing(where)),
+                Item("Lieu", _where_text(notice)),
                 Item("Code NUTS", _or_missing(", ".join(place.nuts))),
+                *(
+                    [
+                        Item(
+                            "Départements cités par le BOAMP",
+                            ", ".join(notice.listed_departements),
+                            note="Départements où l'avis est diffusé : ils comprennent "
+                            "d'ordinaire le lieu d'exécution.",
+                        )
+                    ]
+                    if notice.listed_departements
+                    else []
+                ),
             ],
         ),
         Section("Montant", [Item("Valeur estimée", money(notice.estimated_value))]),
         Section("Date limite de remise des offres", [Item("Date limite", deadline, note=left)]),
         Section(
             "Lots",
-            [_lot_item(lot, today) for lot in notice.lots]
+            [_lot_item(lot, today, i) for i, lot in enumerate(notice.lots, start=1)]
             or [Item("Lots", "marché non alloti ou lots non précisés dans l'avis")],
         ),
     ]
@@ -324,11 +378,12 @@ def reading_sheet(notice: Notice, *, today: date) -> Sheet:
             ],
         )
     )
+    shown = display_id(notice)
     subtitle = (
-        f"{KIND_LABELS[notice.kind]} · {notice.source.upper()} {notice.source_id} · "
-        f"{STATUS_LABELS[status_of(notice)]}"
+        f"{KIND_LABELS[notice.kind]} · {notice.source.upper()} n° {shown.partition(':')[2]} · "
+        f"{STATE_LABELS[notice_state(notice, moment)]}"
     )
-    return Sheet(notice.id, notice.title or MISSING, subtitle, sections, today)
+    return Sheet(shown, notice.title or MISSING, subtitle, sections, today)
 
 
 # ---------------------------------------------------------------- renderers
@@ -364,7 +419,13 @@ def render_html(sheet: Sheet) -> str:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.tests["link"] = is_link
     return env.get_template("sheet.html.j2").render(sheet=sheet, missing=MISSING)
+
+
+def is_link(value: object) -> bool:
+    """A web address alone (shown as a link in the HTML sheet; never a ``javascript:`` one)."""
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and " " not in value
 
 
 def _esc(text: str) -> str:

@@ -21,27 +21,35 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
 
-from ancrage.errors import AncrageError
+from ancrage.notices.analysis import notice_texts
+from ancrage.notices.errors import NoticeMergeError, NoticeNotFoundError, NoticeStoreError
+from ancrage.notices.facets import cpv_text, dep_mask
 from ancrage.notices.index import IndexSink, TextEntry, seconds
-from ancrage.notices.merge import NoticeMergeError, apply_change
-from ancrage.notices.model import Notice
-from ancrage.notices.search import notice_texts
+from ancrage.notices.lock import writer_lock
+from ancrage.notices.merge import apply_change
+from ancrage.notices.model import (
+    Notice,
+    cpv_codes,
+    departements,
+    display_id,
+    reference_ids,
+    status_of,
+)
 from ancrage.settings import Settings
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CHANGE_KINDS = ("corrigendum", "cancellation", "award")
-Status = Literal["open", "closed", "cancelled"]
 
 _SCHEMA = """
 CREATE TABLE notices (
@@ -64,8 +72,10 @@ CREATE TABLE notices (
     base BLOB,
     doc BLOB NOT NULL,
     file TEXT,
-    record TEXT
+    record TEXT,
+    public_id TEXT NOT NULL
 );
+CREATE INDEX notices_public ON notices (public_id);
 CREATE INDEX notices_deadline ON notices (deadline_utc);
 CREATE INDEX notices_status_deadline ON notices (status, deadline_utc);
 CREATE INDEX notices_publication ON notices (publication_date);
@@ -121,43 +131,6 @@ CREATE TABLE notice_filter (
 CREATE TABLE search_state (store_id TEXT NOT NULL, generation INTEGER NOT NULL);
 INSERT INTO search_state (store_id, generation) VALUES (lower(hex(randomblob(16))), 0);
 """
-
-# Départements kept in the bitmap of ``notice_filter`` (63 bits per column, so values stay
-# positive); a rarer code (or a typo) is only in ``notice_dep``, and ``OTHER_DEP`` is set.
-DEP_CODES: tuple[str, ...] = (
-    *(f"{i:02d}" for i in range(1, 96) if i != 20),
-    "2A",
-    "2B",
-    *("971", "972", "973", "974", "975", "976", "977", "978"),
-    *("984", "986", "987", "988", "989"),
-)
-DEP_BIT = {code: i for i, code in enumerate(DEP_CODES)}
-OTHER_DEP = len(DEP_CODES)
-_BITS = 63
-
-
-def dep_mask(deps: Iterable[str]) -> tuple[int, int]:
-    """``(deps_lo, deps_hi)``: the bitmap of some départements (unknown codes: ``OTHER_DEP``)."""
-    mask = 0
-    for dep in deps:
-        mask |= 1 << DEP_BIT.get(dep, OTHER_DEP)
-    return mask & ((1 << _BITS) - 1), mask >> _BITS
-
-
-def cpv_text(codes: Iterable[str]) -> str:
-    """The CPV codes as `` 45421000 45000000``: ``instr(cpvs, ' ' || prefix)`` finds a prefix."""
-    return "".join(f" {c}" for c in sorted(codes))
-
-
-class NoticeStoreError(AncrageError):
-    """The notice store is missing, from a newer version, or does not hold a notice."""
-
-    exit_code = 3
-
-
-class NoticeNotFoundError(NoticeStoreError):
-    """No notice with this id."""
-
 
 def store_path(settings: Settings) -> Path:
     return settings.home / "notices" / "notices.sqlite"
@@ -248,37 +221,9 @@ def load_notice(doc: bytes) -> Notice:
 # ---------------------------------------------------------------- derived columns
 
 
-def status_of(notice: Notice) -> Status:
-    raw = (notice.status or "").lower()
-    if notice.kind == "cancellation" or raw in ("cancelled", "avis_annule"):
-        return "cancelled"
-    if notice.kind == "award" or raw == "closed":
-        return "closed"
-    return "open"
-
-
 def utc_text(value: datetime | None) -> str | None:
     """Sortable UTC text, ``YYYY-MM-DDTHH:MM:SSZ``."""
     return None if value is None else value.astimezone(UTC).isoformat()[:19] + "Z"
-
-
-def cpv_codes(notice: Notice) -> set[str]:
-    codes = {notice.cpv_main, *notice.cpv_additional}
-    for lot in notice.lots:
-        codes.update([lot.cpv_main, *lot.cpv_additional])
-    return {c for c in codes if c}
-
-
-def departements(notice: Notice) -> dict[str, str]:
-    """Département → origin: the place of performance (notice, lots); the buyer's only when the
-    notice gives no place at all."""
-    deps = dict.fromkeys(notice.place.departements, "place")
-    for lot in notice.lots:
-        if lot.place is not None:
-            deps.update({d: "place" for d in lot.place.departements if d not in deps})
-    if not deps and notice.buyer.departement:
-        deps[notice.buyer.departement] = "buyer"
-    return deps
 
 
 def _amount(notice: Notice) -> tuple[float | None, str | None]:
@@ -318,8 +263,15 @@ class NoticeStore:
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
+        """The store to write to, schema in place, for this process alone (another load gets
+        :class:`NoticeStoreBusyError` at once, naming this one)."""
         self.settings.ensure()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(self.path.parent), self._writing() as con:
+            yield con
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
         con = self._connect()
         # loads insert into the indexes of a store that grows to GBs: a bigger page cache keeps
         # their inner pages in memory (1M notices: 4,495 → 4,858 notices/s, docs/notices.md)
@@ -363,17 +315,33 @@ class NoticeStore:
         finally:
             con.close()
 
-    def get(self, notice_id: str) -> Notice:
-        """The notice as it stands (changes applied)."""
+    def get(self, reference: str) -> Notice:
+        """The notice as it stands (changes applied), by the id users know (``boamp:26-7319``,
+        ``ted:00047522-2024``, also without prefix or leading zeros) or by its stable id (TED:
+        notice UUID and version)."""
         with self.reading() as con:
-            row = con.execute("SELECT doc FROM notices WHERE id = ?", (notice_id,)).fetchone()
+            row = find_doc(con, reference)
         if row is None:
             raise NoticeNotFoundError(
-                f"aucun avis « {notice_id} » dans la base des avis",
-                hint="Les identifiants ont la forme source:numéro (ex. boamp:26-7113) ; "
-                "cherchez-les avec « ancrage notice search ».",
+                f"aucun avis « {reference} » dans la base des avis",
+                hint="Donnez le numéro d'avis BOAMP (ex. boamp:26-7113) ou le numéro de "
+                "publication TED (ex. ted:00047522-2024) ; cherchez-les avec « ancrage notice "
+                "search ».",
             )
-        return load_notice(row[0])
+        return load_notice(row)
+
+
+def find_doc(con: sqlite3.Connection, reference: str) -> bytes | None:
+    """The document of the notice a user's reference names (:func:`reference_ids`)."""
+    for candidate in reference_ids(reference):
+        row = con.execute(
+            "SELECT doc FROM notices WHERE id = ? UNION ALL SELECT * FROM "
+            "(SELECT doc FROM notices WHERE public_id = ? ORDER BY rowid DESC) LIMIT 1",
+            (candidate, candidate),
+        ).fetchone()
+        if row is not None:
+            return bytes(row[0])
+    return None
 
 
 def put_notice(
@@ -447,12 +415,12 @@ def _refresh(con: sqlite3.Connection, notice_id: str, sink: IndexSink | None) ->
 
 _INSERT_NOTICE = """INSERT INTO notices (rowid, id, source, source_id, kind, status,
     publication_date, deadline_utc, estimated_value, currency, buyer_siret, buyer_name, cpv_main,
-    changes_notice, procedure_id, base_sha, base, doc, file, record)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    changes_notice, procedure_id, base_sha, base, doc, file, record, public_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _UPDATE_NOTICE = """UPDATE notices SET id = ?, source = ?, source_id = ?, kind = ?, status = ?,
     publication_date = ?, deadline_utc = ?, estimated_value = ?, currency = ?,
     buyer_siret = ?, buyer_name = ?, cpv_main = ?, changes_notice = ?, procedure_id = ?,
-    base_sha = ?, base = ?, doc = ?, file = ?, record = ? WHERE rowid = ?"""
+    base_sha = ?, base = ?, doc = ?, file = ?, record = ?, public_id = ? WHERE rowid = ?"""
 _INSERT_CPV = "INSERT INTO notice_cpv (cpv, notice_rowid) VALUES (?, ?)"
 _INSERT_DEP = "INSERT INTO notice_dep (dep, notice_rowid, origin) VALUES (?, ?, ?)"
 _INSERT_LOT = """INSERT INTO lots (notice_rowid, position, number, title, cpv_main,
@@ -547,6 +515,7 @@ def _values(
         doc,
         file,
         record,
+        display_id(current),
     )
 
 

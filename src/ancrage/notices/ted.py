@@ -13,6 +13,7 @@ from ancrage.errors import InputFileError
 from ancrage.notices.context import NoticeReadContext
 from ancrage.notices.eforms import notice_from_ubl
 from ancrage.notices.model import Notice
+from ancrage.notices.places import locate
 from ancrage.notices.xmlsafe import parse_xml, read_bytes
 
 name = "ted-eforms-xml"
@@ -39,9 +40,9 @@ def read(path: Path, ctx: NoticeReadContext) -> Iterator[Notice]:
             "ContractAwardNotice.",
         )
     try:
-        notice = notice_from_ubl(root, ctx.eforms_fields(), "ted", name)
+        notice = notice_from_ubl(root, ctx.eforms_table(), "ted", name)
     except ValueError as exc:
         ctx.reject(path.name, str(exc))
         return
     ctx.progress(len(data))
-    yield notice
+    yield locate(notice)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from ancrage.notices.model import Money
+from ancrage.notices.model import Lot, Money
 
 PARIS = ZoneInfo("Europe/Paris")
 _CPV = re.compile(r"^\s*(\d{8})(?:-?\d)?\s*$")
@@ -41,6 +41,43 @@ def money(raw: object, currency: object) -> Money | None:
     if amount is None:
         return None
     return Money(amount, str(currency).strip() if currency else None)
+
+
+def estimate(raw: object, currency: object) -> Money | None:
+    """An estimated value: a form's ``0`` / ``0.00`` is a box left empty, not a value (the
+    sheet says « non précisé », never 0)."""
+    value = money(raw, currency)
+    return None if value is None or value.amount == 0 else value
+
+
+_LOT_HEAD = re.compile(
+    r"^\s*(?:lot\s*(?:n\s*[°ºo]\.?\s*)?)?(\d{1,3})\s*(?:[:\-–—.)]|\s-)\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_TITLE_MAX = 120
+
+
+def lot_heading(text: str | None) -> tuple[str | None, str | None]:
+    """(number, title) a lot's free text starts with: « Lot 5 : Menuiserie » → ("5",
+    "Menuiserie"), « 1- Prestations pour l'URSSAF de Rouen » → ("1", "Prestations…"),
+    « TOITURE\n\nRévision… » → (None, "TOITURE"): its first line when it is short."""
+    if not text:
+        return None, None
+    number = None
+    found = _LOT_HEAD.match(text)
+    if found:
+        number, text = found[1], found[2]
+    first = text.strip().split("\n", 1)[0].strip()
+    return number, (first if first and len(first) <= _TITLE_MAX else None)
+
+
+_NATURAL = re.compile(r"(\d+)")
+
+
+def natural_key(text: str | None) -> tuple[tuple[int, str], ...]:
+    """Sort key putting ``LOT-0002`` before ``LOT-0010`` and ``2`` before ``10``."""
+    parts = _NATURAL.split(text or "")
+    return tuple((int(p), "") if p.isdigit() else (-1, p.lower()) for p in parts if p)
 
 
 def parse_date(raw: object) -> date | None:
@@ -122,3 +159,11 @@ def departement_from_postal_code(cp: str | None) -> str | None:
         return None
     cp = cp.strip()
     return cp[:3] if cp.startswith("97") or cp.startswith("98") else cp[:2]
+
+
+def in_natural_order(lots: list[Lot]) -> list[Lot]:
+    """The lots by number in natural order when every lot has one, else as the source lists
+    them."""
+    if all(lot.number for lot in lots):
+        return sorted(lots, key=lambda lot: natural_key(lot.number))
+    return lots

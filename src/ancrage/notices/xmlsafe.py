@@ -23,6 +23,14 @@ def parse_xml(data: bytes, path: Path | str) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno is not None else "?"
+        if "Resource limit exceeded" in str(exc.msg) or "huge" in str(exc.msg).lower():
+            raise InputFileError(
+                f"un texte de l'avis dépasse la taille qu'Ancrage accepte (10 Mo d'un seul "
+                f"tenant, ligne {line}) : ce n'est pas un avis ordinaire",
+                file=path,
+                hint="Un avis fait au plus quelques centaines de Ko ; vérifiez d'où vient ce "
+                "fichier et téléchargez l'avis à nouveau depuis le BOAMP ou TED.",
+            ) from exc
         raise InputFileError(
             f"XML mal formé à la ligne {line}",
             file=path,

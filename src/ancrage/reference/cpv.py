@@ -1,8 +1,10 @@
 """CPV 2008 (Common Procurement Vocabulary): code rules, hierarchy and labels.
 
 The rules on a code (normalisation, level, division/group/class/category, purchase type) are pure
-functions and need no data. Labels come from the EU's official CPV 2008 file, which Ancrage does
-not ship: :func:`fetch_cpv` downloads it into a cache directory and writes two CSV files there,
+functions and need no data. The French labels are shipped (:func:`french_label`, a compact
+extract of the official file). The whole nomenclature (English labels, tree) comes from the EU's
+official CPV 2008 file: :func:`fetch_cpv` downloads it into a cache directory and writes two CSV
+files there,
 ``cpv_2008_fr.csv`` (``CODE,FR``) and ``cpv_2008_en.csv`` (``code,description``), one row per
 code with its check digit (``45421000-4``); :func:`load_cpv` reads that directory.
 """
@@ -19,6 +21,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Literal
 from xml.etree import ElementTree
@@ -195,6 +198,26 @@ class CpvNomenclature:
 
     def codes(self) -> list[str]:
         return sorted(self.entries)
+
+
+CPV_SHIPPED = ("data", "reference", "cpv_2008_fr.csv.gz")
+
+
+@cache
+def _french_labels() -> dict[str, str]:
+    import gzip
+    from importlib import resources
+
+    data = resources.files("ancrage").joinpath(*CPV_SHIPPED).read_bytes()
+    rows = csv.DictReader(io.StringIO(gzip.decompress(data).decode("utf-8")))
+    return {row["code"]: row["label"] for row in rows}
+
+
+def french_label(code: str) -> str | None:
+    """The French label of an 8-digit CPV code, from the labels shipped with Ancrage
+    (``data/reference/cpv_2008_fr.csv.gz``, built by ``scripts/build_cpv_fr.py`` from the
+    official file); ``None`` for a code outside CPV 2008."""
+    return _french_labels().get(code)
 
 
 def load_cpv(directory: Path) -> CpvNomenclature:

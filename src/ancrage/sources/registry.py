@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from ancrage.errors import InputFileError
 from ancrage.sources.base import Source
@@ -32,8 +34,25 @@ def by_name(name: str) -> Source:
     raise InputFileError(f"format inconnu « {name} »", hint=f"Formats possibles : {names}.")
 
 
+class Sniffer(Protocol):
+    def sniff(self, head: bytes, path: Path) -> bool: ...
+
+
+F = TypeVar("F", bound=Sniffer)
+_BOM = b"\xef\xbb\xbf"
+
+
 def detect(path: Path) -> Source:
     """The source format of ``path``, from its first bytes (never from its name alone)."""
+    return detect_among(path, all_sources(), _unknown)
+
+
+def detect_among(
+    path: Path, formats: Sequence[F], unknown: Callable[[bytes, Path], InputFileError]
+) -> F:
+    """The first of ``formats`` whose ``sniff`` recognises the head of ``path`` (a UTF-8 byte
+    order mark removed); ``unknown(head, path)`` is the error when none does. The one
+    detection routine of the DECP sources and of the notice readers."""
     try:
         with path.open("rb") as fh:
             head = fh.read(HEAD_BYTES)
@@ -51,14 +70,15 @@ def detect(path: Path) -> Source:
         raise InputFileError(
             f"lecture impossible ({exc.strerror})", file=path, hint="Vérifiez les droits."
         ) from exc
+    head = head.removeprefix(_BOM)
     if not head.strip():
         raise InputFileError(
             "fichier vide", file=path, hint="Téléchargez-le à nouveau depuis sa source."
         )
-    for source in all_sources():
-        if source.sniff(head, path):
-            return source
-    raise _unknown(head, path)
+    for candidate in formats:
+        if candidate.sniff(head, path):
+            return candidate
+    raise unknown(head, path)
 
 
 def _unknown(head: bytes, path: Path) -> InputFileError:

@@ -17,10 +17,10 @@ from typing import Any
 import duckdb
 
 from ancrage.fmt import euros, number, pct
-from ancrage.notices.model import Lot, Notice
+from ancrage.notices.model import Lot, Notice, departements
 from ancrage.notices.sheet import Item, Section, Sheet, reading_sheet
-from ancrage.notices.store import departements
 from ancrage.settings import Settings
+from ancrage.textrepair import repair
 from ancrage.warehouse.store import Warehouse
 
 VALUE_FACTOR = 3.0
@@ -40,7 +40,8 @@ def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def _criteria(notice: Notice, lot: Lot | None) -> dict[str, Any]:
     cpv = (lot.cpv_main if lot else None) or notice.cpv_main
     deps = sorted(lot.place.departements) if lot and lot.place and lot.place.departements else []
-    deps = deps or sorted(departements(notice))
+    # the notice's places, the buyer's own département first when it is one of them
+    deps = deps or sorted(departements(notice), key=lambda d: (d != notice.buyer.departement, d))
     money = (lot.value if lot else None) or notice.estimated_value
     value = float(money.amount) if money and money.amount else None
     return {
@@ -221,11 +222,10 @@ def history_section(history: dict[str, Any]) -> Section:
     section.items.append(Item("Gagnés par une PME", _pct(summary["sme_share"])))
     for r in history["similar"][:5]:
         amount = euros(r["amount"]) if r["amount"] else "montant ?"
+        winner = repair(r["winner"]) or r["winner_siret"] or "titulaire inconnu"
+        what = repair(r["object"]) or ""
         section.items.append(
-            Item(
-                r["winner"] or r["winner_siret"] or "titulaire inconnu",
-                f"{amount}, {r['notification_date'] or 'date ?'} — {r['object'] or ''}".strip(),
-            )
+            Item(winner, f"{amount}, {r['notification_date'] or 'date ?'} — {what}".strip())
         )
     buyer = history.get("buyer")
     if buyer:

@@ -40,9 +40,15 @@ from ancrage.geo import Geography
 from ancrage.geo.centroids import Point, cached_postal_base
 from ancrage.geo.geography import EARTH_RADIUS_KM, haversine_km
 from ancrage.geo.text import fold
-from ancrage.notices.model import AwardCriterion, Lot, Notice
-from ancrage.notices.search import analyse, query_stems
-from ancrage.notices.store import departements, status_of
+from ancrage.notices.analysis import analyse, query_stems
+from ancrage.notices.model import (
+    AwardCriterion,
+    Lot,
+    Notice,
+    departements,
+    display_id,
+    status_of,
+)
 from ancrage.settings import Settings
 from ancrage.watch.columns import (
     DEFAULT_SCALE_KM,
@@ -330,6 +336,7 @@ class Target:
     labels: tuple[str, ...]  # certifications the notice names
     green: tuple[str, ...]
     total: float | None = None  # the whole call's value, when a lot has none of its own
+    site: frozenset[str] = frozenset()  # départements of the place of performance itself
 
 
 def notice_version(notice: Notice) -> str:
@@ -345,7 +352,10 @@ def _lot_stems(lot: Lot) -> set[str]:
 
 def targets_of(notice: Notice, locator: Locator | None) -> list[Target]:
     """The notice's lots (or the notice itself when it is not allotted)."""
-    deps = frozenset(departements(notice))
+    origins = departements(notice)  # every place it gives; the buyer's only without any
+    deps = frozenset(origins)
+    site = frozenset(d for d, origin in origins.items() if origin == "place")
+    listed = frozenset(d for d, origin in origins.items() if origin == "listed")
     base_stems = set(analyse(f"{notice.title or ''} {notice.description or ''}").split())
     base_stems |= {s for _, label in notice.trade_descriptors for s in analyse(label).split()}
     labels = tuple(dict.fromkeys(notice.qualification_labels))
@@ -376,7 +386,7 @@ def targets_of(notice: Notice, locator: Locator | None) -> list[Target]:
             tuple(c for c in (lot.cpv_main, *lot.cpv_additional) if c) if lot else ()
         )
         stems = base_stems | (_lot_stems(lot) if lot else set())
-        point, name = place(deps, None)
+        point, name = place(site or deps, None)  # the buyer's point only on the works site
         lot_green = green_criteria(lot.award_criteria) if lot and not notice.award_criteria else []
         return [
             Target(
@@ -396,21 +406,21 @@ def targets_of(notice: Notice, locator: Locator | None) -> list[Target]:
                 green=tuple(green + lot_green),
                 notice_id=notice.id,
                 purchase_type=notice.purchase_type,
+                site=site,
             )
         ]
     out: list[Target] = []
     for i, lot in enumerate(notice.lots):
-        lot_deps = (
-            frozenset(lot.place.departements) if lot.place and lot.place.departements else deps
-        )
-        point, name = place(lot_deps, lot.place.commune if lot.place else None)
+        lot_site = frozenset(lot.place.departements) if lot.place else frozenset()
+        lot_deps = (lot_site | listed) if lot_site else deps  # and those the BOAMP lists
+        point, name = place(lot_site or site or deps, lot.place.commune if lot.place else None)
         cpv = tuple(c for c in (lot.cpv_main, *lot.cpv_additional) if c) or notice_cpv
         value = float(lot.value.amount) if lot.value and lot.value.amount else None
         total = base_value if value is None else None
         out.append(
             Target(
                 lot_index=i,
-                lot_number=lot.number or str(i + 1),
+                lot_number=lot.number,  # as the notice numbers it (None: no number given)
                 title=lot.title or notice.title or "",
                 cpv=cpv,
                 value=value,
@@ -426,6 +436,7 @@ def targets_of(notice: Notice, locator: Locator | None) -> list[Target]:
                 green=tuple(green + green_criteria(lot.award_criteria)),
                 notice_id=notice.id,
                 purchase_type=notice.purchase_type,
+                site=lot_site or site,
             )
         )
     return out
@@ -613,6 +624,11 @@ class NoticeMatch:
     @property
     def notice_id(self) -> str:
         return self._batch.notices[self._notice][0].id
+
+    @property
+    def display_id(self) -> str:
+        """The id users know (TED publication number, BOAMP avis number)."""
+        return display_id(self._batch.notices[self._notice][0])
 
     @property
     def title(self) -> str:
@@ -928,6 +944,35 @@ def _cpv_score(c: Compiled, target: Target, keyword_hit: bool) -> tuple[float, s
     return best, reason
 
 
+def where_phrase(t: Target, deps: frozenset[str] | set[str]) -> str:
+    """Which places of the notice the match is on: the works site (« lieu d'exécution :
+    Doulaincourt-Saucourt (52) »), a département the BOAMP record lists, the buyer's."""
+    on_site = sorted(deps & t.site)
+    listed = sorted(deps - t.site)
+    parts = []
+    if on_site:
+        place = f"{t.place} ({', '.join(on_site)})" if t.place else "dép. " + ", ".join(on_site)
+        parts.append(f"lieu d'exécution : {place}")
+    if listed:
+        parts.append(
+            ("dép. " if t.site else "dép. de l'acheteur ") + ", ".join(listed)
+            + (" cité par l'avis" if t.site or on_site else "")
+        )
+    if listed and t.site and not on_site:
+        parts.append("travaux à " + (t.place or "dép. " + ", ".join(sorted(t.site))))
+    return " ; ".join(parts)
+
+
+def lot_phrase(t: Target) -> str:
+    """« lot 5 » as the notice numbers it; a lot without number by its title."""
+    if t.lot_number:
+        return f"lot {t.lot_number}"
+    if t.allotted:
+        title = t.title if len(t.title) <= 40 else t.title[:39].rsplit(" ", 1)[0] + "…"
+        return f"lot « {title} »"
+    return "marché"
+
+
 def score_target(c: Compiled, t: Target, now: datetime) -> LotMatch | None:
     """Score of one target for one profile, or ``None`` when a hard filter drops it."""
     p = c.profile
@@ -965,20 +1010,20 @@ def score_target(c: Compiled, t: Target, now: datetime) -> LotMatch | None:
         reasons.append(f"à {km:.0f} km" + (f" ({t.place})" if t.place else ""))
     elif c.deps is not None:
         dist = 0.7
-        reasons.append("dans votre zone (dép. " + ", ".join(sorted(t.deps & c.deps)) + ")")
+        reasons.append("dans votre zone : " + where_phrase(t, t.deps & c.deps))
     else:
         dist = 0.5
         if t.deps:
-            reasons.append("dép. " + ", ".join(sorted(t.deps)))
+            reasons.append(where_phrase(t, t.deps))
     # value
-    lot = f"lot {t.lot_number}" if t.lot_number else "marché"
+    lot = lot_phrase(t)
     lo, hi = p.value_min, p.value_max
     if t.value is None:
         value = 0.5
         if t.total is not None and (hi is None or t.total <= hi * VALUE_SLACK):
             value = 0.8
             reasons.append(f"{lot}, appel de {euros(t.total)} au total")
-        elif t.lot_number:
+        elif t.allotted:
             reasons.append(f"{lot} (montant non précisé)")
     elif (hi is not None and t.value > hi * VALUE_SLACK) or (
         lo is not None and t.value * VALUE_SLACK < lo
