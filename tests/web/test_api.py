@@ -133,7 +133,7 @@ def test_notices(client: TestClient) -> None:
     trades = client.get("/api/v1/notices/trades").json()
     assert trades["menuiserie-bois-pvc"] == "4542"
     by_trade = client.get("/api/v1/notices", params={"trade": "menuiserie-bois-pvc"}).json()
-    assert all(h["status"] for h in by_trade["items"])
+    assert all(h["state"] for h in by_trade["items"])
     bad = client.get("/api/v1/notices", params={"trade": "astronaute"})
     assert bad.status_code == 400 and bad.json()["detail"] == "Métier « astronaute » inconnu"
     assert client.get("/api/v1/notices/boamp:nope").status_code == 404

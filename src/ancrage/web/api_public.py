@@ -314,6 +314,7 @@ def notices(
         deadline_after=deadline_after,
         offset=offset,
         limit=limit,
+        now=ctx_of(request).now(),
     )
     return {"offset": offset, "limit": limit, "more": more, "items": [h.as_json() for h in hits]}
 
@@ -325,7 +326,8 @@ def notice_trades() -> dict[str, str]:
 
 @router.get("/notices/{notice_id}", tags=["avis"], summary="L'avis structuré")
 def notice(request: Request, notice_id: str) -> dict[str, Any]:
-    return web_notices.notice_json(web_notices.get_notice(ctx_of(request).settings, notice_id))
+    ctx = ctx_of(request)
+    return web_notices.notice_json(web_notices.get_notice(ctx.settings, notice_id), ctx.now())
 
 
 @router.get("/notices/{notice_id}/sheet", tags=["avis"], summary="Fiche de lecture de l'avis")
@@ -334,7 +336,7 @@ def notice_sheet(request: Request, notice_id: str) -> dict[str, Any]:
     ``/history``."""
     ctx = ctx_of(request)
     found = web_notices.get_notice(ctx.settings, notice_id)
-    return web_notices.sheet_for(found, ctx.today()).as_json()
+    return web_notices.sheet_for(found, ctx.now()).as_json()
 
 
 @router.get("/notices/{notice_id}/history", tags=["avis"], summary="Historique du marché (DECP)")

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select
 
+from ancrage.notices.errors import NoticeNotFoundError
 from ancrage.notices.model import Notice
-from ancrage.notices.store import NoticeNotFoundError, NoticeStore
+from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 from ancrage.watch.db import outbox as watch_outbox
 from ancrage.watch.db import profiles as watch_profiles

@@ -8,13 +8,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
-
 from ancrage.errors import WarehouseError
 from ancrage.notices.model import Lot, Notice
 from ancrage.notices.search import SearchHit, search
 from ancrage.notices.sheet import Item, Section, Sheet, reading_sheet
-from ancrage.notices.store import NoticeStore, dump_notice
+from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 from ancrage.web.errors import WebError
 
@@ -44,6 +42,7 @@ def search_page(
     deadline_after: date | None = None,
     offset: int = 0,
     limit: int = 20,
+    now: datetime | None = None,
 ) -> tuple[list[SearchHit], bool]:
     """One page of hits, and whether there are more."""
     if trade is not None:
@@ -63,6 +62,7 @@ def search_page(
         open_only=open_only,
         deadline_after=deadline_after,
         limit=offset + limit + 1,
+        now=now,
     )
     return hits[offset : offset + limit], len(hits) > offset + limit
 
@@ -71,15 +71,18 @@ def get_notice(settings: Settings, notice_id: str) -> Notice:
     return NoticeStore(settings).get(notice_id)
 
 
-def notice_json(notice: Notice) -> dict[str, Any]:
-    """The structured notice (ISO dates, lots, criteria, requirements) as JSON."""
-    data: dict[str, Any] = orjson.loads(dump_notice(notice))
-    return data
+def notice_json(notice: Notice, now: datetime) -> dict[str, Any]:
+    """The structured notice (ISO dates, places, lots, criteria and weights, requirements,
+    state at ``now``) as JSON."""
+    from ancrage.notices.document import notice_json as structured
+
+    return structured(notice, now)
 
 
-def sheet_for(notice: Notice, today: date) -> Sheet:
-    """The reading sheet (the notice alone: fast; the market history is its own page)."""
-    return reading_sheet(notice, today=today)
+def sheet_for(notice: Notice, now: datetime) -> Sheet:
+    """The reading sheet at ``now`` (the notice alone: fast; the market history is its own
+    page)."""
+    return reading_sheet(notice, today=now.date(), now=now)
 
 
 def lot_of(notice: Notice, lot: int | None) -> Lot | None:
@@ -107,19 +110,3 @@ def history_for(settings: Settings, notice: Notice, lot: int | None = None) -> d
 
     return market_history(settings, notice, lot_of(notice, lot))
 
-
-STATE_LABELS = {
-    "open": "ouvert",
-    "closed": "clos",
-    "awarded": "attribué",
-    "cancelled": "annulé",
-}
-
-
-def state_label(status: str | None, deadline: datetime | None, now: datetime) -> str:
-    """The state a user reads: « ouvert » only while a deadline is ahead."""
-    if status == "open" and deadline is not None and deadline <= now:
-        return "date limite dépassée"
-    if status == "open" and deadline is None:
-        return "ouvert (date limite non précisée)"
-    return STATE_LABELS.get(status or "", status or "inconnu")

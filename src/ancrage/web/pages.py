@@ -264,6 +264,7 @@ def notices(
                 deadline_after=after,
                 offset=(page_no - 1) * 20,
                 limit=20,
+                now=ctx_of(request).now(),
             )
         except AncrageError as exc:
             error = exc
@@ -279,7 +280,6 @@ def notices(
         searched=searched,
         trades=web_notices.trades(),
         page_no=page_no,
-        now=ctx_of(request).now(),
     )
 
 
@@ -300,7 +300,7 @@ def notice(request: Request, notice_id: str) -> Response:
         found.title or found.id,
         user=user,
         notice=found,
-        sheet=web_notices.sheet_for(found, ctx.today()),
+        sheet=web_notices.sheet_for(found, ctx.now()),
         following=following,
     )
 
