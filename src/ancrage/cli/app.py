@@ -19,11 +19,13 @@ from ancrage.cli import (
     notice,
     quarantine,
     report,
+    serve,
     spend,
     status,
     update,
 )
 from ancrage.cli import profile as profile_cli
+from ancrage.cli import user as user_cli
 from ancrage.cli import watch as watch_cli
 from ancrage.cli.common import HomeOption, err, print_error
 from ancrage.cli.french import use_french
@@ -53,6 +55,9 @@ app.command("update")(update.update)
 app.add_typer(notice.app, name="notice")
 app.add_typer(profile_cli.app, name="profile")
 app.add_typer(watch_cli.app, name="watch")
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+app.add_typer(user_cli.app, name="user")
 
 
 def _show_version(value: bool) -> None:

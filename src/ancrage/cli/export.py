@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,22 +19,6 @@ class ExportFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
     parquet = "parquet"
-
-
-def write_parquet(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[Path]:
-    """One Parquet file per table, in the machine form (column names and shares as computed)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from ancrage.report.export import make_dir
-
-    make_dir(out_dir)
-    written = []
-    for name, rows in tables.items():
-        path = out_dir / f"{name}.parquet"
-        pq.write_table(pa.Table.from_pylist(rows), path)
-        written.append(path)
-    return written
 
 
 @with_scope_options
@@ -53,6 +37,8 @@ def export(
     tables = indicator_tables(settings(home), scope, reference=reference)
     fictitious = any(r.get("synthetic_files") for r in tables["quality"])
     if fmt is ExportFormat.parquet:
+        from ancrage.report.export import write_parquet
+
         written = write_parquet(tables, out_dir)
     else:
         from ancrage.diagnose import buyer_names

@@ -263,6 +263,20 @@ def make_dir(out_dir: Path) -> None:
         ) from exc
 
 
+def write_parquet(tables: dict[str, list[dict[str, Any]]], out_dir: Path) -> list[Path]:
+    """One Parquet file per table, in the machine form (column names and shares as computed)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    make_dir(out_dir)
+    written = []
+    for name, rows in tables.items():
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), path)
+        written.append(path)
+    return written
+
+
 def _csv_value(value: Any, share: bool) -> Any:
     if isinstance(value, bool):
         return "oui" if value else "non"

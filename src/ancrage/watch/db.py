@@ -144,13 +144,14 @@ def _sqlite_pragmas(dbapi_con: object, _record: object) -> None:
     cur.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the latest Alembic revision (idempotent)."""
+def migrate(engine: Engine, package: str = "ancrage.watch") -> None:
+    """Upgrade the schema of ``package`` (its ``migrations`` folder) to the latest Alembic
+    revision (idempotent)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
-    location = resources.files("ancrage.watch").joinpath("migrations")
+    location = resources.files(package).joinpath("migrations")
     config.set_main_option("script_location", str(location))
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -1,0 +1,84 @@
+"""ancrage serve / ancrage worker: the web application and its scheduled jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ancrage.cli.common import HomeOption, err, settings
+
+
+def serve(
+    home: HomeOption = None,
+    host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port d'écoute.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="Processus serveurs (un par cœur : 2 sur 2 cœurs).", min=1, max=64
+        ),
+    ] = 1,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Lancer aussi les tâches planifiées (veille quotidienne, e-mails) dans ce "
+            "processus.",
+        ),
+    ] = True,
+) -> None:
+    """Application web et API (/api/v1) : observatoire, marchés, appels d'offres, veille.
+    Base de l'application : SQLite dans le dossier de données, ou ANCRAGE_DATABASE_URL."""
+    import os
+    import threading
+
+    import uvicorn
+
+    from ancrage.settings import HOME_ENV
+    from ancrage.web import logs
+    from ancrage.web.config import WebConfig
+    from ancrage.web.db import open_app_db
+    from ancrage.web.worker import run_forever
+
+    config = WebConfig.resolve(settings(home))
+    os.environ[HOME_ENV] = str(config.settings.home)  # each server process reads it
+    open_app_db(config)  # a database problem stops here, in one French line
+    logs.setup()
+    stop = threading.Event()
+    if with_worker:
+        threading.Thread(target=run_forever, args=(config, stop), daemon=True).start()
+    err().print(f"Ancrage sert sur http://{host}:{port}/ (arrêt : Ctrl+C)")
+    try:
+        uvicorn.run(
+            "ancrage.web.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    finally:
+        stop.set()
+
+
+def worker(home: HomeOption = None) -> None:
+    """Tâches planifiées sans serveur web : veille quotidienne et e-mails (Ctrl+C pour
+    arrêter)."""
+    import threading
+
+    from ancrage.web import logs
+    from ancrage.web.config import WebConfig
+    from ancrage.web.db import open_app_db
+    from ancrage.web.worker import run_forever
+
+    config = WebConfig.resolve(settings(home))
+    open_app_db(config)
+    logs.setup()
+    err().print("Tâches planifiées lancées (arrêt : Ctrl+C)")
+    stop = threading.Event()
+    try:
+        run_forever(config, stop)
+    except KeyboardInterrupt:
+        stop.set()

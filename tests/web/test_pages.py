@@ -1,0 +1,172 @@
+"""Every page as each kind of user would open it: it answers, in French, with the layout,
+its CSRF-protected forms, and the errors a user can cause explained on the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import PASSWORD, People
+
+PUBLIC = [
+    "/",
+    "/accessibilite",
+    "/observatoire",
+    "/observatoire?territoire=Vienne&annees=2024",
+    "/observatoire?acheteurs=21860194500014",
+    "/marches",
+    "/marches?territoire=dep:86&cercle=france&tri=-amount",
+    "/acheteurs",
+    "/acheteurs?q=commune",
+    "/titulaires?q=a",
+    "/avis",
+    "/avis?q=menuiserie&ouverts=1",
+    "/avis/boamp:26-7319",
+    "/avis/boamp:26-7319/historique",
+    "/avis/boamp:26-7319/historique?lot=2",
+    "/connexion",
+    "/inscription",
+]
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert found is not None
+    return found[1]
+
+
+def sign_in_page(client: TestClient, email: str) -> str:
+    csrf = _csrf(client.get("/connexion").text)
+    r = client.post(
+        "/connexion",
+        data={"email": email, "password": PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    return str(r.headers["location"])
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_public_pages(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 200, r.text[-500:]
+    assert '<html lang="fr">' in r.text and 'href="#contenu"' in r.text
+    assert "Traceback" not in r.text and "None" not in re.sub(r"<[^>]+>", "", r.text)
+
+
+def test_contract_buyer_supplier_pages(client: TestClient) -> None:
+    listing = client.get("/marches?tri=-amount").text
+    contract = re.search(r'href="/marches/(DC[0-9a-f]+)"', listing)
+    assert contract is not None
+    page = client.get(f"/marches/{contract[1]}").text
+    buyer = re.search(r'href="/acheteurs/([^"]+)"', page)
+    supplier = re.search(r'href="/titulaires/([^"]+)"', page)
+    assert buyer is not None and supplier is not None
+    assert "Ce qu'il achète" in client.get(f"/acheteurs/{buyer[1]}").text
+    assert "Pour qui" in client.get(f"/titulaires/{supplier[1]}").text
+
+
+def test_errors_are_pages_in_french(client: TestClient) -> None:
+    r = client.get("/marches/DC0000000000000000")
+    assert r.status_code == 404 and "Aucun contrat « DC0000000000000000 »" in r.text
+    r = client.get("/observatoire?territoire=Atlantide")
+    assert r.status_code == 400 and 'role="alert"' in r.text
+    r = client.get("/veille")
+    assert r.status_code == 401 and "Se connecter" in r.text
+    r = client.get("/page-inconnue")
+    assert r.status_code == 404 and "Cette adresse ne correspond à aucune page" in r.text
+
+
+def test_forms_need_the_csrf_token(client: TestClient, people: People) -> None:
+    r = client.post("/connexion", data={"email": people.firm_a.email, "password": PASSWORD})
+    assert r.status_code == 422 or r.status_code == 400
+    client.get("/connexion")
+    r = client.post(
+        "/connexion",
+        data={"email": people.firm_a.email, "password": PASSWORD, "csrf_token": "0" * 64},
+    )
+    assert r.status_code == 403 and "CSRF" in r.text
+
+
+def test_each_role_lands_on_its_pages(client: TestClient, people: People) -> None:
+    assert sign_in_page(client, people.firm_a.email) == "/veille"
+    assert "Ma veille" in client.get("/veille").text
+    assert client.get("/conseiller").status_code == 403
+    assert client.get("/admin").status_code == 403
+    account = client.get("/compte").text
+    r = client.post("/compte/jetons", data={"name": "export", "csrf_token": _csrf(account)})
+    assert "Nouveau jeton" in r.text and re.search(r"anc_[A-Za-z0-9_-]{20,}", r.text)
+    client.cookies.clear()
+    assert sign_in_page(client, people.advisor.email) == "/conseiller"
+    assert "Plomberie C" in client.get("/conseiller").text
+    client.cookies.clear()
+    assert sign_in_page(client, people.admin.email) == "/admin"
+    admin = client.get("/admin").text
+    assert people.advisor.email in admin
+    made = client.post(
+        "/admin/comptes",
+        data={
+            "email": "nouveau@cma-a.fr",
+            "password": PASSWORD,
+            "role": "advisor",
+            "organisation": "CMA A",
+            "csrf_token": _csrf(admin),
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    assert "nouveau@cma-a.fr" in client.get("/admin").text
+    client.cookies.clear()
+    assert sign_in_page(client, people.buyer.email) == "/observatoire"
+
+
+def test_unsubscribe_link_of_the_alert_emails(client: TestClient, people: People) -> None:
+    from ancrage.watch.model import Profile
+    from ancrage.web import desk
+
+    owned = desk.create_profile(
+        people.engine,
+        people.firm_a.organisation_id,
+        Profile(name="p", denomination="Menuiserie A", cpv=["45"], email="a@menuiserie-a.fr"),
+    )
+    p = owned.profile
+    bad = client.get("/veille/desabonnement", params={"profil": p.name, "jeton": "faux"})
+    assert bad.status_code == 404
+    ok = client.get(
+        "/veille/desabonnement", params={"profil": p.name, "jeton": p.unsubscribe_token}
+    )
+    assert ok.status_code == 200 and "ne recevra plus d'e-mails" in ok.text
+    assert desk.profile_for(people.engine, people.firm_a, p.id or 0).profile.email is None
+
+
+def test_profile_form_creates_and_edits(client: TestClient, people: People) -> None:
+    sign_in_page(client, people.firm_a.email)
+    csrf = _csrf(client.get("/veille").text)
+    form = {
+        "csrf_token": csrf,
+        "name": "Menuiserie A",
+        "siret": "12345678900011",
+        "cpv": "4542, 4422",
+        "radius_km": "30",
+        "frequency": "immediate",
+    }
+    made = client.post("/veille/profils", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    pid = int(made.headers["location"].rsplit("/", 1)[1])
+    from ancrage.web import desk
+
+    p = desk.profile_for(people.engine, people.firm_a, pid).profile
+    assert (p.cpv, p.radius_km, p.commune, p.frequency) == (
+        ["4542", "4422"],
+        30.0,
+        "86194",
+        "immediate",
+    )
+    form["commune"] = "86194"  # the edit form shows the commune SIRENE gave
+    bad = client.post(f"/veille/profils/{pid}", data={**form, "radius_km": "trente"})
+    assert bad.status_code == 400 and "Nombre illisible : « trente »" in bad.text
+    ok = client.post(f"/veille/profils/{pid}", data={**form, "frequency": "daily"})
+    assert ok.status_code == 200  # the redirect followed to the profile page
+    assert desk.profile_for(people.engine, people.firm_a, pid).profile.frequency == "daily"
