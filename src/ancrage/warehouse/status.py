@@ -28,6 +28,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "totals": {},
         "enrichment": None,
         "spend": spend_status(settings),
+        "interrupted": None,
     }
     if not warehouse.exists():
         return {**empty, "by_source_year": []}
@@ -69,6 +70,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
             )
         )
         enrichment = enrichment_status(con)
+        interrupted = warehouse.interrupted(con)
     finally:
         con.close()
     return {
@@ -79,6 +81,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "by_source_year": by_year,
         "enrichment": enrichment,
         "spend": empty["spend"],
+        "interrupted": interrupted,
     }
 
 
