@@ -633,10 +633,12 @@ def _finalise(
             (SELECT count(*) FROM _known),
             (SELECT count(DISTINCT record_pos) FROM {src["repairs"]}
                 WHERE record_pos IN (SELECT record_pos FROM _keep)
-                AND record_pos NOT IN (SELECT record_pos FROM _known))"""
+                AND record_pos NOT IN (SELECT record_pos FROM _known)),
+            {", ".join(f"(SELECT count(*) FROM {src[t]})" for t in TABLES)}"""
     ).fetchone()
     assert row is not None
-    staged_n, kept, known, repaired = (int(v) for v in row)
+    staged_n, kept, known, repaired, *rows = (int(v) for v in row)
+    staged_rows = dict(zip(TABLES, rows, strict=True))
     quarantined = result.quarantined
     duplicates = (staged_n - kept) + known
     report = FileReport(
@@ -650,6 +652,8 @@ def _finalise(
     )
     parts: dict[str, Path] = {}
     for table in TABLES:
+        if not staged_rows[table]:  # no part (a small file's empty tables cost nothing)
+            continue
         out = job.stage / f"final-{table}.parquet"
         cols = ", ".join(f"t.{c}" for c in TABLES[table].names)
         where = {
