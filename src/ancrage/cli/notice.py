@@ -244,9 +244,22 @@ def search(
         ]
         for h in hits
     ]
+    if not hits:
+        filtered = any(v is not None for v in (cpv, territory, after)) or open_only
+        out().print(
+            f"Aucun avis ne correspond à « {query} »"
+            + (
+                " avec ces filtres : essayez sans --cpv, --territory, --open ou "
+                "--deadline-after, ou avec moins de mots."
+                if filtered
+                else " : essayez moins de mots, un mot plus courant ou un métier "
+                "(« menuiserie », « nettoyage »)."
+            ),
+            soft_wrap=True,
+        )
+        return
     columns = ["rang", "avis", "objet", "acheteur", "date limite", "état", "mots trouvés"]
-    title = f"{len(hits)} avis" if hits else "aucun avis"
-    out().print(rich_table(title, columns, rows))
+    out().print(rich_table(f"{len(hits)} avis", columns, rows))
     if hits and hits[0].words:
         print_note(
             "classés par nombre de mots trouvés, puis pertinence (mots du titre, puis des "
