@@ -128,7 +128,8 @@ def load(
             if r.error is None
         ]
         columns = ["fichier", "format", "lus", "chargés", "quarantaine", "doublons"]
-        out().print(rich_table(None, columns, rows))
+        if rows:  # no table without a row: the errors below say what happened
+            out().print(rich_table(None, columns, rows))
     for message, files in errors_by_cause(reports):  # one line per cause, not per file
         where = "" if len(files) == 1 else f" ({len(files)} fichiers, dont {files[0]})"
         print_error(message + where)
