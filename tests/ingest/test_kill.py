@@ -25,8 +25,8 @@ import pytest
 
 from ancrage.diagnose import build_scope, diagnose
 from ancrage.settings import Settings
+from ancrage.status import warehouse_status
 from ancrage.synth.decp import generate_decp
-from ancrage.warehouse.status import warehouse_status
 
 KILLS = 10
 CHAIN = 3  # kills in a row on one home before a load is let finish

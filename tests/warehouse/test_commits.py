@@ -20,9 +20,9 @@ from ancrage.ingest import pipeline
 from ancrage.ingest.pipeline import load_paths
 from ancrage.model import TABLES
 from ancrage.settings import Settings
+from ancrage.status import warehouse_status
 from ancrage.synth.decp import generate_decp
 from ancrage.warehouse import Warehouse
-from ancrage.warehouse.status import warehouse_status
 from tests.warehouse.notes import WHEN, only_note
 
 TODAY = dt.date(2026, 12, 7)
