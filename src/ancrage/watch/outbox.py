@@ -39,11 +39,13 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
 
+from ancrage.fmt import count
 from ancrage.notices.model import Notice
 from ancrage.notices.store import dump_notice
 from ancrage.watch.db import notice_versions, outbox, profiles, utcnow
+from ancrage.watch.errors import AlertsNotSentError
 from ancrage.watch.lock import RunLock, run_lock
-from ancrage.watch.mail import SmtpConfig, build_message, new_message_id
+from ancrage.watch.mail import SmtpConfig, build_message, new_message_id, when
 from ancrage.watch.matching import Locator, NoticeMatch, no_cycle_collection, notice_version
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import list_profiles
@@ -288,6 +290,33 @@ class SendReport:
         }
 
 
+def not_sent_error(report: SendReport, policy: RetryPolicy) -> AlertsNotSentError | None:
+    """What a run could not send, as one French line (None when everything went out)."""
+    if not report.trouble:
+        return None
+    parts = []
+    if report.not_sent:
+        parts.append(f"{count(report.not_sent, 'alerte non envoyée', 'alertes non envoyées')}")
+    if report.waiting:
+        retry = when(report.next_try.replace(tzinfo=UTC).isoformat()) if report.next_try else None
+        parts.append(
+            count(report.waiting, "alerte attend", "alertes attendent")
+            + " un nouvel essai"
+            + (f" (le prochain le {retry})" if retry else "")
+        )
+    if report.abandoned:
+        parts.append(
+            count(len(report.abandoned), "alerte abandonnée", "alertes abandonnées")
+            + f" après {policy.age_text()} d'échecs"
+        )
+    why = " ; ".join(report.errors) or "raison inconnue"
+    return AlertsNotSentError(
+        f"{' ; '.join(parts)} : {why}",
+        hint="Vérifiez le serveur SMTP (ANCRAGE_SMTP_HOST, _PORT…) ; « ancrage watch outbox » "
+        "liste les alertes en attente et pourquoi.",
+    )
+
+
 def smtp_send(config: SmtpConfig, message: EmailMessage) -> None:
     with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
         if config.starttls:
@@ -398,7 +427,8 @@ def send_due(
                 select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
                        outbox.c.notice_id, outbox.c.version, outbox.c.score, outbox.c.matched_at,
                        outbox.c.first_try_at)
-                .where(outbox.c.message_id == group.message_id)
+                .where(outbox.c.message_id == group.message_id,
+                       outbox.c.profile_id == group.profile_id)
                 .order_by(outbox.c.id)
             ).all()
         ids = [r.id for r in rows]
@@ -485,7 +515,8 @@ def _unclaim(engine: Engine, groups: Sequence[_Group]) -> None:
         for group in groups:
             con.execute(
                 update(outbox)
-                .where(outbox.c.message_id == group.message_id)
+                .where(outbox.c.message_id == group.message_id,
+                       outbox.c.profile_id == group.profile_id)
                 .values(state="pending", message_id=group.message_id if group.kept else None)
             )
 

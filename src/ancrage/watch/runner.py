@@ -20,6 +20,7 @@ from ancrage.watch.mail import SmtpConfig
 from ancrage.watch.matching import OPEN_KINDS, Locator, NoticeMatch, ProfileIndex
 from ancrage.watch.outbox import SendReport, enqueue, send_due
 from ancrage.watch.profiles import list_profiles
+from ancrage.watch.retry import RetryPolicy
 
 
 def open_notices(settings: Settings, since: date | None = None) -> list[Notice]:
@@ -66,6 +67,7 @@ def run_watch(
     smtp: SmtpConfig | None = None,
     locator: Locator | None = None,
     notices: Sequence[Notice] | None = None,
+    policy: RetryPolicy | None = None,
 ) -> RunReport:
     """Match, queue and (unless ``dry_run`` or without ``smtp``) send.
 
@@ -110,7 +112,9 @@ def run_watch(
         report.enqueued = enqueue(engine, report.matches, {n.id: n for n in notices}, moment)
         clock.lap("enqueue")
         if smtp is not None:
-            report.sent = send_due(engine, smtp, moment, locator=located, lock=lock)
+            report.sent = send_due(
+                engine, smtp, moment, locator=located, lock=lock, policy=policy
+            )
             clock.lap("send")
         with engine.begin() as con:
             con.execute(
