@@ -146,7 +146,7 @@ def run(
 def outbox(
     profile: Annotated[
         str | None,
-        typer.Argument(metavar="[PROFIL]", help="Seulement ce profil.", show_default=False),
+        typer.Argument(metavar="PROFIL", help="Seulement ce profil.", show_default=False),
     ] = None,
     home: HomeOption = None,
     db: DbOption = None,
