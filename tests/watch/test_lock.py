@@ -20,10 +20,9 @@ from ancrage.watch.lock import LOCK_NAME, RunLock, acquire, owner_gone, pid_aliv
 from ancrage.watch.mail import SmtpConfig
 from ancrage.watch.matching import Locator
 from ancrage.watch.outbox import send_due
-from ancrage.watch.profiles import add_profile
-from ancrage.watch.runner import run_watch
 from tests.watch.sink import smtp_sink
-from tests.watch.test_watch import NOW, profiles
+from tests.watch.test_retry import queue_alerts
+from tests.watch.test_watch import NOW
 
 
 def _dead_pid() -> int:
@@ -134,9 +133,7 @@ def test_concurrent_acquires_one_winner(engine: Engine) -> None:
 def test_sending_rows_of_a_live_owner_are_left_alone(
     engine: Engine, home: Settings, locator: Locator
 ) -> None:
-    for p in profiles():
-        add_profile(engine, p)
-    run_watch(home, engine, now=NOW, smtp=None, locator=locator)
+    queue_alerts(engine, home, locator)
     with engine.begin() as con:  # a live run claimed them and is talking to the server
         claimed = con.execute(select(outbox.c.id, outbox.c.profile_id)).all()
         for row_id, profile_id in claimed:

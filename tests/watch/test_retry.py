@@ -9,7 +9,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
 from ancrage.cli.app import app
@@ -30,7 +30,7 @@ NOW_MINUTE = timedelta(minutes=1)
 REFUSED = "message refusé par le serveur SMTP (554 5.7.1 Service indisponible)"
 
 
-def _queue(engine: Engine, home: Settings, locator: Locator) -> None:
+def queue_alerts(engine: Engine, home: Settings, locator: Locator) -> None:
     for p in profiles():
         add_profile(engine, p)
     run_watch(home, engine, now=NOW, smtp=None, locator=locator)
@@ -45,7 +45,7 @@ def _states(engine: Engine) -> list[tuple[str, int]]:
 def test_lost_reply_sent_again_with_the_first_message_id(
     engine: Engine, home: Settings, locator: Locator
 ) -> None:
-    _queue(engine, home, locator)
+    queue_alerts(engine, home, locator)
 
     def reply_lost(config: SmtpConfig, message: EmailMessage) -> None:
         smtp_send(config, message)  # the server took it…
@@ -71,7 +71,7 @@ def test_lost_reply_sent_again_with_the_first_message_id(
 def test_refused_for_several_runs_then_each_alert_once(
     engine: Engine, home: Settings, locator: Locator
 ) -> None:
-    _queue(engine, home, locator)
+    queue_alerts(engine, home, locator)
     policy = RetryPolicy(first_delay=timedelta(0))
     with smtp_sink() as (sink, port):
         config = SmtpConfig(host="127.0.0.1", port=port)
@@ -100,7 +100,7 @@ def test_refused_for_several_runs_then_each_alert_once(
 def test_back_off_then_abandoned_after_the_age_limit(
     engine: Engine, home: Settings, locator: Locator
 ) -> None:
-    _queue(engine, home, locator)
+    queue_alerts(engine, home, locator)
     policy = RetryPolicy()  # 5 minutes doubled, at most 6 hours apart, for 72 hours
     assert [policy.delay(n) for n in (1, 2, 3, 8, 9)] == [
         timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20),
@@ -147,14 +147,14 @@ def test_retry_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_watch_outbox_command(home: Settings, locator: Locator) -> None:
     engine = open_db(home)  # the home's SQLite, as the command opens it
-    _queue(engine, home, locator)
+    queue_alerts(engine, home, locator)
     engine.dispose()
     runner = CliRunner()
     table = runner.invoke(app, ["watch", "outbox", "--home", str(home.home)],
                           env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
     assert "2 alertes en attente" in table.stdout
-    assert "pas encore envoyée (prochaine exécution avec un serveur SMTP)" in table.stdout
+    assert "pas encore essayée (à la prochaine exécution qui envoie)" in table.stdout
     assert "à envoyer : 2" in table.stderr
     listed = runner.invoke(app, ["watch", "outbox", "traiteur-normandie", "--format", "json",
                                  "--home", str(home.home)])
@@ -168,3 +168,40 @@ def test_watch_outbox_command(home: Settings, locator: Locator) -> None:
     unknown = runner.invoke(app, ["watch", "outbox", "inconnu", "--home", str(home.home)])
     assert isinstance(unknown.exception, ProfileNotFoundError)
     assert unknown.exception.one_line().startswith("aucun profil « inconnu »")
+
+
+def test_upgrade_requeues_alerts_the_former_policy_gave_up(
+    app_url: str | None, home: Settings, locator: Locator
+) -> None:
+    from alembic import command
+
+    from ancrage.watch import db as watch_db
+    from tests.watch.test_outbox_bulk import _config
+
+    url = watch_db.db_url(home, app_url)
+    legacy = watch_db.create_engine(url)
+    with legacy.begin() as con:
+        command.upgrade(_config(con), "0002")
+        con.execute(text(
+            "INSERT INTO watch_profiles (name, email, cpv, cpv_labels, keywords, "
+            "excluded_keywords, departements, certifications, reserved, lots_only, "
+            "purchase_types, frequency, min_days, active, unsubscribe_token, created_at, "
+            "updated_at) VALUES ('p', 'p@example.fr', '[]', '[]', '[]', '[]', '[]', '[]', 'any', "
+            "false, '[]', 'daily', 0, true, 't', :now, :now)"
+        ), {"now": NOW.replace(tzinfo=None)})
+        con.execute(text(
+            "INSERT INTO watch_outbox (profile_id, notice_id, version, kind, state, attempts, "
+            "next_try, message_id, last_error, score, payload, created_at) SELECT id, "
+            "'boamp:26-7308', 'v1', 'new', 'failed', 5, :now, '<1@ancrage.test>', "
+            "'SMTPDataError', 1, '{}', :now FROM watch_profiles"
+        ), {"now": NOW.replace(tzinfo=None)})
+    legacy.dispose()
+    engine = watch_db.open_db(home, url)  # migrates to the latest revision
+    try:
+        with engine.connect() as con:
+            row = con.execute(select(outbox.c.state, outbox.c.message_id)).one()
+            lock = con.execute(text("SELECT name, token FROM watch_locks")).one()
+        assert tuple(row) == ("pending", "<1@ancrage.test>")  # tried again, same Message-ID
+        assert tuple(lock) == ("watch-run", None)
+    finally:
+        engine.dispose()

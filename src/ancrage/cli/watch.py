@@ -171,7 +171,7 @@ def outbox(
         print_json(found.as_json())
         return
     rows = [
-        [w.profile, w.notice, (w.title or "")[:40], STATE_LABELS[w.status], w.attempts, w.why]
+        [w.profile, w.notice, (w.title or "")[:40], STATE_LABELS[w.state], w.attempts, w.why]
         for w in found.items
     ]
     title = f"{found.total} alertes en attente" + (

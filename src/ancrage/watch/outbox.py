@@ -31,7 +31,7 @@ import smtplib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -269,25 +269,17 @@ class SendReport:
     abandoned: list[str] = field(default_factory=list)  # notices given up (age limit)
     errors: list[str] = field(default_factory=list)  # why, in French, each reason once
     stopped: bool = False  # the server could not be reached: the other messages wait
+    untried: int = 0  # alerts of those other messages
     waiting: int = 0  # alerts waiting for a new try after a failure, after the run
     next_try: datetime | None = None  # the earliest of those tries (naive UTC)
 
     @property
     def trouble(self) -> bool:
         """Whether some alert could not be sent (this run or an earlier one)."""
-        return bool(self.not_sent or self.abandoned or self.waiting)
+        return bool(self.not_sent or self.abandoned or self.waiting or self.untried)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "messages": self.messages,
-            "alerts": self.alerts,
-            "resent": self.resent,
-            "not_sent": self.not_sent,
-            "abandoned": self.abandoned,
-            "errors": self.errors,
-            "waiting": self.waiting,
-            "next_try": self.next_try.isoformat() if self.next_try else None,
-        }
+        return {**asdict(self), "next_try": self.next_try.isoformat() if self.next_try else None}
 
 
 def not_sent_error(report: SendReport, policy: RetryPolicy) -> AlertsNotSentError | None:
@@ -308,6 +300,11 @@ def not_sent_error(report: SendReport, policy: RetryPolicy) -> AlertsNotSentErro
         parts.append(
             count(len(report.abandoned), "alerte abandonnée", "alertes abandonnées")
             + f" après {policy.age_text()} d'échecs"
+        )
+    if report.untried:
+        parts.append(
+            count(report.untried, "autre alerte reste", "autres alertes restent")
+            + " en file (envoi arrêté)"
         )
     why = " ; ".join(report.errors) or "raison inconnue"
     return AlertsNotSentError(
@@ -455,7 +452,7 @@ def send_due(
         except (smtplib.SMTPException, OSError) as exc:
             _failed(engine, rows, moment, exc, rules, report)
             if not isinstance(exc, PER_MESSAGE):  # the server is out of reach: stop here
-                _unclaim(engine, groups[position + 1 :])
+                report.untried = _unclaim(engine, groups[position + 1 :])
                 report.stopped = True
                 break
             continue
@@ -508,17 +505,20 @@ def _failed(
         report.errors.append(why)
 
 
-def _unclaim(engine: Engine, groups: Sequence[_Group]) -> None:
+def _unclaim(engine: Engine, groups: Sequence[_Group]) -> int:
     """Messages not tried (the server went out of reach): ``pending`` again, a retry keeping
-    its Message-ID, a new message losing it (its alerts may join a later digest)."""
+    its Message-ID, a new message losing it (its alerts may join a later digest). Returns how
+    many alerts."""
+    alerts = 0
     with engine.begin() as con:
         for group in groups:
-            con.execute(
+            alerts += con.execute(
                 update(outbox)
                 .where(outbox.c.message_id == group.message_id,
                        outbox.c.profile_id == group.profile_id)
                 .values(state="pending", message_id=group.message_id if group.kept else None)
-            )
+            ).rowcount
+    return alerts
 
 
 def _waiting(engine: Engine, report: SendReport) -> None:

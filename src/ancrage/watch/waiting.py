@@ -3,7 +3,7 @@ for a new try after a failure, being sent, or abandoned with their reason."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ class Waiting:
     profile: str
     notice: str  # the id users know (BOAMP avis number, TED publication number)
     title: str | None
-    status: str  # new | retry | sending | abandoned (keys of STATE_LABELS)
+    state: str  # new | retry | sending | abandoned (keys of STATE_LABELS)
     attempts: int
     queued_at: datetime  # naive UTC
     next_try: datetime | None
@@ -44,27 +44,18 @@ class Waiting:
     @property
     def why(self) -> str:
         """Why it waits, in French."""
-        if self.status == "new":
-            return "pas encore envoyée (prochaine exécution avec un serveur SMTP)"
-        if self.status == "sending":
+        if self.state == "new":
+            return "pas encore essayée (à la prochaine exécution qui envoie)"
+        if self.state == "sending":
             return "en cours d'envoi, ou exécution interrompue (reprise à la prochaine)"
-        if self.status == "retry":
+        if self.state == "retry":
             return f"nouvel essai le {_paris(self.next_try)} : {self.error or 'raison inconnue'}"
         return f"abandonnée : {self.error or 'raison inconnue'}"
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile,
-            "notice": self.notice,
-            "title": self.title,
-            "state": self.status,
-            "attempts": self.attempts,
-            "queued_at": self.queued_at.isoformat(),
-            "next_try": self.next_try.isoformat() if self.next_try else None,
-            "error": self.error,
-            "message_id": self.message_id,
-            "why": self.why,
-        }
+        times = {"queued_at": self.queued_at, "next_try": self.next_try}
+        iso = {k: v.isoformat() if v is not None else None for k, v in times.items()}
+        return {**asdict(self), **iso, "why": self.why}
 
 
 @dataclass(frozen=True)
@@ -130,7 +121,7 @@ def waiting(engine: Engine, *, profile: str | None = None, limit: int = 100) -> 
                 profile=r.name,
                 notice=display_id(notice) if notice else r.notice_id,
                 title=notice.title if notice else (r.payload or {}).get("title"),
-                status=r.status,
+                state=r.status,
                 attempts=r.attempts,
                 queued_at=r.created_at,
                 next_try=r.next_try if r.status == "retry" else None,
