@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.ingest import load_notices
 from ancrage.settings import Settings
 from ancrage.watch import db as watch_db
-from ancrage.watch.matching import Locator
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "watch.py"

@@ -13,13 +13,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, func, insert, select, text
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.settings import Settings
 from ancrage.watch import db as watch_db
 from ancrage.watch import outbox as outbox_module
 from ancrage.watch.db import notice_versions, outbox
 from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.matching import NoticeMatch, ProfileIndex
 from ancrage.watch.outbox import alerts_of, enqueue, send_due
 from ancrage.watch.profiles import add_profile, get_profile, list_profiles
 from ancrage.watch.render import UNEXPLAINED

@@ -11,12 +11,13 @@ from icalendar import Calendar
 from lxml import etree
 from sqlalchemy import Engine, select
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 from ancrage.watch.db import outbox
 from ancrage.watch.feeds import ATOM, atom_feed, ics_feed
 from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import Locator, ProfileIndex
+from ancrage.watch.matching import ProfileIndex
 from ancrage.watch.model import Profile, WatchError
 from ancrage.watch.outbox import alerts_of, enqueue, send_due
 from ancrage.watch.profiles import add_profile, complete, get_profile

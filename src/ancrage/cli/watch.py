@@ -138,8 +138,9 @@ def matches(
     when: DateOption = None,
 ) -> None:
     """Les avis ouverts qui correspondent à un profil, avec l'explication."""
+    from ancrage.geo.radius import Locator
     from ancrage.watch.db import open_db
-    from ancrage.watch.matching import Locator, ProfileIndex
+    from ancrage.watch.matching import ProfileIndex
     from ancrage.watch.profiles import get_profile
     from ancrage.watch.runner import open_notices
 
@@ -179,9 +180,9 @@ def feed(
     """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
     if atom == ics:
         raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
+    from ancrage.geo.radius import Locator
     from ancrage.watch.db import open_db
     from ancrage.watch.feeds import atom_feed, ics_feed
-    from ancrage.watch.matching import Locator
     from ancrage.watch.outbox import alerts_of
     from ancrage.watch.profiles import get_profile
 

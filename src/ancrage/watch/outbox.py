@@ -34,11 +34,12 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.notices.store import dump_notice
 from ancrage.watch.db import notice_versions, outbox, profiles, utcnow
 from ancrage.watch.mail import SmtpConfig, build_message, new_message_id
-from ancrage.watch.matching import Locator, NoticeMatch, no_cycle_collection, notice_version
+from ancrage.watch.matching import NoticeMatch, no_cycle_collection, notice_version
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import list_profiles
 from ancrage.watch.render import Renderer, is_rendered

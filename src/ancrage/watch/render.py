@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import Engine, select, tuple_
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.notices.store import load_notice, utc_text
 from ancrage.watch.db import notice_versions
-from ancrage.watch.matching import Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.matching import NoticeMatch, ProfileIndex
 from ancrage.watch.model import Profile
 
 UNEXPLAINED = "correspondait à votre profil lors de la recherche"

@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.notices.store import NoticeStore, load_notice
 from ancrage.settings import Settings
 from ancrage.watch.db import runs, utcnow
 from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import OPEN_KINDS, Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.matching import OPEN_KINDS, NoticeMatch, ProfileIndex
 from ancrage.watch.outbox import SendReport, enqueue, send_due
 from ancrage.watch.profiles import list_profiles
 
