@@ -40,6 +40,8 @@ def _add_profiles(home: Settings) -> None:
         "--email", "traiteur@example.fr")
     cli(home, "profile", "add", "electricien", "--naf", "43.21A", "--commune", "69123",
         "--certification", "Qualibat", "--email", "elec@example.fr")
+    cli(home, "profile", "add", "collecte-dechets", "--naf", "38.11Z",
+        "--email", "dechets@example.fr")
 
 
 def test_profile_add_list_show_edit_remove(home: Settings) -> None:
@@ -87,11 +89,11 @@ def test_watch_run_dry_run_and_matches(home: Settings) -> None:
     _add_profiles(home)
     report = json.loads(cli(home, "watch", "run", "--dry-run", "--date", DAY,
                             "--format", "json").stdout)
-    assert report["profiles"] == 2 and report["enqueued"] == 0 and report["sent"] is None
+    assert report["profiles"] == 3 and report["enqueued"] == 0 and report["sent"] is None
     got = {(m["profile"], m["notice"]) for m in report["matches"]}
     assert got == {
         ("traiteur-normandie", "boamp:26-7308"),
-        ("electricien", "ted:00140913-2024"),  # the TED publication number users know
+        ("collecte-dechets", "ted:00219998-2024"),  # the TED publication number users know
     }
     # a dry run writes nothing: the feeds stay empty
     table = cli(home, "watch", "run", "--dry-run", "--date", DAY).stdout
@@ -128,3 +130,19 @@ def test_watch_feeds(home: Settings, tmp_path: Path) -> None:
     both = run(home, "watch", "feed", "traiteur-normandie", "--atom", "--ics", "--out", str(ics))
     assert both.returncode == 2
     assert both.stderr.strip() == "erreur : choisissez un format. Donnez --atom ou --ics (un seul)."
+
+
+def test_profile_without_trade_refused_and_matches_never_crash(home: Settings) -> None:
+    refused = run(home, "profile", "add", "tabac-poitiers", "--naf", "47.76Z")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "erreur : profil « tabac-poitiers » sans code CPV ni mot-clé : il ne recevrait aucune "
+        "alerte. Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (--cpv, "
+        "ex. 4533) ou un mot-clé (--mot, ex. fleuriste)."
+    )
+    cli(home, "profile", "add", "tabac-poitiers", "--naf", "47.76Z", "--mot", "tabac")
+    found = cli(home, "watch", "matches", "tabac-poitiers", "--format", "json")
+    assert json.loads(found.stdout) == []
+    cli(home, "profile", "edit", "tabac-poitiers", "--inactif")
+    report = json.loads(cli(home, "watch", "run", "--dry-run", "--format", "json").stdout)
+    assert report["profiles"] == 0 and report["matches"] == []

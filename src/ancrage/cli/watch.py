@@ -146,7 +146,9 @@ def matches(
 
     cfg = settings(home)
     p = get_profile(open_db(cfg, db), profile)
-    found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), _now(when))
+    moment = _now(when)
+    index = ProfileIndex([p], Locator.for_settings(cfg))
+    found = index.match(open_notices(cfg, now=moment), moment)
     if output is TableFormat.json:
         print_json(
             [

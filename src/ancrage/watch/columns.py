@@ -229,6 +229,8 @@ class ProfileTable:
         self.cpv_above: Postings = {}
         self.words: Postings = {}
         self.loose: Postings = {}
+        if total == 0:  # no profile, or none with a CPV code or a keyword: nothing to find
+            return
         rows = np.repeat(np.arange(self.size, dtype=np.int64), counts)
         j = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
         row_cells = n_cells[rows]

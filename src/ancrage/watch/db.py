@@ -85,7 +85,7 @@ outbox = Table(
     Column("notice_id", String(200), nullable=False),
     Column("version", String(16), nullable=False),
     Column("kind", String(8), nullable=False),  # new | update
-    Column("state", String(12), nullable=False),  # pending | sending | sent | failed
+    Column("state", String(12), nullable=False),  # pending|sending|sent|failed|expired…
     Column("attempts", Integer, nullable=False),
     Column("next_try", DateTime, nullable=False),
     Column("message_id", String(200)),

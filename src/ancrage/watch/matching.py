@@ -58,6 +58,8 @@ from ancrage.watch.scoring import (
 )
 
 OPEN_KINDS = ("contract_notice", "prior_information")
+FRANCE = "FRA"  # ISO 3166 alpha-3, as eForms gives countries
+COUNTRY_OF_NUTS = {"FR": FRANCE}  # the NUTS prefix of France; others only need to differ
 ANYWHERE: str | None = None
 BATCH_TARGETS = 2000  # targets scored together: bounds the memory of the pair arrays
 
@@ -109,6 +111,20 @@ def green_criteria(criteria: Iterable[AwardCriterion]) -> list[str]:
 
 
 # ---------------------------------------------------------------- targets
+
+
+def abroad(notice: Notice) -> bool:
+    """The call is for work outside France: no French département among its places, and the
+    places (country, NUTS) or, without any, the buyer are in another country. A France-wide
+    profile is not told about it."""
+    if departements(notice):
+        return False
+    places = [notice.place, *(lot.place for lot in notice.lots if lot.place is not None)]
+    countries = {p.country for p in places if p.country}
+    countries |= {COUNTRY_OF_NUTS.get(n[:2], n[:2]) for p in places for n in p.nuts}
+    if not countries and notice.buyer.country:
+        countries = {notice.buyer.country}
+    return bool(countries) and FRANCE not in countries
 
 
 def notice_version(notice: Notice) -> str:
@@ -469,8 +485,8 @@ class ProfileIndex:
         return set(self.table.candidates(target, known).tolist())
 
     def open_targets(self, notice: Notice, now: datetime) -> list[Target]:
-        """The targets of an open call whose deadline has not passed."""
-        if notice.kind not in OPEN_KINDS or status_of(notice) != "open":
+        """The targets of an open call in France whose deadline has not passed."""
+        if notice.kind not in OPEN_KINDS or status_of(notice) != "open" or abroad(notice):
             return []
         return [
             t for t in targets_of(notice, self.locator) if t.deadline is None or t.deadline > now

@@ -42,7 +42,7 @@ from ancrage.watch.mail import SmtpConfig, build_message, new_message_id
 from ancrage.watch.matching import NoticeMatch, no_cycle_collection, notice_version
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import list_profiles
-from ancrage.watch.render import Renderer, is_rendered
+from ancrage.watch.render import Renderer, has_passed, is_rendered
 
 MAX_ATTEMPTS = 5
 BACKOFF = timedelta(minutes=5)  # doubled at each failed attempt
@@ -343,8 +343,7 @@ def send_due(
                 .where(outbox.c.message_id == message_id)
                 .order_by(outbox.c.id)
             ).all()
-        ids = [r.id for r in rows]
-        payloads = renderer.payloads(profile, rows)
+        payloads = renderer.payloads(profile, rows, moment)
         rendered = [
             {"row_id": r.id, "rendered": p}
             for r, p in zip(rows, payloads, strict=True)
@@ -358,6 +357,10 @@ def send_due(
                     .values(payload=bindparam("rendered")),
                     rendered,
                 )
+        rows, payloads = _drop_expired(engine, rows, payloads, moment)
+        if not rows:
+            continue
+        ids = [r.id for r in rows]
         message = build_message(
             config, profile, [(r.kind, p) for r, p in zip(rows, payloads, strict=True)],
             message_id, moment,
@@ -379,6 +382,19 @@ def send_due(
         report.alerts += len(ids)
         report.resent += int(resend)
     return report
+
+
+def _drop_expired(
+    engine: Engine, rows: Sequence[Any], payloads: list[dict[str, Any]], now: datetime
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The alerts still worth sending at ``now``; those whose deadline has passed are marked
+    ``expired`` and left out of the message."""
+    kept = [(r, p) for r, p in zip(rows, payloads, strict=True) if not has_passed(p, now)]
+    if len(kept) < len(rows):
+        gone = {r.id for r in rows} - {r.id for r, _ in kept}
+        with engine.begin() as con:
+            con.execute(update(outbox).where(outbox.c.id.in_(gone)).values(state="expired"))
+    return [r for r, _ in kept], [p for _, p in kept]
 
 
 def _failed(

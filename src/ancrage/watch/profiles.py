@@ -89,7 +89,16 @@ def complete(profile: Profile, lookup: SiretLookup | None = None) -> Profile:
     if not profile.cpv and profile.naf:
         profile.cpv, labels = suggest_cpv(profile.naf)
         profile.cpv_labels = {**labels, **profile.cpv_labels}
-    return check_profile(profile)
+    check_profile(profile)
+    if not profile.cpv and not profile.keywords:
+        hint = "ajoutez un code CPV (--cpv, ex. 4533) ou un mot-clé (--mot, ex. fleuriste)."
+        if profile.naf:
+            hint = f"le code NAF {profile.naf} ne suggère aucun code CPV ; {hint}"
+        raise WatchError(
+            f"profil « {profile.name} » sans code CPV ni mot-clé : il ne recevrait aucune alerte",
+            hint=hint[0].upper() + hint[1:],
+        )
+    return profile
 
 
 def _row(profile: Profile) -> dict[str, Any]:
