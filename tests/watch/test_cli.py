@@ -112,24 +112,62 @@ def test_watch_run_dry_run_and_matches(home: Settings) -> None:
 
 def test_watch_feeds(home: Settings, tmp_path: Path) -> None:
     _add_profiles(home)
-    atom = tmp_path / "traiteur.atom"
-    empty = CliRunner().invoke(app, ["watch", "feed", "traiteur-normandie", "--home",
-                                     str(home.home), "--atom", "--out", str(atom)])
-    assert empty.exit_code == 0
-    assert etree.fromstring(atom.read_bytes()).findall(f"{{{ATOM}}}entry") == []
+    atom = tmp_path / "flux" / "traiteur.atom"  # a folder not made yet
+    before = CliRunner().invoke(app, ["watch", "feed", "traiteur-normandie", "--home",
+                                      str(home.home), "--atom", "--out", str(atom),
+                                      "--date", DAY])
+    assert before.exit_code == 0, before.output
+    # no run yet: the feed already holds the call the profile matches
+    (entry,) = etree.fromstring(atom.read_bytes()).findall(f"{{{ATOM}}}entry")
+    assert entry.findtext(f"{{{ATOM}}}title") == "Prestations traiteurs pour l'URSSAF Normandie"
     queued = cli(home, "watch", "run", "--no-mail", "--date", DAY)
     assert "2 nouvelles alertes en file" in queued.stderr
-    cli(home, "watch", "feed", "traiteur-normandie", "--atom", "--out", str(atom))
+    cli(home, "watch", "feed", "traiteur-normandie", "--atom", "--out", str(atom), "--date", DAY)
     (entry,) = etree.fromstring(atom.read_bytes()).findall(f"{{{ATOM}}}entry")
     assert entry.findtext(f"{{{ATOM}}}title") == "Prestations traiteurs pour l'URSSAF Normandie"
     ics = tmp_path / "traiteur.ics"
-    written = cli(home, "watch", "feed", "traiteur-normandie", "--ics", "--out", str(ics))
-    assert " ".join(written.stderr.split()) == f"1 alertes écrites dans {ics}"
+    written = cli(home, "watch", "feed", "traiteur-normandie", "--ics", "--out", str(ics),
+                  "--date", DAY)
+    assert " ".join(written.stderr.split()) == f"1 avis écrit dans {ics}"
     (event,) = Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert str(event["summary"]).startswith("Date limite : Prestations traiteurs")
     both = run(home, "watch", "feed", "traiteur-normandie", "--atom", "--ics", "--out", str(ics))
     assert both.returncode == 2
     assert both.stderr.strip() == "erreur : choisissez un format. Donnez --atom ou --ics (un seul)."
+
+
+def test_atom_entry_of_a_ted_notice_has_link_and_content(home: Settings, tmp_path: Path) -> None:
+    """RFC 4287: an entry without content needs an alternate link; ours have both, and the
+    number users know."""
+    _add_profiles(home)
+    atom = tmp_path / "dechets.atom"
+    cli(home, "watch", "feed", "collecte-dechets", "--atom", "--out", str(atom), "--date", DAY)
+    (entry,) = etree.fromstring(atom.read_bytes()).findall(f"{{{ATOM}}}entry")
+    link = entry.find(f"{{{ATOM}}}link")
+    assert link is not None and link.get("rel") == "alternate"
+    assert link.get("href") == "https://ted.europa.eu/en/notice/-/detail/00219998-2024"
+    content = entry.find(f"{{{ATOM}}}content")
+    assert content is not None and content.get("type") == "text"
+    assert (content.text or "").splitlines()[:2] == [
+        "Avis ted:00219998-2024", "Acheteur : Communauté d'agglomération CAP Excellence"
+    ]
+    help_text = run(home, "watch", "feed", "--help").stdout
+    assert "qu'une veille" in " ".join(help_text.replace("│", " ").split())
+
+
+def test_out_into_a_missing_folder(home: Settings, tmp_path: Path) -> None:
+    sheet = tmp_path / "fiches" / "2026" / "avis.html"
+    cli(home, "notice", "show", "boamp:26-7319", "--format", "html", "--out", str(sheet))
+    assert sheet.read_text("utf-8").startswith("<!DOCTYPE html>")
+    blocker = tmp_path / "fichier"
+    blocker.write_text("x")
+    bad = run(home, "notice", "show", "boamp:26-7319", "--out", str(blocker / "avis.txt"))
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        f"erreur : {blocker / 'avis.txt'}: impossible d'écrire le fichier (un élément du "
+        "chemin est un fichier, pas un dossier). Donnez avec --out un chemin de fichier dans "
+        "un dossier accessible en écriture."
+    )
 
 
 def test_profile_without_trade_refused_and_matches_never_crash(home: Settings) -> None:

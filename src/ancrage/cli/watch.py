@@ -20,6 +20,7 @@ from ancrage.cli.common import (
     settings,
 )
 from ancrage.cli.profile import DbOption
+from ancrage.fmt import count
 from ancrage.watch.model import WatchError
 
 app = typer.Typer(
@@ -173,28 +174,38 @@ def matches(
 @app.command("feed")
 def feed(
     profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Fichier à écrire.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Fichier à écrire (son dossier est créé au besoin).")
+    ],
     home: HomeOption = None,
     db: DbOption = None,
-    atom: Annotated[bool, typer.Option("--atom", help="Flux Atom des alertes.")] = False,
-    ics: Annotated[bool, typer.Option("--ics", help="Agenda iCalendar des dates limites.")] = False,
+    atom: Annotated[bool, typer.Option("--atom", help="Flux Atom (lecteur de flux).")] = False,
+    ics: Annotated[
+        bool, typer.Option("--ics", help="Agenda iCalendar des dates limites.")
+    ] = False,
+    when: DateOption = None,
 ) -> None:
-    """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
+    """Écrit le flux Atom ou l'agenda iCalendar d'un profil : ses alertes, puis les avis
+    ouverts qui lui correspondent aujourd'hui, qu'une veille (« watch run ») ait tourné ou
+    non. Un lecteur de flux ou un agenda (Thunderbird, Outlook…) s'y abonne."""
     if atom == ics:
         raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
+    from ancrage.cli.common import write_output
     from ancrage.geo.radius import Locator
     from ancrage.watch.db import open_db
-    from ancrage.watch.feeds import atom_feed, ics_feed
-    from ancrage.watch.outbox import alerts_of
+    from ancrage.watch.feeds import atom_feed, feed_alerts, ics_feed
     from ancrage.watch.profiles import get_profile
+    from ancrage.watch.runner import open_notices
 
     cfg = settings(home)
     engine = open_db(cfg, db)
     p = get_profile(engine, profile)
-    alerts = alerts_of(engine, p, Locator.for_settings(cfg))
-    now = datetime.now(UTC)
-    out_file.write_bytes(atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
-    err().print(f"{len(alerts)} alertes écrites dans {out_file}")
+    now = _now(when)
+    notices = open_notices(cfg, now=now)
+    alerts = feed_alerts(engine, p, notices, Locator.for_settings(cfg), now)
+    write_output(out_file, atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
+    written = "écrit" if len(alerts) < 2 else "écrits"
+    err().print(f"{count(len(alerts), 'avis')} {written} dans {out_file}")
 
 
 @app.command("history")

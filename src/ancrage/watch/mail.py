@@ -72,6 +72,7 @@ def _alert(payload: dict[str, Any], kind: str) -> dict[str, Any]:
     return {
         **payload,
         "kind": kind,
+        "display_id": payload.get("display_id") or payload["notice_id"],
         "deadline_text": when(payload.get("deadline")) or "non précisée",
         "old_deadline_text": when(payload.get("old_deadline")),
     }

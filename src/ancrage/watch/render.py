@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, select, tuple_
 
 from ancrage.geo.radius import Locator
-from ancrage.notices.model import Notice
+from ancrage.notices.model import Notice, display_id
 from ancrage.notices.store import load_notice, utc_text
 from ancrage.watch.db import notice_versions
 from ancrage.watch.matching import NoticeMatch, ProfileIndex
@@ -40,9 +40,10 @@ def alert_payload(
     deadline = notice.deadline or (match.deadline if match else None)
     return {
         "notice_id": notice_id,
+        "display_id": display_id(notice),
         "title": notice.title or (match.title if match else None) or notice_id,
         "buyer": notice.buyer.name,
-        "url": notice.url,
+        "url": notice.url or notice.documents_url,
         "deadline": deadline.isoformat() if deadline else None,
         "deadline_utc": utc_text(deadline),
         "explanation": match.explanation if match else UNEXPLAINED,
