@@ -64,7 +64,7 @@ def test_profile_add_list_show_edit_remove(home: Settings) -> None:
     assert shown["keywords"] == ["chauffage", "sanitaire"]
     assert shown["value_max"] == 80_000.0 and shown["active"] is False
     table = cli(home, "profile", "list").stdout
-    assert "1 profils" in table and "100 km" in table
+    assert "1 profil " in table and "1 profils" not in table and "100 km" in table
     removed = cli(home, "profile", "remove", "plombier-vienne")
     assert removed.stdout.strip() == "profil « plombier-vienne » supprimé"
     assert json.loads(cli(home, "profile", "list", "--format", "json").stdout) == []

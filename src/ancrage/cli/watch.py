@@ -116,14 +116,17 @@ def run(
         [m.profile_name, m.display_id, (m.title or "")[:50], m.score, m.explanation]
         for m in report.matches
     ]
-    title = f"{report.notices} avis ouverts × {report.profiles} profils : {len(rows)} alertes"
+    title = (
+        f"{count(report.notices, 'avis ouvert')} × {count(report.profiles, 'profil')} : "
+        f"{count(len(rows), 'alerte')}"
+    )
     if dry_run:
         title += " (simulation)"
     out().print(rich_table(title, ["profil", "avis", "objet", "score", "pourquoi"], rows))
     if not dry_run:
         sent = report.sent
         err().print(
-            f"{report.enqueued} nouvelles alertes en file"
+            count(report.enqueued, "nouvelle alerte", "nouvelles alertes") + " en file"
             + (f", {sent.alerts} envoyées en {sent.messages} e-mails" if sent else "")
         )
 
@@ -166,7 +169,9 @@ def matches(
     rows = [[m.display_id, (m.title or "")[:50], m.score, m.explanation] for m in found]
     out().print(
         rich_table(
-            f"{len(rows)} avis pour « {profile} »", ["avis", "objet", "score", "pourquoi"], rows
+            f"{count(len(rows), 'avis')} pour « {profile} »",
+            ["avis", "objet", "score", "pourquoi"],
+            rows,
         )
     )
 
@@ -206,6 +211,51 @@ def feed(
     write_output(out_file, atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
     written = "écrit" if len(alerts) < 2 else "écrits"
     err().print(f"{count(len(alerts), 'avis')} {written} dans {out_file}")
+
+
+@app.command("digest")
+def digest(
+    group: Annotated[
+        str, typer.Option("--groupe", "--group", help="Groupe des profils (ex. cma-86).")
+    ],
+    home: HomeOption = None,
+    db: DbOption = None,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+    when: DateOption = None,
+) -> None:
+    """Pour un conseiller : quelles entreprises d'un groupe correspondent à quels avis
+    ouverts, en un seul tableau (sans rien envoyer)."""
+    from ancrage.geo.radius import Locator
+    from ancrage.watch.db import open_db
+    from ancrage.watch.digest import group_digest
+    from ancrage.watch.runner import open_notices
+
+    cfg = settings(home)
+    moment = _now(when)
+    found = group_digest(
+        open_db(cfg, db), group, open_notices(cfg, now=moment), Locator.for_settings(cfg), moment
+    )
+    if output is TableFormat.json:
+        print_json(found.as_json())
+        return
+    rows: list[list[object]] = []
+    for firm in found.firms:
+        name = firm.profile.denomination or firm.profile.name
+        if not firm.matches:
+            rows.append([name, "—", "aucun appel ouvert", "", "", ""])
+        for m in firm.matches:
+            deadline = f"{m.deadline:%d/%m/%Y}" if m.deadline else "non précisée"
+            rows.append([name, m.display_id, (m.title or "")[:50], deadline, m.score,
+                         m.explanation])
+    title = (
+        f"Groupe « {group} » : {count(len(found.firms), 'entreprise')}, "
+        f"{found.matched} avec un appel ouvert au moins, {count(found.matches, 'correspondance')}"
+    )
+    out().print(
+        rich_table(title, ["entreprise", "avis", "objet", "date limite", "score", "pourquoi"], rows)
+    )
 
 
 @app.command("history")

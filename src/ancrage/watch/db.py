@@ -71,6 +71,7 @@ profiles = Table(
     Column("min_days", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("unsubscribe_token", String(64), nullable=False),
+    Column("group_name", String(64)),  # an advisor's tag (migration 0003)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )
