@@ -35,6 +35,7 @@ class FeedFormat(StrEnum):
     ics = "ics"
 
 
+FormatOption = Annotated[TableFormat, typer.Option("--format", help="table (défaut) ou json.")]
 DateOption = Annotated[
     str | None,
     typer.Option(
@@ -73,9 +74,7 @@ def run(
     no_mail: Annotated[
         bool, typer.Option("--no-mail", help="Met les alertes en file sans envoyer d'e-mail.")
     ] = False,
-    output: Annotated[
-        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
-    ] = TableFormat.table,
+    output: FormatOption = TableFormat.table,
     when: DateOption = None,
 ) -> None:
     """Rapproche les avis ouverts des profils, met les alertes en file et les envoie (SMTP :
@@ -127,7 +126,8 @@ def run(
         sent = report.sent
         err().print(
             count(report.enqueued, "nouvelle alerte", "nouvelles alertes") + " en file"
-            + (f", {sent.alerts} envoyées en {sent.messages} e-mails" if sent else "")
+            + (f", {count(sent.alerts, 'envoyée')} en {count(sent.messages, 'e-mail')}"
+               if sent else "")
         )
 
 
@@ -136,9 +136,7 @@ def matches(
     profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
-    output: Annotated[
-        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
-    ] = TableFormat.table,
+    output: FormatOption = TableFormat.table,
     when: DateOption = None,
 ) -> None:
     """Les avis ouverts qui correspondent à un profil, avec l'explication."""
@@ -220,9 +218,7 @@ def digest(
     ],
     home: HomeOption = None,
     db: DbOption = None,
-    output: Annotated[
-        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
-    ] = TableFormat.table,
+    output: FormatOption = TableFormat.table,
     when: DateOption = None,
 ) -> None:
     """Pour un conseiller : quelles entreprises d'un groupe correspondent à quels avis

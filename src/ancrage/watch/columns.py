@@ -35,16 +35,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ancrage.geo.radius import KM_MARGIN, haversine
+from ancrage.watch import scoring
 from ancrage.watch.model import Profile
-from ancrage.watch.scoring import (
-    DEFAULT_SCALE_KM,
-    MIN_SCORE,
-    VALUE_SLACK,
-    Compiled,
-    Target,
-    TargetFacts,
-    weighted_score,
-)
+from ancrage.watch.scoring import Compiled, Target, TargetFacts
 
 SCORE_MARGIN = 1e-9  # a score this close to the threshold or a rounding half: scalar check
 EXACT_INT = 2**53  # amounts beyond this are not exact in float64
@@ -271,10 +264,10 @@ class ProfileTable:
             return np.array([nan if v is None else float(v) for v in values], dtype=np.float64)
 
         self.radius = floats(p.radius_km for p in profiles)
-        self.scale = floats(p.radius_km or DEFAULT_SCALE_KM for p in profiles)
+        self.scale = floats(p.radius_km or scoring.DEFAULT_SCALE_KM for p in profiles)
         self.lo = floats(p.value_min for p in profiles)
         self.hi = floats(p.value_max for p in profiles)
-        self.hi_slack: Floats = self.hi * VALUE_SLACK
+        self.hi_slack: Floats = self.hi * scoring.VALUE_SLACK
         self.reserved = np.array([RESERVED_CODES.get(p.reserved, 0) for p in profiles], np.int8)
         self.lots_only: Bools = np.array([p.lots_only for p in profiles], dtype=np.bool_)
         self.min_days = np.array(
@@ -408,7 +401,7 @@ class ProfileTable:
         drop |= np.where(t_reserved[t], reserved == 2, reserved == 1)
         drop |= self.lots_only[p] & ~t_allotted[t]
         v, lo, hi, hi_slack = value[t], self.lo[p], self.hi[p], self.hi_slack[p]
-        drop |= (v > hi_slack) | (v * VALUE_SLACK < lo)
+        drop |= (v > hi_slack) | (v * scoring.VALUE_SLACK < lo)
         tt = total[t]
         value_score = np.where(
             np.isnan(v),
@@ -457,11 +450,11 @@ class ProfileTable:
             cert[rows] = np.where(self.certs.holds(p[rows], masks[t[rows]]), 1.0, 0.0)
         days = np.where(no_days[t], 0.5, np.where(t_days[t] < self.min_days[p], 0.3, 1.0))
         kw = np.minimum(1.0, hits / self.keyword_den[p])
-        score = weighted_score(cpv, kw, dist, value_score, cert, days)
+        score = scoring.weighted_score(cpv, kw, dist, value_score, cert, days)
         thousandths = score * 1000
         check = close | (np.abs(thousandths - np.floor(thousandths) - 0.5) <= SCORE_MARGIN * 1000)
-        check |= pointed & (np.abs(score - MIN_SCORE) <= SCORE_MARGIN)
-        check &= ~drop & ~(beyond & ~close) & (score >= MIN_SCORE - SCORE_MARGIN)
+        check |= pointed & (np.abs(score - scoring.MIN_SCORE) <= SCORE_MARGIN)
+        check &= ~drop & ~(beyond & ~close) & (score >= scoring.MIN_SCORE - SCORE_MARGIN)
         check |= self.irregular[p]
-        keep = ~drop & ~beyond & ~check & (score >= MIN_SCORE)
+        keep = ~drop & ~beyond & ~check & (score >= scoring.MIN_SCORE)
         return Scored(len(p), t[keep], p[keep], score[keep], t[check], p[check])
