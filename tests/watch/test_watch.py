@@ -348,8 +348,8 @@ def test_unsubscribe_link_only_with_a_public_address(
 
 
 def test_html_mail_escapes_notice_text() -> None:
-    payload = {"title": "Voirie & réseaux <lot 2>", "buyer": None, "deadline": None,
-               "explanation": "mots-clés : voirie", "url": None}
+    payload = {"notice_id": "boamp:26-1", "title": "Voirie & réseaux <lot 2>", "buyer": None,
+               "deadline": None, "explanation": "mots-clés : voirie", "url": None}
     message = build_message(SmtpConfig(), Profile("voirie", cpv=["4523"]), [("new", payload)],
                             "<id@ancrage.test>", NOW)
     html = message.get_body(("html",))
