@@ -60,8 +60,8 @@ def test_import_all_or_nothing_then_groups_and_digest(home: Settings, tmp_path: 
         f"erreur : {bad}: 4 lignes refusées, aucun profil importé (corrigez puis relancez) :",
         "  ligne 2 : SIRET « 123 » invalide. 14 chiffres attendus.",
         "  ligne 3 : profil « tabac » sans code CPV ni mot-clé : il ne recevrait aucune alerte. "
-        "Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (--cpv, ex. 4533) "
-        "ou un mot-clé (--mot, ex. fleuriste).",
+        "Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (ex. 4533) ou un "
+        "mot-clé (ex. fleuriste).",
         "  ligne 4 : 4 communes s'appellent « saint denis » : Saint-Denis (11, code 11339), "
         "Saint-Denis (30, code 30247), Saint-Denis (93, code 93066), Saint-Denis (974, code "
         "97411). Précisez le département (ex. « Saint-Denis (11) ») ou donnez le code INSEE.",

@@ -175,8 +175,8 @@ def test_profile_without_trade_refused_and_matches_never_crash(home: Settings) -
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         "erreur : profil « tabac-poitiers » sans code CPV ni mot-clé : il ne recevrait aucune "
-        "alerte. Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (--cpv, "
-        "ex. 4533) ou un mot-clé (--mot, ex. fleuriste)."
+        "alerte. Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (ex. "
+        "4533) ou un mot-clé (ex. fleuriste)."
     )
     cli(home, "profile", "add", "tabac-poitiers", "--naf", "47.76Z", "--mot", "tabac")
     found = cli(home, "watch", "matches", "tabac-poitiers", "--format", "json")

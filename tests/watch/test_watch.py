@@ -308,8 +308,8 @@ def test_profiles_without_cpv_never_crash(engine: Engine, home: Settings,
         complete(Profile("tabac-poitiers", naf="47.76Z"))
     assert refused.value.one_line() == (
         "profil « tabac-poitiers » sans code CPV ni mot-clé : il ne recevrait aucune "
-        "alerte. Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (--cpv, "
-        "ex. 4533) ou un mot-clé (--mot, ex. fleuriste)."
+        "alerte. Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (ex. "
+        "4533) ou un mot-clé (ex. fleuriste)."
     )
     assert run_watch(home, engine, now=NOW, locator=locator).matches == []  # no profile
     add_profile(engine, Profile("tabac-poitiers", naf="47.76Z"))  # as stored before the check

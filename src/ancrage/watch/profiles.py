@@ -114,7 +114,7 @@ def complete(profile: Profile, lookup: SiretLookup | None = None) -> Profile:
         profile.cpv_labels = {**labels, **profile.cpv_labels}
     check_profile(profile)
     if not profile.cpv and not profile.keywords:
-        hint = "ajoutez un code CPV (--cpv, ex. 4533) ou un mot-clé (--mot, ex. fleuriste)."
+        hint = "ajoutez un code CPV (ex. 4533) ou un mot-clé (ex. fleuriste)."
         if profile.naf:
             hint = f"le code NAF {profile.naf} ne suggère aucun code CPV ; {hint}"
         raise WatchError(
