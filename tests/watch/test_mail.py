@@ -16,6 +16,7 @@ IMG = '<img src=x onerror="alert(2)">'
 
 def _hostile() -> dict[str, object]:
     return {
+        "notice_id": "boamp:26-1<b>",
         "title": SCRIPT,
         "buyer": IMG,
         "url": "javascript:alert(3)",

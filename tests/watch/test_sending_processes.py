@@ -26,9 +26,8 @@ def _profiles(engine: Engine) -> None:
         add_profile(engine, complete(Profile(
             f"traiteur-{i}", naf="56.21Z", departements=["76", "27", "14"], value_min=10_000,
             value_max=100_000, email=f"traiteur{i}@example.fr")))
-        add_profile(engine, complete(Profile(
-            f"electricien-{i}", naf="43.21A", commune="69123", certifications=["Qualibat"],
-            email=f"elec{i}@example.fr")))
+        add_profile(engine, complete(Profile(  # ted:00219998-2024, waste collection
+            f"collecte-dechets-{i}", naf="38.11Z", email=f"dechets{i}@example.fr")))
 
 
 def _command(home: Settings, app_url: str | None) -> list[str]:
@@ -125,7 +124,7 @@ def test_outage_of_several_runs_then_each_alert_once(
         sink.refuse = None
         back = _run(home, app_url, port)
         assert back.returncode == 0, back.stderr
-        assert "0 nouvelles alertes en file, 30 envoyées en 30 e-mails" in back.stderr
+        assert "0 nouvelle alerte en file, 30 envoyées en 30 e-mails" in back.stderr
         again = _run(home, app_url, port)
         assert again.returncode == 0, again.stderr
     assert len(sink.messages) == 2 * FIRMS
