@@ -93,6 +93,8 @@ class Warehouse:
                 file=self.db_path,
                 hint="Attendez la fin du chargement en cours, puis relancez.",
             ) from exc
+        # no progress bar of DuckDB's own on stdout (a server's log, the CLI's rich output)
+        con.execute("SET enable_progress_bar = false")
         try:
             tables = self.generation(con)
         except duckdb.CatalogException:  # a first load killed before it created its tables

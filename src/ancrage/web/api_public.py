@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ancrage import __version__
-from ancrage.diagnose import diagnose
 from ancrage.explore import (
     ContractFilters,
     buyer_summary,
@@ -115,6 +114,8 @@ def territories(
 def diagnostics(request: Request, args: Scoped) -> dict[str, Any]:
     """Tous les indicateurs du périmètre (et de la référence demandée), au format du
     diagnostic de la bibliothèque."""
+    from ancrage.diagnose import diagnose
+
     ctx = ctx_of(request)
     result: Any = diagnose(ctx.settings, args.scope(), reference=args.reference)
     # the typed diagnostic (frozen dataclasses with as_json) or today's nested dict
