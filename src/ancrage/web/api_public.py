@@ -110,7 +110,20 @@ def territories(
     return [t.as_json() for t in search_territories(q, limit=limit)]
 
 
-@router.get("/diagnostics", tags=["observatoire"], summary="Diagnostic d'un périmètre")
+@router.get(
+    "/diagnostics",
+    tags=["observatoire"],
+    summary="Diagnostic d'un périmètre",
+    response_model=None,
+    responses={
+        200: {
+            "description": "Le diagnostic typé, champ par champ (schema_version compris).",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/DiagnosticDocument"}}
+            },
+        }
+    },
+)
 def diagnostics(request: Request, args: Scoped) -> dict[str, Any]:
     """Tous les indicateurs du périmètre (et de la référence demandée), au format du
     diagnostic de la bibliothèque."""
