@@ -6,6 +6,7 @@ server process (:mod:`ancrage.web.reportstore`) and in memory (thin layer over
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from ancrage.report.build import Report
 
 CACHE_SIZE = 64
+GENERATION_TTL_S = 1.0  # the warehouse generation is read again at most once a second
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,20 @@ class ReportCache:
         self._items: OrderedDict[tuple[Any, ...], Report] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[Any, ...], threading.Lock] = {}
+        self._generation: tuple[float, str] = (float("-inf"), "")
+
+    def generation(self) -> str:
+        """The warehouse generation, read again after :data:`GENERATION_TTL_S` (a dozen file
+        times: not at every request)."""
+        read_at, generation = self._generation
+        now = time.monotonic()
+        if now - read_at >= GENERATION_TTL_S:
+            generation = warehouse_generation(self.settings)
+            self._generation = (now, generation)
+        return generation
 
     def get(self, args: ScopeArgs, postal_base: Path | None = None) -> Report:
-        generation = warehouse_generation(self.settings)
+        generation = self.generation()
         key = (args, generation)
         with self._lock:
             if key in self._items:
