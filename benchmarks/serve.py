@@ -183,9 +183,9 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'RESULT {{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
-    .. '"max_us": %d, "errors": %d}}\\n',
+    .. '"max_us": %d, "errors": %d, "http_errors": %d, "timeouts": %d}}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    latency.max, e.connect + e.read + e.write + e.status + e.timeout))
+    latency.max, e.connect + e.read + e.write + e.status + e.timeout, e.status, e.timeout))
 end
 """
 
@@ -222,7 +222,8 @@ def report(name: str, mode: str, figures: dict[str, float], before: str) -> None
     print(
         f"{name} [{mode}]: {rate:.1f} requests/s, p50 {figures['p50_us'] / 1000:.0f} ms, "
         f"p99 {figures['p99_us'] / 1000:.0f} ms, max {figures['max_us'] / 1000:.0f} ms, "
-        f"{int(figures['requests']):,} requests, {int(figures['errors'])} errors; "
+        f"{int(figures['requests']):,} requests, {int(figures['errors'])} errors "
+        f"({int(figures['http_errors'])} HTTP ≥ 400, {int(figures['timeouts'])} timeouts); "
         f"load average before {before}, after {load()}",
         flush=True,
     )

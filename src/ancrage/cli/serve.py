@@ -19,6 +19,9 @@ UpdateTerritory = Annotated[
     ),
 ]
 MAX_WORKERS = 8
+# Idle connections kept open this long: a reader's next page a few seconds later reuses its
+# connection (uvicorn's default, 5 s, closes it just before; a proxy in front keeps its own).
+KEEP_ALIVE_S = 20
 
 
 def default_workers() -> int:
@@ -84,6 +87,7 @@ def serve(
             port=port,
             log_level="warning",
             access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
     finally:
         stop.set()
