@@ -15,7 +15,7 @@ from ancrage.settings import Settings
 from ancrage.watch.db import outbox
 from ancrage.web.config import WebConfig
 from ancrage.web.db import open_app_db
-from ancrage.web.worker import UpdatePlan, jobs
+from ancrage.web.worker import Job, UpdatePlan, jobs, run_due
 from tests.fetch.conftest import home, http, mirror, replay, sleeps, world  # noqa: F401
 from tests.fetch.mirror import TODAY, Mirror
 
@@ -59,3 +59,17 @@ def test_the_daily_job_is_the_update_with_its_alerts(
     with engine.connect() as con:
         assert con.execute(select(func.count()).select_from(outbox)).scalar_one() == 1
     assert result["reports_computed"] == 0  # no report was asked for before
+
+
+def test_every_job_runs_at_the_first_tick_then_at_its_interval() -> None:
+    ran: list[str] = []
+    todo = [
+        Job("vite", 60, lambda: ran.append("vite")),
+        Job("chaque jour", 24 * 3600, lambda: ran.append("chaque jour")),
+    ]
+    run_due(todo, now=5.0)  # a machine started five seconds ago (monotonic clock)
+    assert ran == ["vite", "chaque jour"]
+    run_due(todo, now=65.0)
+    assert ran == ["vite", "chaque jour", "vite"]
+    run_due(todo, now=5.0 + 24 * 3600)
+    assert ran == ["vite", "chaque jour", "vite", "vite", "chaque jour"]

@@ -29,7 +29,7 @@ class Job:
     name: str
     every_s: float
     run: Callable[[], object]
-    last: float = field(default=0.0)
+    last: float = field(default=float("-inf"))  # never run: due at the first tick
 
 
 @dataclass(frozen=True)
