@@ -20,9 +20,10 @@ Two loads per page, 50 users (one connection each):
 * **closed loop** — no think time, each user asks again as soon as answered: the saturation
   throughput; latency there is mostly queueing (50 users / throughput).
 
-Prints requests/s, p50, p99, errors and the load average before and after each run (the
-machine may be shared; wrk runs on the same cores as the server). Target: p99 < 300 ms at 50
-users on 2 cores.
+Prints requests/s, p50, p99, errors, the server's CPU time per request (its processes' CPU
+seconds over the run divided by the requests: what a page costs, whatever else the machine
+runs) and the load average before and after each run (the machine may be shared; wrk runs on
+the same cores as the server). Target: p99 < 300 ms at 50 users on 2 cores.
 
     python benchmarks/serve.py [--home DIR] [--scale 1] [--notices 1000000] [--seconds 30]
         [--saturation-seconds 15] [--workers 2]
@@ -59,6 +60,24 @@ WORDS = [
 ]
 USERS = 50
 THINK_MS = (1000, 5000)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the process and its children
+    (uvicorn's worker processes), read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += [int(c) for c in children]
+    return total
 
 
 def load() -> str:
@@ -217,13 +236,15 @@ def run_wrk(base: str, page: str, notices: int, think: bool, seconds: float) -> 
     return found
 
 
-def report(name: str, mode: str, figures: dict[str, float], before: str) -> None:
+def report(name: str, mode: str, figures: dict[str, float], before: str, cpu_s: float) -> None:
     rate = figures["requests"] / (figures["duration_us"] / 1e6)
+    per_request = cpu_s / figures["requests"] * 1000 if figures["requests"] else 0.0
     print(
         f"{name} [{mode}]: {rate:.1f} requests/s, p50 {figures['p50_us'] / 1000:.0f} ms, "
         f"p99 {figures['p99_us'] / 1000:.0f} ms, max {figures['max_us'] / 1000:.0f} ms, "
         f"{int(figures['requests']):,} requests, {int(figures['errors'])} errors "
         f"({int(figures['http_errors'])} HTTP ≥ 400, {int(figures['timeouts'])} timeouts); "
+        f"server CPU {per_request:.1f} ms per request; "
         f"load average before {before}, after {load()}",
         flush=True,
     )
@@ -267,8 +288,9 @@ def main() -> None:
         ):
             for page, name in pages.items():
                 run_wrk(base, page, args.notices, False, 3)  # warm-up, not counted
-                before = load()
-                report(name, mode, run_wrk(base, page, args.notices, think, seconds), before)
+                before, cpu = load(), server_cpu(server.pid)
+                figures = run_wrk(base, page, args.notices, think, seconds)
+                report(name, mode, figures, before, server_cpu(server.pid) - cpu)
     finally:
         server.terminate()
         server.wait(30)
