@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ancrage.geo.territory import default_geography
 from ancrage.settings import Settings
 from ancrage.web import observatory
 from ancrage.web.observatory import ReportCache, ScopeArgs
@@ -56,6 +57,10 @@ def test_a_report_is_computed_once_for_every_process(
     assert again.title == first.title and again.data == first.data
     generation = warehouse_generation(home)
     assert [p.name for p in ReportStore(home).generations()] == [generation]
+    # the territory's geography is stored as a reference to the process's own, not the COG
+    assert ReportStore(home).path(generation, VIENNE).stat().st_size < 200_000
+    assert again.data.scope.territory is not None
+    assert again.data.scope.territory.geography is default_geography()
 
 
 def test_a_new_warehouse_generation_computes_again(

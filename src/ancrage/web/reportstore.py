@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ancrage.web.observatory import ScopeArgs
 
 FOLDER = "observatoire"
+FORMAT = 2  # of the stored files: a new one starts new folders
 KEPT_OLD = 1  # earlier generations kept for the worker's warm-up (the newest of them)
 
 
@@ -53,7 +54,7 @@ def warehouse_generation(settings: Settings) -> str:
         except OSError:
             stamps.append("0")
     digest = hashlib.sha256("|".join(stamps).encode()).hexdigest()[:16]
-    return f"{__version__}-{digest}"
+    return f"{__version__}-{FORMAT}-{digest}"
 
 
 def store_dir(settings: Settings) -> Path:
