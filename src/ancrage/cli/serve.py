@@ -28,7 +28,10 @@ def default_workers() -> int:
     """One server process per core this process may use (at most :data:`MAX_WORKERS`)."""
     import os
 
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
+    usable = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    return max(1, min(usable, MAX_WORKERS))
 
 
 def serve(
