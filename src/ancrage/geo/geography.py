@@ -59,11 +59,8 @@ def shipped_data_dir() -> Traversable:
 
 @lru_cache(maxsize=8)
 def shared_geography(data_dir: Path | None, postal_base: Path | None) -> Geography:
-    """One geography per process for the same files (the shipped COG: the default one)."""
-    if data_dir is None and postal_base is None:
-        from ancrage.geo.territory import default_geography
-
-        return default_geography()
+    """One geography per process for the same files (``(None, None)``: the shipped COG, the
+    default geography)."""
     return Geography(data_dir, postal_base=postal_base)
 
 
