@@ -428,6 +428,8 @@ def _watch(
 
     from ancrage.watch.db import open_db, profiles
     from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.outbox import not_sent_error
+    from ancrage.watch.retry import RetryPolicy
     from ancrage.watch.runner import run_watch
 
     engine = open_db(settings, database_url)
@@ -440,7 +442,8 @@ def _watch(
         return "rien à faire"
     smtp = SmtpConfig.from_env() if send_mail and os.environ.get("ANCRAGE_SMTP_HOST") else None
     say.step(f"Veille : avis ouverts × {active} profil(s)")
-    result = run_watch(settings, engine, smtp=smtp, now=now or datetime.now(UTC))
+    policy = RetryPolicy.from_env()
+    result = run_watch(settings, engine, smtp=smtp, now=now or datetime.now(UTC), policy=policy)
     report.alerts_queued = result.enqueued
     report.alerts_sent = result.sent.alerts if result.sent else None
     if smtp is None and result.enqueued:
@@ -448,4 +451,8 @@ def _watch(
             "Veille : alertes mises en file sans envoi (réglez ANCRAGE_SMTP_HOST pour les "
             "envoyer par e-mail)."
         )
+    trouble = not_sent_error(result.sent, policy) if result.sent else None
+    if trouble is not None:  # the alerts wait in the outbox: the update says so
+        report.errors.append(trouble)
+        return "erreur"
     return "fait"
