@@ -115,7 +115,10 @@ def _supplier_places(home: Path) -> None:
     benchmark's enriched table leaves out: add synthetic ones (FICTITIOUS, like the rest)."""
     import duckdb
 
-    path = home / "warehouse" / "enriched" / "contract_suppliers_enriched.parquet"
+    from ancrage.settings import Settings
+    from ancrage.warehouse.store import Warehouse
+
+    path = Warehouse(Settings.resolve(home)).enriched_path("contract_suppliers_enriched")
     con = duckdb.connect()
     try:
         columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}

@@ -12,6 +12,7 @@ import pytest
 
 from ancrage.geo.territory import default_geography
 from ancrage.settings import Settings
+from ancrage.warehouse.store import Warehouse
 from ancrage.web import observatory
 from ancrage.web.observatory import ReportCache, ScopeArgs
 from ancrage.web.reportstore import ReportStore, warehouse_generation, warm
@@ -74,10 +75,14 @@ def test_a_new_warehouse_generation_computes_again(
     assert warehouse_generation(home) != before
     cache.get(VIENNE)
     assert computed == [VIENNE, VIENNE]
-    enriched = next((home.warehouse_dir / "enriched").glob("*.parquet"))
-    _touch(enriched)  # an enrichment replaced a table
+    current = Warehouse(home).enriched_generation()
+    assert current is not None
+    _touch(next(current.glob("*.parquet")))  # a table of the enrichment's replaced
     cache.get(VIENNE)
     assert len(computed) == 3
+    _touch(home.warehouse_dir / "enriched" / "current")  # the enrichment switched
+    cache.get(VIENNE)
+    assert len(computed) == 4
 
 
 def test_after_an_update_the_scopes_asked_before_are_computed_again(

@@ -268,8 +268,9 @@ def _load(settings: Settings, manifest: Manifest, report: UpdateReport, say: Upd
 def forget_files(settings: Settings, file_ids: Sequence[str]) -> int:
     """Remove earlier versions of files from the warehouse and rebuild its tables.
 
-    The removal and a mark that the tables are stale are committed in one transaction, so a
-    process killed before the rebuild leaves a warehouse that rebuilds itself at its next write.
+    The removal is marked as begun, then the tables are rebuilt without those files and switched
+    to with the manifest in one transaction; a process killed before the switch leaves the last
+    complete generation to readers, and the next write finishes the removal.
     """
     from ancrage.warehouse.store import Warehouse
 
@@ -286,14 +287,7 @@ def forget_files(settings: Settings, file_ids: Sequence[str]) -> int:
         ]
         if not present:
             return 0
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f"DELETE FROM loaded_files WHERE file_id IN ({marks})", list(file_ids))
-            con.execute("INSERT OR REPLACE INTO state VALUES ('files_seq', '-1')")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        warehouse.begin_commit(con, forget=present)
         warehouse.materialise(con)
         warehouse.sweep(con)
     return len(present)

@@ -40,19 +40,24 @@ KEPT_OLD = 1  # earlier generations kept for the worker's warm-up (the newest of
 
 def warehouse_generation(settings: Settings) -> str:
     """Changes whenever a load or an enrichment commits: the modification times of the
-    warehouse database and of the enriched tables (each replaced whole), with Ancrage's
-    version (a new version may compute reports differently)."""
-    root = settings.warehouse_dir
-    paths = [root / "ancrage.duckdb", root / "enriched"]
-    enriched = root / "enriched"
-    if enriched.is_dir():
-        paths += sorted(enriched.glob("*.parquet"))
+    warehouse database, of the enrichment's pointer to its current tables and of the derived
+    tables (each replaced whole), with Ancrage's version (a new version may compute reports
+    differently)."""
+    from ancrage.warehouse.store import Warehouse
+
+    warehouse = Warehouse(settings)
+    enriched = warehouse.enriched_dir
+    paths = [warehouse.db_path, enriched, enriched / "current"]
+    current = warehouse.enriched_generation()
+    for folder in (enriched, current):
+        if folder is not None and folder.is_dir():
+            paths += sorted(folder.glob("*.parquet"))
     stamps = []
     for path in paths:
         try:
-            stamps.append(str(path.stat().st_mtime_ns))
+            stamps.append(f"{path.name}:{path.stat().st_mtime_ns}")
         except OSError:
-            stamps.append("0")
+            stamps.append(f"{path.name}:0")
     digest = hashlib.sha256("|".join(stamps).encode()).hexdigest()[:16]
     return f"{__version__}-{FORMAT}-{digest}"
 
