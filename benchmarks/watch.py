@@ -62,12 +62,13 @@ from pathlib import Path
 from sqlalchemy import Engine, func, insert, select, text
 
 from ancrage.geo import Geography
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Buyer, Lot, Money, Notice, Place, Reservation
 from ancrage.notices.store import dump_notice, load_notice
 from ancrage.reference.naf_cpv import naf_cpv_rules
 from ancrage.settings import Settings
 from ancrage.watch import db as watch_db
-from ancrage.watch.matching import Locator, ProfileIndex
+from ancrage.watch.matching import ProfileIndex
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import suggest_cpv
 from ancrage.watch.runner import run_watch

@@ -11,6 +11,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 import ancrage
 
 ROOT = Path(ancrage.__file__).resolve().parent
@@ -29,9 +31,11 @@ def _type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterator[tuple[str, int]]:
+def _imports(
+    tree: ast.AST, module: str, is_package: bool, types: bool = False
+) -> Iterator[tuple[str, int]]:
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and _type_checking(node):
+        if not types and isinstance(node, ast.If) and _type_checking(node):
             for inner in node.body:  # skipped: ast.walk would reach them, so mark them
                 for sub in ast.walk(inner):
                     sub._type_only = True  # type: ignore[attr-defined]
@@ -53,15 +57,15 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> Iterator[tuple[str
                 yield f"{name}.{alias.name}", node.lineno
 
 
-def edges() -> list[Edge]:
-    """Every import of one module of the package by another. A module importing its own
-    package (``from ancrage.report import figures``: the package's ``__init__`` is its facade)
-    is not an edge."""
+def edges(types: bool = False) -> list[Edge]:
+    """Every import of one module of the package by another (``types``: those under
+    ``if TYPE_CHECKING:`` too). A module importing its own package (``from ancrage.report
+    import figures``: the package's ``__init__`` is its facade) is not an edge."""
     modules = {_module(p): p for p in ROOT.rglob("*.py")}
     out = []
     for module, path in sorted(modules.items()):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for name, line in _imports(tree, module, path.name == "__init__.py"):
+        for name, line in _imports(tree, module, path.name == "__init__.py", types):
             if name in modules and name != module and not module.startswith(name + "."):
                 out.append((module, name, f"{path.relative_to(ROOT.parent)}:{line}"))
     return out
@@ -147,6 +151,14 @@ def test_no_import_cycle_between_modules() -> None:
 def test_no_import_cycle_between_packages() -> None:
     packages = _graph([(_package(a), _package(b), w) for a, b, w in edges()])
     _check(packages, KNOWN_PACKAGE_CYCLES, "packages")
+
+
+@pytest.mark.parametrize("package", ["ancrage.watch", "ancrage.notices"])
+def test_no_import_cycle_even_for_types(package: str) -> None:
+    """The watch and the notices import one way even for type hints: what two modules share
+    has its own module (the scoring types, the text analysis)."""
+    inside = [e for e in edges(types=True) if e[0].startswith(package + ".")]
+    _check(_graph([e for e in inside if e[1].startswith(package + ".")]), {}, package)
 
 
 def test_the_walk_sees_imports() -> None:

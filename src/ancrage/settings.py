@@ -10,6 +10,7 @@ from pathlib import Path
 from ancrage.errors import ConfigError
 
 HOME_ENV = "ANCRAGE_HOME"
+PUBLIC_URL_ENV = "ANCRAGE_PUBLIC_URL"
 MEMORY_ENV = "ANCRAGE_MEMORY_LIMIT"
 # What DuckDB may hold in memory while it writes the warehouse before it spills to disk.
 # Materialising sorts every contract, so without a limit its memory grows with the warehouse
@@ -27,6 +28,18 @@ def default_home() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
     return base / "ancrage"
+
+
+def public_url() -> str | None:
+    """The public address of the web application (``$ANCRAGE_PUBLIC_URL``, without its final
+    slash), for links in e-mails; ``None`` when it is not set."""
+    value = (os.environ.get(PUBLIC_URL_ENV) or "").strip().rstrip("/") or None
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"adresse publique illisible : {value!r}",
+            hint=f"Donnez à {PUBLIC_URL_ENV} une adresse comme https://ancrage.exemple.fr.",
+        )
+    return value
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ def test_home_before_the_command(tmp_path: Path) -> None:
 
 
 def test_home_before_a_sub_command(tmp_path: Path) -> None:
-    added = CliRunner().invoke(app, ["--home", str(tmp_path), "profile", "add", "menuisier"])
+    added = CliRunner().invoke(
+        app, ["--home", str(tmp_path), "profile", "add", "menuisier", "--mot", "menuiserie"]
+    )
     assert added.exit_code == 0, added.output
     listed = CliRunner().invoke(
         app, ["profile", "list", "--home", str(tmp_path), "--format", "json"]

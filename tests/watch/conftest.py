@@ -12,10 +12,10 @@ from types import ModuleType
 import pytest
 from sqlalchemy import Engine, text
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.ingest import load_notices
 from ancrage.settings import Settings
 from ancrage.watch import db as watch_db
-from ancrage.watch.matching import Locator
 from tests.watch.sink import Sink, smtp_sink
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

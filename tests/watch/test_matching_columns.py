@@ -29,18 +29,11 @@ from typing import Any
 
 import pytest
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Lot, Money, Notice, Place
-from ancrage.watch.matching import (
-    Compiled,
-    Locator,
-    NoticeMatch,
-    ProfileIndex,
-    Target,
-    TargetFacts,
-    quick_score,
-    score_target,
-)
+from ancrage.watch.matching import NoticeMatch, ProfileIndex, quick_score, score_target
 from ancrage.watch.model import Profile
+from ancrage.watch.scoring import Compiled, Target, TargetFacts
 
 # sha256 of the records below for bench.make_profiles(2000) then make_notices(300), seed 11,
 # by the scalar implementation (3,346 matches, 8,683 candidate pairs, 6,857 lot matches; the

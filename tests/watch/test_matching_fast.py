@@ -7,14 +7,9 @@ import random
 from pathlib import Path
 from types import ModuleType
 
-from ancrage.watch.matching import (
-    Locator,
-    ProfileIndex,
-    TargetFacts,
-    quick_score,
-    score_target,
-    targets_of,
-)
+from ancrage.geo.radius import Locator
+from ancrage.watch.matching import ProfileIndex, quick_score, score_target, targets_of
+from ancrage.watch.scoring import TargetFacts
 
 
 def test_index_and_quick_score_agree_with_brute_force(

@@ -13,13 +13,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, func, insert, select, text
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.settings import Settings
 from ancrage.watch import db as watch_db
 from ancrage.watch import outbox as outbox_module
 from ancrage.watch.db import notice_versions, outbox
 from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.matching import NoticeMatch, ProfileIndex
 from ancrage.watch.outbox import alerts_of, enqueue, send_due
 from ancrage.watch.profiles import add_profile, get_profile, list_profiles
 from ancrage.watch.render import UNEXPLAINED
@@ -202,7 +203,7 @@ def test_upgrade_from_0001_keeps_queued_alerts(
     engine = watch_db.open_db(home, old_url)  # migrates to the latest revision
     with engine.connect() as con:
         version = con.execute(text(f"SELECT version_num FROM {watch_db.VERSION_TABLE}"))
-        assert version.scalar_one() == "0003"
+        assert version.scalar_one() == "0004"  # the latest revision
     traiteur = add_profile(engine, profiles()[2])
     notice = next(n for n in open_notices(home) if n.id == "boamp:26-7308")
     payload = {  # an alert queued by revision 0001: full payload, no snapshot, no match time

@@ -11,12 +11,14 @@ from icalendar import Calendar
 from lxml import etree
 from sqlalchemy import Engine, select
 
+from ancrage.errors import ConfigError
+from ancrage.geo.radius import Locator
 from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 from ancrage.watch.db import outbox
 from ancrage.watch.feeds import ATOM, atom_feed, ics_feed
-from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import Locator, ProfileIndex
+from ancrage.watch.mail import SmtpConfig, build_message
+from ancrage.watch.matching import ProfileIndex
 from ancrage.watch.model import Profile, WatchError
 from ancrage.watch.outbox import alerts_of, enqueue, not_sent_error, send_due
 from ancrage.watch.profiles import add_profile, complete, get_profile
@@ -34,6 +36,7 @@ def profiles() -> list[Profile]:
                          certifications=["Qualibat"], email="elec@example.fr")),
         complete(Profile("traiteur-normandie", naf="56.21Z", departements=["76", "27", "14"],
                          value_min=10_000, value_max=100_000, email="traiteur@example.fr")),
+        complete(Profile("collecte-dechets", naf="38.11Z", email="dechets@example.fr")),
     ]
 
 
@@ -61,10 +64,13 @@ def test_matching_explanations_on_real_samples(home: Settings, locator: Locator)
         "considération sociale ; considération environnementale ; autres lots concernés : 2, "
         "3, 4, 5"
     ]
-    # The electrician has no area: the Dutch offshore grid call lists 45315400 (HT installation).
-    assert got["electricien"] == [
-        "ted:00140913-2024 | CPV 45315400 electricite = votre métier"
-        " ; date limite non précisée"
+    # The electrician has no area (France): the Dutch offshore grid call listing 45315400 (HT
+    # installation) is for work in the Netherlands, so it is not his.
+    assert got["electricien"] == []
+    # France-wide waste collection: the Guadeloupe call (971) is in France.
+    assert got["collecte-dechets"] == [
+        "ted:00219998-2024 | CPV 90500000 = votre métier ; dép. de l'acheteur 971 ; "
+        "date limite non précisée"
     ]
 
 
@@ -123,7 +129,8 @@ def test_mail_sent_once_with_html_text_unsubscribe(
 ) -> None:
     box, port = smtp_server
     _setup(engine, home)
-    config = SmtpConfig(host="127.0.0.1", port=port, sender="veille@ancrage.test")
+    config = SmtpConfig(host="127.0.0.1", port=port, sender="veille@ancrage.test",
+                        base_url="https://ancrage.exemple.fr")
     report = run_watch(home, engine, now=NOW, smtp=config, locator=locator)
     assert report.enqueued == 2 and report.sent is not None and report.sent.messages == 2
     messages: list[EmailMessage] = box.messages  # type: ignore[attr-defined]
@@ -132,9 +139,12 @@ def test_mail_sent_once_with_html_text_unsubscribe(
     html = traiteur.get_body(("html",))
     assert text is not None and html is not None
     assert "Prestations traiteurs pour l'URSSAF Normandie" in text.get_content()
-    assert "Pour ne plus recevoir ces messages : http" in text.get_content()
-    assert "Se désabonner</a>" in html.get_content()
-    assert "jeton=" in traiteur["List-Unsubscribe"]
+    token = get_profile(engine, "traiteur-normandie").unsubscribe_token
+    link = ("https://ancrage.exemple.fr/veille/desabonnement?profil=traiteur-normandie"
+            f"&jeton={token}")
+    assert f"Pour ne plus recevoir ces messages : {link}\r\n" in text.get_content()
+    assert f'<a href="{link.replace("&", "&amp;")}">Se désabonner</a>' in html.get_content()
+    assert traiteur["List-Unsubscribe"] == f"<{link}>"
     assert traiteur["Content-Language"] == "fr"
     # Second run: nothing new, nothing sent again.
     again = run_watch(home, engine, now=NOW, smtp=config, locator=locator)
@@ -250,3 +260,111 @@ def test_history_without_warehouse(home: Settings) -> None:
     assert result["note"].startswith("entrepôt DECP vide")
     sheet = sheet_with_history(home, notice, today=NOW.date())
     assert sheet.sections[-1].title == "Historique du marché (DECP)"
+
+
+def test_expired_calls_neither_counted_nor_matched(engine: Engine, home: Settings,
+                                                   locator: Locator) -> None:
+    today = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    every = {n.id for n in open_notices(home)}
+    still = open_notices(home, now=today)
+    assert "boamp:26-7319" in every  # « date limite dépassée depuis 299 jours »
+    assert "boamp:26-7319" not in {n.id for n in still}
+    assert all(n.deadline is None or n.deadline > today for n in still)
+    _setup(engine, home)
+    report = run_watch(home, engine, now=today, dry_run=True, locator=locator)
+    assert report.notices == len(still) < len(every)
+    given = run_watch(home, engine, now=today, dry_run=True, locator=locator,
+                      notices=open_notices(home))
+    assert given.notices == len(still)
+
+
+def _queue_caterer_only(engine: Engine, home: Settings, locator: Locator) -> None:
+    """The alerts of the samples queued on 2026-01-22 (36 days before the caterer's call
+    closes); only the caterer's alert is due."""
+    _setup(engine, home)
+    run_watch(home, engine, now=NOW, smtp=None, locator=locator)
+    traiteur = get_profile(engine, "traiteur-normandie")
+    with engine.begin() as con:
+        con.execute(outbox.update().where(outbox.c.profile_id != traiteur.id)
+                    .values(next_try=datetime(2030, 1, 1)))
+
+
+def test_days_left_at_send_time(
+    engine: Engine, home: Settings, locator: Locator, smtp_server: tuple[object, int]
+) -> None:
+    box, port = smtp_server
+    _queue_caterer_only(engine, home, locator)
+    later = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
+    assert send_due(engine, SmtpConfig(host="127.0.0.1", port=port), later).messages == 1
+    (message,) = box.messages  # type: ignore[attr-defined]
+    text = message.get_body(("plain",)).get_content()
+    assert "il reste 17 jours" in text and "il reste 36 jours" not in text
+
+
+def test_no_alert_sent_once_the_deadline_has_passed(
+    engine: Engine, home: Settings, locator: Locator, smtp_server: tuple[object, int]
+) -> None:
+    box, port = smtp_server
+    _queue_caterer_only(engine, home, locator)
+    closed = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)  # the call closed on 2026-02-27
+    assert send_due(engine, SmtpConfig(host="127.0.0.1", port=port), closed).messages == 0
+    assert box.messages == []  # type: ignore[attr-defined]
+    traiteur = get_profile(engine, "traiteur-normandie")
+    with engine.connect() as con:
+        states = con.execute(select(outbox.c.profile_id, outbox.c.state)).all()
+    assert {s for p, s in states if p == traiteur.id} == {"expired"}
+
+
+def test_profiles_without_cpv_never_crash(engine: Engine, home: Settings,
+                                          locator: Locator) -> None:
+    with pytest.raises(WatchError) as refused:
+        complete(Profile("tabac-poitiers", naf="47.76Z"))
+    assert refused.value.one_line() == (
+        "profil « tabac-poitiers » sans code CPV ni mot-clé : il ne recevrait aucune "
+        "alerte. Le code NAF 47.76Z ne suggère aucun code CPV ; ajoutez un code CPV (ex. "
+        "4533) ou un mot-clé (ex. fleuriste)."
+    )
+    assert run_watch(home, engine, now=NOW, locator=locator).matches == []  # no profile
+    add_profile(engine, Profile("tabac-poitiers", naf="47.76Z"))  # as stored before the check
+    report = run_watch(home, engine, now=NOW, locator=locator)
+    assert report.profiles == 1 and report.matches == []
+    assert ProfileIndex([Profile("vide")], locator).match(open_notices(home), NOW) == []
+
+
+def test_unsubscribe_link_only_with_a_public_address(
+    monkeypatch: pytest.MonkeyPatch, engine: Engine, home: Settings, locator: Locator,
+    smtp_server: tuple[object, int],
+) -> None:
+    monkeypatch.delenv("ANCRAGE_PUBLIC_URL", raising=False)
+    assert SmtpConfig.from_env().base_url is None
+    monkeypatch.setenv("ANCRAGE_PUBLIC_URL", "https://veille.exemple.fr/")
+    assert SmtpConfig.from_env().base_url == "https://veille.exemple.fr"
+    monkeypatch.setenv("ANCRAGE_PUBLIC_URL", "veille.exemple.fr")
+    with pytest.raises(ConfigError) as bad:
+        SmtpConfig.from_env()
+    assert bad.value.one_line() == (
+        "adresse publique illisible : 'veille.exemple.fr'. Donnez à ANCRAGE_PUBLIC_URL une "
+        "adresse comme https://ancrage.exemple.fr."
+    )
+    box, port = smtp_server
+    _setup(engine, home)
+    run_watch(home, engine, now=NOW, smtp=SmtpConfig(host="127.0.0.1", port=port),
+              locator=locator)
+    messages: list[EmailMessage] = box.messages  # type: ignore[attr-defined]
+    assert len(messages) == 2
+    for message in messages:
+        assert message["List-Unsubscribe"] is None
+        for part in message.walk():
+            if part.get_content_maintype() == "text":
+                content = part.get_content()
+                assert "désabonn" not in content and "localhost" not in content
+
+
+def test_html_mail_escapes_notice_text() -> None:
+    payload = {"notice_id": "boamp:26-1", "title": "Voirie & réseaux <lot 2>", "buyer": None,
+               "deadline": None, "explanation": "mots-clés : voirie", "url": None}
+    message = build_message(SmtpConfig(), Profile("voirie", cpv=["4523"]), [("new", payload)],
+                            "<id@ancrage.test>", NOW)
+    html = message.get_body(("html",))
+    assert html is not None
+    assert "Voirie &amp; réseaux &lt;lot 2&gt;" in html.get_content()

@@ -36,20 +36,22 @@ CASES = [
     Case("GET", "/api/v1/organisations/{org}", "firm_a"),
     Case("GET", "/api/v1/profiles/{profile}", "advisor"),
     Case("GET", "/api/v1/organisations/{org}", "advisor"),
-    Case("POST", "/api/v1/profiles?organisation_id={org}", "advisor", {"name": "Nouvelle"}),
+    Case("POST", "/api/v1/profiles?organisation_id={org}", "advisor",
+         {"name": "Nouvelle", "cpv": ["45"]}),
     Case("GET", "/api/v1/advisor/firms/{org}/digest", "advisor"),
     Case("POST", "/api/v1/advisor/firms/{org}/digest", "advisor"),
     Case("DELETE", "/api/v1/tokens/{token}", "firm_a"),
     Case("DELETE", "/api/v1/profiles/{profile}", "firm_a"),
     Case("GET", "/veille/profils/{profile}", "firm_a", form=True),
-    Case("POST", "/veille/profils/{profile}", "firm_a", {"name": "Menuiserie A"}, form=True),
+    Case("POST", "/veille/profils/{profile}", "firm_a", {"name": "Menuiserie A", "cpv": "45"},
+         form=True),
     Case("GET", "/veille/profils/{profile}/alertes.atom", "firm_a", form=True),
     Case("GET", "/veille/profils/{profile}/echeances.ics", "firm_a", form=True),
     Case(
         "POST",
         "/veille/profils",
         "advisor",
-        {"name": "Nouvelle", "organisation_id": "{org}"},
+        {"name": "Nouvelle", "organisation_id": "{org}", "cpv": "45"},
         form=True,
     ),
     Case("GET", "/conseiller/entreprises/{org}", "advisor", form=True),
@@ -77,7 +79,7 @@ def _objects(client: TestClient, people: People, owner: str) -> dict[str, str]:
 
 def _call(client: TestClient, case: Case, email: str, ids: dict[str, str]) -> Any:
     path = case.path.format(**ids)
-    body = {k: v.format(**ids) for k, v in (case.body or {}).items()}
+    body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in (case.body or {}).items()}
     client.cookies.clear()
     if not case.form:
         auth = token_for(client, email)

@@ -9,6 +9,7 @@ given with ``style=`` or :class:`rich.text.Text`, never with markup in a string.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import re
@@ -33,6 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ancrage.cells import safe_row
+from ancrage.errors import ConfigError
 from ancrage.fmt import number
 from ancrage.settings import HOME_ENV, Settings
 
@@ -131,6 +133,36 @@ def print_text(text: str) -> None:
 
 def settings(home: Path | None) -> Settings:
     return Settings.resolve(home)
+
+
+WRITE_ERRORS = {
+    errno.ENOENT: "dossier introuvable",
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "opération non permise",
+    errno.EROFS: "disque en lecture seule",
+    errno.ENOSPC: "disque plein",
+    errno.EISDIR: "c'est un dossier",
+    errno.ENOTDIR: "un élément du chemin est un fichier, pas un dossier",
+    errno.EEXIST: "un élément du chemin est un fichier, pas un dossier",
+}
+
+
+def write_output(path: Path, data: bytes | str) -> None:
+    """Write a file the user asked for (``--out``), its folder created when missing; a path
+    that cannot be written gives a French error, not a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        why = WRITE_ERRORS.get(exc.errno or 0, exc.strerror)
+        raise ConfigError(
+            f"impossible d'écrire le fichier ({why})",
+            file=path,
+            hint="Donnez avec --out un chemin de fichier dans un dossier accessible en écriture.",
+        ) from exc
 
 
 def print_json(data: Any) -> None:

@@ -156,10 +156,12 @@ def show(
         ),
     ] = SheetFormat.text,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="Écrire la fiche dans ce fichier.")
+        Path | None,
+        typer.Option("--out", help="Écrire la fiche dans ce fichier (dossier créé au besoin)."),
     ] = None,
 ) -> None:
     """Affiche la fiche de lecture d'un avis : quoi, qui, où, combien, quand, critères."""
+    from ancrage.cli.common import write_output
     from ancrage.notices.document import notice_json
     from ancrage.notices.sheet import reading_sheet, render_html, render_json, render_text
     from ancrage.notices.store import NoticeStore
@@ -176,7 +178,7 @@ def show(
     else:
         text = render_text(sheet)
     if out_file is not None:
-        out_file.write_text(text, encoding="utf-8")
+        write_output(out_file, text)
         err().print(f"fiche écrite dans {out_file}")
     else:
         print_text(text)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ancrage.cli.common import HomeOption, TableFormat, out, print_json, rich_table, settings
+from ancrage.fmt import count
 from ancrage.watch.model import Profile
 
 app = typer.Typer(
@@ -26,6 +28,10 @@ DbOption = Annotated[
     ),
 ]
 ListOpt = Annotated[list[str] | None, typer.Option(help="Répétable.")]
+GroupOpt = Annotated[
+    str | None,
+    typer.Option("--groupe", "--group", help="Groupe du profil, pour un conseiller (ex. cma-86)."),
+]
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -44,6 +50,7 @@ _SCALARS = {
     "lots": "lots_only",
     "reserve": "reserved",  # checked by check_profile
     "frequence": "frequency",
+    "groupe": "group_name",
 }
 _LISTS = {
     "cpv": "cpv",
@@ -81,7 +88,10 @@ def add(
         ),
     ] = False,
     naf: Annotated[str | None, typer.Option(help="Code NAF (ex. 43.22A).")] = None,
-    commune: Annotated[str | None, typer.Option(help="Code INSEE de la commune.")] = None,
+    commune: Annotated[
+        str | None,
+        typer.Option(help="Commune de l'établissement : nom (ex. Poitiers) ou code INSEE."),
+    ] = None,
     cpv: ListOpt = None,
     keyword: Annotated[list[str] | None, typer.Option("--mot", help="Mot-clé (répétable).")] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclure", help="Mot exclu.")] = None,
@@ -100,6 +110,7 @@ def add(
         bool | None, typer.Option("--lots/--tous", help="Seulement les appels allotis.")
     ] = None,
     frequence: Annotated[str | None, typer.Option(help="daily (résumé) ou immediate.")] = None,
+    groupe: GroupOpt = None,
 ) -> None:
     """Crée un profil ; codes CPV suggérés d'après le code NAF si vous n'en donnez pas."""
     options = dict(locals())
@@ -124,15 +135,18 @@ def add(
 def list_(
     home: HomeOption = None,
     db: DbOption = None,
+    groupe: GroupOpt = None,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
 ) -> None:
-    """Liste les profils."""
+    """Liste les profils (ceux d'un groupe avec --groupe), par nom (artisan-2 avant
+    artisan-10)."""
     from ancrage.watch.db import open_db
-    from ancrage.watch.profiles import list_profiles
+    from ancrage.watch.profiles import list_profiles, natural_key
 
-    found = list_profiles(open_db(settings(home), db))
+    found = list_profiles(open_db(settings(home), db), group=groupe)
+    found.sort(key=lambda p: natural_key(p.name))
     if output is TableFormat.json:
         print_json([asdict(p) for p in found])
         return
@@ -142,13 +156,37 @@ def list_(
             p.email,
             ", ".join(p.cpv),
             ", ".join(p.departements) or (f"{p.radius_km:g} km" if p.radius_km else "France"),
-            p.active,
+            p.group_name or "",
+            "oui" if p.active else "non",
         ]
         for p in found
     ]
-    out().print(
-        rich_table(f"{len(found)} profils", ["profil", "e-mail", "CPV", "zone", "actif"], rows)
-    )
+    columns = ["profil", "e-mail", "CPV", "zone", "groupe", "actif"]
+    out().print(rich_table(count(len(found), "profil"), columns, rows))
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FICHIER",
+            help="CSV, une ligne par entreprise : nom, siret, naf, commune, rayon, mots, "
+            "email, groupe… (séparateur ; ou ,).",
+        ),
+    ],
+    home: HomeOption = None,
+    db: DbOption = None,
+    groupe: GroupOpt = None,
+) -> None:
+    """Crée un profil par ligne d'un fichier CSV (tout ou rien : une ligne fausse et rien
+    n'est importé ; chaque ligne fausse est nommée avec son numéro)."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.roster import import_roster
+
+    added = import_roster(open_db(settings(home), db), path, groupe)
+    created = "créé" if len(added) < 2 else "créés"
+    out().print(f"{count(len(added), 'profil')} {created} depuis {path}")
 
 
 @app.command("show")
@@ -187,6 +225,7 @@ def edit(
     actif: Annotated[
         bool | None, typer.Option("--actif/--inactif", help="Activer ou suspendre.")
     ] = None,
+    groupe: GroupOpt = None,
 ) -> None:
     """Modifie un profil (seules les options données changent)."""
     options = dict(locals())

@@ -21,6 +21,7 @@ from ancrage.cli.common import (
     settings,
 )
 from ancrage.cli.profile import DbOption
+from ancrage.fmt import count
 from ancrage.watch.model import WatchError
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ class FeedFormat(StrEnum):
     ics = "ics"
 
 
+FormatOption = Annotated[TableFormat, typer.Option("--format", help="table (défaut) ou json.")]
 DateOption = Annotated[
     str | None,
     typer.Option(
@@ -73,9 +75,7 @@ def run(
     no_mail: Annotated[
         bool, typer.Option("--no-mail", help="Met les alertes en file sans envoyer d'e-mail.")
     ] = False,
-    output: Annotated[
-        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
-    ] = TableFormat.table,
+    output: FormatOption = TableFormat.table,
     when: DateOption = None,
 ) -> None:
     """Rapproche les avis ouverts des profils, met les alertes en file et les envoie (SMTP :
@@ -128,15 +128,19 @@ def run(
         [m.profile_name, m.display_id, (m.title or "")[:50], m.score, m.explanation]
         for m in report.matches
     ]
-    title = f"{report.notices} avis ouverts × {report.profiles} profils : {len(rows)} alertes"
+    title = (
+        f"{count(report.notices, 'avis ouvert')} × {count(report.profiles, 'profil')} : "
+        f"{count(len(rows), 'alerte')}"
+    )
     if dry_run:
         title += " (simulation)"
     out().print(rich_table(title, ["profil", "avis", "objet", "score", "pourquoi"], rows))
     if not dry_run:
         sent = report.sent
         err().print(
-            f"{report.enqueued} nouvelles alertes en file"
-            + (f", {sent.alerts} envoyées en {sent.messages} e-mails" if sent else "")
+            count(report.enqueued, "nouvelle alerte", "nouvelles alertes") + " en file"
+            + (f", {count(sent.alerts, 'envoyée')} en {count(sent.messages, 'e-mail')}"
+               if sent else "")
         )
     if trouble is not None:
         raise trouble
@@ -189,20 +193,21 @@ def matches(
     profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
     home: HomeOption = None,
     db: DbOption = None,
-    output: Annotated[
-        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
-    ] = TableFormat.table,
+    output: FormatOption = TableFormat.table,
     when: DateOption = None,
 ) -> None:
     """Les avis ouverts qui correspondent à un profil, avec l'explication."""
+    from ancrage.geo.radius import Locator
     from ancrage.watch.db import open_db
-    from ancrage.watch.matching import Locator, ProfileIndex
+    from ancrage.watch.matching import ProfileIndex
     from ancrage.watch.profiles import get_profile
     from ancrage.watch.runner import open_notices
 
     cfg = settings(home)
     p = get_profile(open_db(cfg, db), profile)
-    found = ProfileIndex([p], Locator.for_settings(cfg)).match(open_notices(cfg), _now(when))
+    moment = _now(when)
+    index = ProfileIndex([p], Locator.for_settings(cfg))
+    found = index.match(open_notices(cfg, now=moment), moment)
     if output is TableFormat.json:
         print_json(
             [
@@ -219,7 +224,9 @@ def matches(
     rows = [[m.display_id, (m.title or "")[:50], m.score, m.explanation] for m in found]
     out().print(
         rich_table(
-            f"{len(rows)} avis pour « {profile} »", ["avis", "objet", "score", "pourquoi"], rows
+            f"{count(len(rows), 'avis')} pour « {profile} »",
+            ["avis", "objet", "score", "pourquoi"],
+            rows,
         )
     )
 
@@ -227,28 +234,81 @@ def matches(
 @app.command("feed")
 def feed(
     profile: Annotated[str, typer.Argument(metavar="PROFIL", help="Nom du profil.")],
-    out_file: Annotated[Path, typer.Option("--out", help="Fichier à écrire.")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Fichier à écrire (son dossier est créé au besoin).")
+    ],
     home: HomeOption = None,
     db: DbOption = None,
-    atom: Annotated[bool, typer.Option("--atom", help="Flux Atom des alertes.")] = False,
-    ics: Annotated[bool, typer.Option("--ics", help="Agenda iCalendar des dates limites.")] = False,
+    atom: Annotated[bool, typer.Option("--atom", help="Flux Atom (lecteur de flux).")] = False,
+    ics: Annotated[
+        bool, typer.Option("--ics", help="Agenda iCalendar des dates limites.")
+    ] = False,
+    when: DateOption = None,
 ) -> None:
-    """Écrit le flux Atom ou l'agenda iCalendar d'un profil."""
+    """Écrit le flux Atom ou l'agenda iCalendar d'un profil : ses alertes, puis les avis
+    ouverts qui lui correspondent aujourd'hui, qu'une veille (« watch run ») ait tourné ou
+    non. Un lecteur de flux ou un agenda (Thunderbird, Outlook…) s'y abonne."""
     if atom == ics:
         raise WatchError("choisissez un format", hint="Donnez --atom ou --ics (un seul).")
+    from ancrage.cli.common import write_output
+    from ancrage.geo.radius import Locator
     from ancrage.watch.db import open_db
-    from ancrage.watch.feeds import atom_feed, ics_feed
-    from ancrage.watch.matching import Locator
-    from ancrage.watch.outbox import alerts_of
+    from ancrage.watch.feeds import atom_feed, feed_alerts, ics_feed
     from ancrage.watch.profiles import get_profile
+    from ancrage.watch.runner import open_notices
 
     cfg = settings(home)
     engine = open_db(cfg, db)
     p = get_profile(engine, profile)
-    alerts = alerts_of(engine, p, Locator.for_settings(cfg))
-    now = datetime.now(UTC)
-    out_file.write_bytes(atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
-    err().print(f"{len(alerts)} alertes écrites dans {out_file}")
+    now = _now(when)
+    notices = open_notices(cfg, now=now)
+    alerts = feed_alerts(engine, p, notices, Locator.for_settings(cfg), now)
+    write_output(out_file, atom_feed(p, alerts, now) if atom else ics_feed(p, alerts, now))
+    written = "écrit" if len(alerts) < 2 else "écrits"
+    err().print(f"{count(len(alerts), 'avis')} {written} dans {out_file}")
+
+
+@app.command("digest")
+def digest(
+    group: Annotated[
+        str, typer.Option("--groupe", "--group", help="Groupe des profils (ex. cma-86).")
+    ],
+    home: HomeOption = None,
+    db: DbOption = None,
+    output: FormatOption = TableFormat.table,
+    when: DateOption = None,
+) -> None:
+    """Pour un conseiller : quelles entreprises d'un groupe correspondent à quels avis
+    ouverts, en un seul tableau (sans rien envoyer)."""
+    from ancrage.geo.radius import Locator
+    from ancrage.watch.db import open_db
+    from ancrage.watch.digest import group_digest
+    from ancrage.watch.runner import open_notices
+
+    cfg = settings(home)
+    moment = _now(when)
+    found = group_digest(
+        open_db(cfg, db), group, open_notices(cfg, now=moment), Locator.for_settings(cfg), moment
+    )
+    if output is TableFormat.json:
+        print_json(found.as_json())
+        return
+    rows: list[list[object]] = []
+    for firm in found.firms:
+        name = firm.profile.denomination or firm.profile.name
+        if not firm.matches:
+            rows.append([name, "—", "aucun appel ouvert", "", "", ""])
+        for m in firm.matches:
+            deadline = f"{m.deadline:%d/%m/%Y}" if m.deadline else "non précisée"
+            rows.append([name, m.display_id, (m.title or "")[:50], deadline, m.score,
+                         m.explanation])
+    title = (
+        f"Groupe « {group} » : {count(len(found.firms), 'entreprise')}, "
+        f"{found.matched} avec un appel ouvert au moins, {count(found.matches, 'correspondance')}"
+    )
+    out().print(
+        rich_table(title, ["entreprise", "avis", "objet", "date limite", "score", "pourquoi"], rows)
+    )
 
 
 @app.command("history")

@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cached_property, lru_cache
@@ -31,6 +32,8 @@ from ancrage.geo.model import (
     TerritoryKind,
 )
 from ancrage.geo.text import fold
+
+_WITH_DEP = re.compile(r"\s*(.+?)\s*\(\s*(\d\d|2[AaBb]|97\d)\s*\)\s*")
 
 MILLESIME = "2026"
 EARTH_RADIUS_KM = 6371.0088
@@ -212,6 +215,15 @@ class Geography:
         return dict(index)
 
     # ---- communes ------------------------------------------------------------------------
+    def communes_named(self, text: str) -> list[Commune]:
+        """Current communes named ``text`` (accents, case, hyphens and apostrophes aside), by
+        code; ``Saint-Denis (93)`` keeps those of that département."""
+        given = _WITH_DEP.fullmatch(text)
+        name, dep = (given[1], given[2].upper()) if given else (text, None)
+        codes = sorted(c for kind, c in self.names.get(fold(name), []) if kind == "commune")
+        found = [self.communes[c] for c in codes]
+        return [c for c in found if dep is None or c.departement == dep]
+
     def lookup_commune(self, code: str) -> tuple[Commune, str] | None:
         """The current commune a code designates, and how (a short French reason)."""
         code = code.strip().upper()

@@ -15,8 +15,9 @@ a cell is a département, or ``None`` for profiles without an area. The postings
 cells give its candidates with their CPV score and keyword hits, so the score needs no string
 work; all the pairs of the batch are then scored column-wise.
 
-Results are those of :func:`ancrage.watch.matching.quick_score`, bit for bit: every operation on
-a pair is the same IEEE operation in the same order, except the haversine distance, where
+Results are those of the scalar ``quick_score`` (:mod:`ancrage.watch.matching`), bit for bit:
+every operation on a pair is the same IEEE operation in the same order (the weighted sum is
+:func:`ancrage.watch.scoring.weighted_score` for both), except the haversine distance, where
 numpy's sine and cosine may differ from the C library's in the last bit. The pairs where that
 could change anything (distance within 1e-6 km of the radius, score within 1e-9 of the
 threshold or of a rounding half) are handed back to the caller for the scalar reference, and so
@@ -29,22 +30,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ancrage.geo.geography import EARTH_RADIUS_KM
+from ancrage.geo.radius import KM_MARGIN, haversine
+from ancrage.watch import scoring
+from ancrage.watch.model import Profile
+from ancrage.watch.scoring import Compiled, Target, TargetFacts
 
-if TYPE_CHECKING:
-    from ancrage.watch.matching import Compiled, Target, TargetFacts
-    from ancrage.watch.model import Profile
-
-MIN_SCORE = 0.4
-WEIGHTS = {"cpv": 0.35, "keywords": 0.2, "distance": 0.15, "value": 0.1, "cert": 0.1, "days": 0.1}
-DEFAULT_SCALE_KM = 200.0  # distance at which the distance score reaches 0 without a radius
-VALUE_SLACK = 3.0  # a value beyond ×/÷ 3 of the range is dropped
-KM_MARGIN = 1e-6  # a distance this close to the radius is checked with the scalar haversine
 SCORE_MARGIN = 1e-9  # a score this close to the threshold or a rounding half: scalar check
 EXACT_INT = 2**53  # amounts beyond this are not exact in float64
 WORD = 0xFFFF_FFFF_FFFF_FFFF
@@ -59,17 +53,6 @@ Postings = dict[tuple[str, Cell], Ids]
 RESERVED_CODES = {"only": 1, "exclude": 2}
 INSIDE, ABOVE, KEYWORD, LOOSE = 0, 1, 2, 3  # how a pair was found
 CPV_OF_KIND = np.array([1.0, 0.6, 0.0, 0.0])
-
-
-def haversine(lat1: Floats | float, lon1: Floats | float, lat2: Floats, lon2: Floats) -> Floats:
-    """:func:`ancrage.geo.geography.haversine_km` over arrays of points in radians (the same
-    formula; sine and cosine may differ from the C library's in the last bit)."""
-    h = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    km: Floats = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    return km
 
 
 class BitSets:
@@ -235,6 +218,12 @@ class ProfileTable:
         n_cells = np.array([len(k) for k in area_cells], dtype=np.int64)[area_of]
         counts = n_keys * n_cells
         total = int(counts.sum())
+        self.cpv_in: Postings = {}
+        self.cpv_above: Postings = {}
+        self.words: Postings = {}
+        self.loose: Postings = {}
+        if total == 0:  # no profile, or none with a CPV code or a keyword: nothing to find
+            return
         rows = np.repeat(np.arange(self.size, dtype=np.int64), counts)
         j = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
         row_cells = n_cells[rows]
@@ -256,10 +245,6 @@ class ProfileTable:
         ends = np.append(starts[1:], len(code))
         key_names = list(keys)
         cell_names = list(cells)
-        self.cpv_in: Postings = {}
-        self.cpv_above: Postings = {}
-        self.words: Postings = {}
-        self.loose: Postings = {}
         by_kind = (self.cpv_in, self.cpv_above, self.words, self.loose)
         width = max(1, len(cells))
         bounds = zip(starts.tolist(), ends.tolist(), code[starts].tolist(), strict=True)
@@ -279,10 +264,10 @@ class ProfileTable:
             return np.array([nan if v is None else float(v) for v in values], dtype=np.float64)
 
         self.radius = floats(p.radius_km for p in profiles)
-        self.scale = floats(p.radius_km or DEFAULT_SCALE_KM for p in profiles)
+        self.scale = floats(p.radius_km or scoring.DEFAULT_SCALE_KM for p in profiles)
         self.lo = floats(p.value_min for p in profiles)
         self.hi = floats(p.value_max for p in profiles)
-        self.hi_slack: Floats = self.hi * VALUE_SLACK
+        self.hi_slack: Floats = self.hi * scoring.VALUE_SLACK
         self.reserved = np.array([RESERVED_CODES.get(p.reserved, 0) for p in profiles], np.int8)
         self.lots_only: Bools = np.array([p.lots_only for p in profiles], dtype=np.bool_)
         self.min_days = np.array(
@@ -416,7 +401,7 @@ class ProfileTable:
         drop |= np.where(t_reserved[t], reserved == 2, reserved == 1)
         drop |= self.lots_only[p] & ~t_allotted[t]
         v, lo, hi, hi_slack = value[t], self.lo[p], self.hi[p], self.hi_slack[p]
-        drop |= (v > hi_slack) | (v * VALUE_SLACK < lo)
+        drop |= (v > hi_slack) | (v * scoring.VALUE_SLACK < lo)
         tt = total[t]
         value_score = np.where(
             np.isnan(v),
@@ -465,18 +450,11 @@ class ProfileTable:
             cert[rows] = np.where(self.certs.holds(p[rows], masks[t[rows]]), 1.0, 0.0)
         days = np.where(no_days[t], 0.5, np.where(t_days[t] < self.min_days[p], 0.3, 1.0))
         kw = np.minimum(1.0, hits / self.keyword_den[p])
-        score = (
-            WEIGHTS["cpv"] * cpv
-            + WEIGHTS["keywords"] * kw
-            + WEIGHTS["distance"] * dist
-            + WEIGHTS["value"] * value_score
-            + WEIGHTS["cert"] * cert
-            + WEIGHTS["days"] * days
-        )
+        score = scoring.weighted_score(cpv, kw, dist, value_score, cert, days)
         thousandths = score * 1000
         check = close | (np.abs(thousandths - np.floor(thousandths) - 0.5) <= SCORE_MARGIN * 1000)
-        check |= pointed & (np.abs(score - MIN_SCORE) <= SCORE_MARGIN)
-        check &= ~drop & ~(beyond & ~close) & (score >= MIN_SCORE - SCORE_MARGIN)
+        check |= pointed & (np.abs(score - scoring.MIN_SCORE) <= SCORE_MARGIN)
+        check &= ~drop & ~(beyond & ~close) & (score >= scoring.MIN_SCORE - SCORE_MARGIN)
         check |= self.irregular[p]
-        keep = ~drop & ~beyond & ~check & (score >= MIN_SCORE)
+        keep = ~drop & ~beyond & ~check & (score >= scoring.MIN_SCORE)
         return Scored(len(p), t[keep], p[keep], score[keep], t[check], p[check])

@@ -71,6 +71,7 @@ profiles = Table(
     Column("min_days", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("unsubscribe_token", String(64), nullable=False),
+    Column("group_name", String(64)),  # an advisor's tag (migration 0004)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
 )
@@ -85,7 +86,7 @@ outbox = Table(
     Column("notice_id", String(200), nullable=False),
     Column("version", String(16), nullable=False),
     Column("kind", String(8), nullable=False),  # new | update
-    # pending | sending | sent | abandoned | skipped | superseded (ancrage.watch.outbox)
+    # pending | sending | sent | abandoned | skipped | superseded | expired (watch.outbox)
     Column("state", String(12), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_try", DateTime, nullable=False),

@@ -12,16 +12,18 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from ancrage.notices.sheet import is_link
+from ancrage.settings import public_url
 from ancrage.watch.model import Profile
 
 PARIS = ZoneInfo("Europe/Paris")
-DEFAULT_BASE_URL = "http://localhost:8000/veille"
+UNSUBSCRIBE_PATH = "/veille/desabonnement"  # served by the web application
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
     """Where alerts are sent from. Environment: ``ANCRAGE_SMTP_HOST``, ``_PORT``, ``_FROM``,
-    ``_USER``, ``_PASSWORD``, ``_STARTTLS`` (1), ``ANCRAGE_WATCH_URL`` (unsubscribe links)."""
+    ``_USER``, ``_PASSWORD``, ``_STARTTLS`` (1); ``ANCRAGE_PUBLIC_URL``, the web application's
+    address, for the unsubscribe links (none without it)."""
 
     host: str = "localhost"
     port: int = 25
@@ -30,7 +32,7 @@ class SmtpConfig:
     password: str | None = None
     starttls: bool = False
     timeout: float = 10.0
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str | None = None
 
     @classmethod
     def from_env(cls) -> SmtpConfig:
@@ -42,7 +44,7 @@ class SmtpConfig:
             username=env.get("ANCRAGE_SMTP_USER") or None,
             password=env.get("ANCRAGE_SMTP_PASSWORD") or None,
             starttls=env.get("ANCRAGE_SMTP_STARTTLS") == "1",
-            base_url=env.get("ANCRAGE_WATCH_URL", DEFAULT_BASE_URL),
+            base_url=public_url(),
         )
 
 
@@ -51,9 +53,13 @@ def new_message_id(config: SmtpConfig, profile_id: int) -> str:
     return make_msgid(idstring=f"veille-{profile_id}", domain=domain)
 
 
-def unsubscribe_url(config: SmtpConfig, profile: Profile) -> str:
+def unsubscribe_url(config: SmtpConfig, profile: Profile) -> str | None:
+    """The web application's unsubscribe page for the profile; ``None`` without a public
+    address (the message then has no link)."""
+    if not config.base_url:
+        return None
     query = urlencode({"profil": profile.name, "jeton": profile.unsubscribe_token or ""})
-    return f"{config.base_url.rstrip('/')}/desabonnement?{query}"
+    return f"{config.base_url.rstrip('/')}{UNSUBSCRIBE_PATH}?{query}"
 
 
 def when(text: str | None) -> str | None:
@@ -67,6 +73,7 @@ def _alert(payload: dict[str, Any], kind: str) -> dict[str, Any]:
     return {
         **payload,
         "kind": kind,
+        "display_id": payload.get("display_id") or payload["notice_id"],
         "deadline_text": when(payload.get("deadline")) or "non précisée",
         "old_deadline_text": when(payload.get("old_deadline")),
     }
@@ -107,8 +114,9 @@ def build_message(
     msg["To"] = profile.email or ""
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
-    msg["List-Unsubscribe"] = f"<{link}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if link:
+        msg["List-Unsubscribe"] = f"<{link}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(env.get_template("digest.txt.j2").render(context))
     msg.add_alternative(env.get_template("digest.html.j2").render(context), subtype="html")
     msg["Content-Language"] = "fr"

@@ -61,6 +61,7 @@ class Profile:
     active: bool = True
     id: int | None = None
     unsubscribe_token: str | None = None
+    group_name: str | None = None  # an advisor's tag for the firms they follow ("cma-vienne")
 
 
 def cpv_prefix_of(code: str) -> str:
@@ -83,6 +84,11 @@ def check_profile(profile: Profile) -> Profile:
         raise WatchError(
             f"nom de profil « {profile.name} » invalide",
             hint="Minuscules, chiffres, - et _ (ex. plombier-vienne).",
+        )
+    if profile.group_name is not None and not _NAME.match(profile.group_name):
+        raise WatchError(
+            f"nom de groupe « {profile.group_name} » invalide",
+            hint="Minuscules, chiffres, - et _ (ex. cma-vienne).",
         )
     if profile.email is not None and not _EMAIL.match(profile.email):
         raise WatchError(f"adresse e-mail « {profile.email} » invalide", hint="Ex. a@b.fr.")

@@ -40,16 +40,17 @@ import orjson
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
 
 from ancrage.fmt import count
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.notices.store import dump_notice
 from ancrage.watch.db import notice_versions, outbox, profiles, utcnow
 from ancrage.watch.errors import AlertsNotSentError
 from ancrage.watch.lock import RunLock, run_lock
 from ancrage.watch.mail import SmtpConfig, build_message, new_message_id, when
-from ancrage.watch.matching import Locator, NoticeMatch, no_cycle_collection, notice_version
+from ancrage.watch.matching import NoticeMatch, no_cycle_collection, notice_version
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import list_profiles
-from ancrage.watch.render import Renderer, is_rendered
+from ancrage.watch.render import Renderer, has_passed, is_rendered
 from ancrage.watch.retry import PER_MESSAGE, RetryPolicy, reason
 
 AfterAccept = Callable[[EmailMessage], None]
@@ -428,8 +429,7 @@ def send_due(
                        outbox.c.profile_id == group.profile_id)
                 .order_by(outbox.c.id)
             ).all()
-        ids = [r.id for r in rows]
-        payloads = renderer.payloads(profile, rows)
+        payloads = renderer.payloads(profile, rows, moment)
         rendered = [
             {"row_id": r.id, "rendered": p}
             for r, p in zip(rows, payloads, strict=True)
@@ -443,6 +443,10 @@ def send_due(
                     .values(payload=bindparam("rendered")),
                     rendered,
                 )
+        rows, payloads = _drop_expired(engine, rows, payloads, moment)
+        if not rows:
+            continue
+        ids = [r.id for r in rows]
         message = build_message(
             config, profile, [(r.kind, p) for r, p in zip(rows, payloads, strict=True)],
             group.message_id, moment,
@@ -469,6 +473,19 @@ def send_due(
         report.resent += int(group.resend)
     _waiting(engine, report)
     return report
+
+
+def _drop_expired(
+    engine: Engine, rows: Sequence[Any], payloads: list[dict[str, Any]], now: datetime
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The alerts still worth sending at ``now``; those whose deadline has passed are marked
+    ``expired`` and left out of the message."""
+    kept = [(r, p) for r, p in zip(rows, payloads, strict=True) if not has_passed(p, now)]
+    if len(kept) < len(rows):
+        gone = {r.id for r in rows} - {r.id for r, _ in kept}
+        with engine.begin() as con:
+            con.execute(update(outbox).where(outbox.c.id.in_(gone)).values(state="expired"))
+    return [r for r, _ in kept], [p for _, p in kept]
 
 
 def _failed(

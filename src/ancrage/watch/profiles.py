@@ -7,6 +7,7 @@ NAF code (:func:`ancrage.reference.naf_cpv.cpv_for_naf`); everything stays edita
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import fields
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ancrage.errors import AncrageError
+from ancrage.geo.model import Commune
 from ancrage.reference.naf import normalise_naf
 from ancrage.reference.naf_cpv import cpv_for_naf, naf_cpv_rules
 from ancrage.sirene.model import SireneRecord
@@ -68,6 +70,34 @@ def prefill(profile: Profile, record: SireneRecord) -> Profile:
     return profile
 
 
+def find_commune(text: str) -> Commune:
+    """The commune of an INSEE code or of a name (« Poitiers », « chatellerault »,
+    « Saint-Denis (93) »); a :class:`WatchError` listing the candidates when several communes
+    have that name."""
+    from ancrage.geo import default_geography
+
+    geo = default_geography()
+    found = geo.lookup_commune(text)
+    if found is not None:
+        return found[0]
+    named = geo.communes_named(text)
+    if len(named) == 1:
+        return named[0]
+    if not named:
+        raise WatchError(
+            f"commune « {text} » inconnue",
+            hint="Donnez son nom (ex. Poitiers) ou son code INSEE (ex. 86194).",
+        )
+    listed = ", ".join(f"{c.nom} ({c.departement}, code {c.code})" for c in named[:12])
+    more = f" et {len(named) - 12} autres" if len(named) > 12 else ""
+    first = named[0]
+    raise WatchError(
+        f"{len(named)} communes s'appellent « {text} » : {listed}{more}",
+        hint=f"Précisez le département (ex. « {first.nom} ({first.departement}) ») "
+        "ou donnez le code INSEE.",
+    )
+
+
 def complete(profile: Profile, lookup: SiretLookup | None = None) -> Profile:
     """Pre-fill from SIRENE (when a lookup is given), département from the commune, suggested
     CPV from the NAF code when none is given; then check."""
@@ -76,20 +106,22 @@ def complete(profile: Profile, lookup: SiretLookup | None = None) -> Profile:
         if record is not None:
             prefill(profile, record)
     if profile.commune and not profile.departement:
-        from ancrage.geo import default_geography
-
-        found = default_geography().lookup_commune(profile.commune)
-        if found is None:
-            raise WatchError(
-                f"commune « {profile.commune} » inconnue",
-                hint="Donnez le code INSEE à 5 caractères (ex. 86194 pour Poitiers).",
-            )
-        profile.commune = found[0].code
-        profile.departement = found[0].departement
+        commune = find_commune(profile.commune)
+        profile.commune = commune.code
+        profile.departement = commune.departement
     if not profile.cpv and profile.naf:
         profile.cpv, labels = suggest_cpv(profile.naf)
         profile.cpv_labels = {**labels, **profile.cpv_labels}
-    return check_profile(profile)
+    check_profile(profile)
+    if not profile.cpv and not profile.keywords:
+        hint = "ajoutez un code CPV (ex. 4533) ou un mot-clé (ex. fleuriste)."
+        if profile.naf:
+            hint = f"le code NAF {profile.naf} ne suggère aucun code CPV ; {hint}"
+        raise WatchError(
+            f"profil « {profile.name} » sans code CPV ni mot-clé : il ne recevrait aucune alerte",
+            hint=hint[0].upper() + hint[1:],
+        )
+    return profile
 
 
 def _row(profile: Profile) -> dict[str, Any]:
@@ -104,32 +136,54 @@ def _profile(row: Any) -> Profile:
 
 
 def add_profile(engine: Engine, profile: Profile) -> Profile:
-    check_profile(profile)
-    profile.unsubscribe_token = profile.unsubscribe_token or secrets.token_urlsafe(24)
+    add_profiles(engine, [profile])
+    return profile
+
+
+def add_profiles(engine: Engine, new: list[Profile]) -> list[Profile]:
+    """Store new profiles in one transaction: all of them, or none when a name is taken."""
+    for profile in new:
+        check_profile(profile)
+        profile.unsubscribe_token = profile.unsubscribe_token or secrets.token_urlsafe(24)
     now = utcnow()
+    current = new[0] if new else None
     try:
         with engine.begin() as con:
-            result = con.execute(
-                insert(profiles).values(**_row(profile), created_at=now, updated_at=now)
-            )
-            profile.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            for current in new:
+                result = con.execute(
+                    insert(profiles).values(**_row(current), created_at=now, updated_at=now)
+                )
+                current.id = int(result.inserted_primary_key[0])  # type: ignore[index]
     except IntegrityError as exc:
+        for profile in new:
+            profile.id = None
         raise WatchError(
-            f"le profil « {profile.name} » existe déjà",
+            f"le profil « {current.name if current else ''} » existe déjà",
             hint="Choisissez un autre nom ou modifiez-le avec « ancrage profile edit ».",
         ) from exc
-    return profile
+    return new
+
+
+def natural_key(name: str) -> list[tuple[int, int | str]]:
+    """Sort key of a name with its numbers in order: ``artisan-2`` before ``artisan-10``."""
+    return [(0, int(part)) if part.isdigit() else (1, part)
+            for part in re.split(r"(\d+)", name) if part]
 
 
 def _select() -> Any:
     return select(*(profiles.c[name] for name in _FIELDS))
 
 
-def list_profiles(engine: Engine, *, active_only: bool = False) -> list[Profile]:
-    """Profiles by name (positional rows: 100 000 profiles load in a few seconds)."""
+def list_profiles(
+    engine: Engine, *, active_only: bool = False, group: str | None = None
+) -> list[Profile]:
+    """Profiles by name (positional rows: 100 000 profiles load in a few seconds); those of a
+    ``group`` only when given."""
     query = _select().order_by(profiles.c.name)
     if active_only:
         query = query.where(profiles.c.active.is_(True))
+    if group is not None:
+        query = query.where(profiles.c.group_name == group)
     with engine.connect() as con, no_cycle_collection():
         return list(map(_profile, con.execute(query)))
 

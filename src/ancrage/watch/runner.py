@@ -11,29 +11,48 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, update
 
-from ancrage.notices.model import Notice
-from ancrage.notices.store import NoticeStore, load_notice
+from ancrage.geo.radius import Locator
+from ancrage.notices.model import Notice, notice_state
+from ancrage.notices.store import NoticeStore, load_notice, utc_text
 from ancrage.settings import Settings
 from ancrage.watch.db import runs, utcnow
 from ancrage.watch.lock import Holder, RunLock, run_lock
 from ancrage.watch.mail import SmtpConfig
-from ancrage.watch.matching import OPEN_KINDS, Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.matching import OPEN_KINDS, NoticeMatch, ProfileIndex
 from ancrage.watch.outbox import SendReport, enqueue, send_due
 from ancrage.watch.profiles import list_profiles
 from ancrage.watch.retry import RetryPolicy
 
 
-def open_notices(settings: Settings, since: date | None = None) -> list[Notice]:
-    """Open calls of the notice store (published on or after ``since`` when given). Without
-    ``since`` every open call is read again, so corrigenda reach the outbox as updates."""
+def open_call(notice: Notice, now: datetime) -> bool:
+    """The call is open at ``now`` (the notices' state: « ouvert » only while its deadline is
+    ahead); a notice without a deadline of its own while one of its lots' is, or when none is
+    given."""
+    state = notice_state(notice, now)
+    if state == "undated":
+        lots = [lot.deadline for lot in notice.lots if lot.deadline is not None]
+        return not lots or max(lots) > now
+    return state == "open"
+
+
+def open_notices(
+    settings: Settings, since: date | None = None, now: datetime | None = None
+) -> list[Notice]:
+    """Open calls of the notice store (published on or after ``since`` when given; still open
+    at ``now`` when given, see :func:`open_call`). Without ``since`` every open call is read
+    again, so corrigenda reach the outbox as updates."""
     kinds = ", ".join(f"'{k}'" for k in OPEN_KINDS)
     sql = f"SELECT doc FROM notices WHERE status = 'open' AND kind IN ({kinds})"
     params: list[Any] = []
     if since is not None:
         sql += " AND publication_date >= ?"
         params.append(since.isoformat())
+    if now is not None:
+        sql += " AND (deadline_utc IS NULL OR deadline_utc > ?)"
+        params.append(utc_text(now))
     with NoticeStore(settings).reading() as con:
-        return [load_notice(r[0]) for r in con.execute(sql + " ORDER BY id", params)]
+        found = [load_notice(r[0]) for r in con.execute(sql + " ORDER BY id", params)]
+    return found if now is None else [n for n in found if open_call(n, now)]
 
 
 @dataclass
@@ -72,9 +91,10 @@ def run_watch(
     """Match, queue and (unless ``dry_run`` or without ``smtp``) send.
 
     ``notices``: the calls to match (default: the open calls of the notice store, published
-    since ``since``). ``RunReport.seconds`` times each step: notices, profiles, index, match,
-    enqueue, send. Holds the run lock (:mod:`ancrage.watch.lock`) from the start unless
-    ``dry_run``: :class:`~ancrage.watch.errors.WatchBusyError` when another run is under way."""
+    since ``since``); only those still open at ``now`` are counted and matched.
+    ``RunReport.seconds`` times each step: notices, profiles, index, match, enqueue, send.
+    Holds the run lock (:mod:`ancrage.watch.lock`) from the start unless ``dry_run``:
+    :class:`~ancrage.watch.errors.WatchBusyError` when another run is under way."""
     guard: AbstractContextManager[RunLock | None] = (
         nullcontext(None) if dry_run else run_lock(engine)  # one run at a time, from the start
     )
@@ -84,7 +104,9 @@ def run_watch(
         report = RunReport()
         clock = _Clock(report)
         if notices is None:
-            notices = open_notices(settings, since)
+            notices = open_notices(settings, since, moment)
+        else:  # a call whose deadline has passed is neither counted nor matched
+            notices = [n for n in notices if open_call(n, moment)]
         clock.lap("notices")
         profiles = list_profiles(engine, active_only=True)
         clock.lap("profiles")

@@ -59,19 +59,9 @@ def notice_brief(n: Notice) -> dict[str, Any]:
 def feed_alerts(ctx: Context, profile: Profile) -> list[dict[str, Any]]:
     """The profile's alerts, then its current matches not alerted yet (a feed is never empty
     just because no watch run happened)."""
-    from ancrage.watch.outbox import alerts_of
-    from ancrage.watch.render import alert_payload
+    from ancrage.watch.feeds import feed_alerts as alerts_and_matches
 
-    alerts = alerts_of(ctx.engine, profile, ctx.locator)
-    seen = {a["notice_id"] for a in alerts}
-    notices = {n.id: n for n in ctx.open_notices()}
-    now = ctx.now()
-    for m in desk.matches(profile, list(notices.values()), ctx.locator, now):
-        if m.notice_id in seen:
-            continue
-        payload = alert_payload(notices[m.notice_id], m, m.score, m.notice_id)
-        alerts.append({**payload, "kind": "new", "version": None, "created_at": now})
-    return alerts
+    return alerts_and_matches(ctx.engine, profile, ctx.open_notices(), ctx.locator, ctx.now())
 
 
 def calendar(notices: list[Notice], now: datetime) -> bytes:

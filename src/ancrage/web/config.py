@@ -7,12 +7,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from ancrage.settings import Settings
-from ancrage.web.errors import WebError
+from ancrage.settings import Settings, public_url
 
 DATABASE_URL_ENV = "ANCRAGE_DATABASE_URL"
 LEGACY_DB_URL_ENV = "ANCRAGE_DB_URL"  # the watch commands' variable, accepted too
-PUBLIC_URL_ENV = "ANCRAGE_PUBLIC_URL"
 SECRET_ENV = "ANCRAGE_SECRET_KEY"
 INSECURE_ENV = "ANCRAGE_INSECURE_COOKIES"
 SECRET_FILE = "web-secret"
@@ -42,12 +40,7 @@ class WebConfig:
             or env.get(LEGACY_DB_URL_ENV)
             or f"sqlite:///{settings.home / 'app.sqlite'}"
         )
-        public = (env.get(PUBLIC_URL_ENV) or "").strip().rstrip("/") or None
-        if public is not None and not public.startswith(("http://", "https://")):
-            raise WebError(
-                f"adresse publique illisible : {public!r}",
-                hint=f"Donnez à {PUBLIC_URL_ENV} une adresse comme https://ancrage.exemple.fr.",
-            )
+        public = public_url()
         insecure = env.get(INSECURE_ENV) == "1" or (
             public is not None and public.startswith("http://")
         )

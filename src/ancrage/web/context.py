@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.model import Notice
 from ancrage.settings import Settings
-from ancrage.watch.matching import Locator
 from ancrage.web.config import WebConfig
 from ancrage.web.db import open_app_db
 from ancrage.web.observatory import ReportCache

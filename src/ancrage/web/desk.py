@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select
 
+from ancrage.geo.radius import Locator
 from ancrage.notices.errors import NoticeNotFoundError
 from ancrage.notices.model import Notice
 from ancrage.notices.store import NoticeStore
@@ -19,7 +20,7 @@ from ancrage.settings import Settings
 from ancrage.watch.db import outbox as watch_outbox
 from ancrage.watch.db import profiles as watch_profiles
 from ancrage.watch.db import utcnow
-from ancrage.watch.matching import Locator, NoticeMatch, ProfileIndex
+from ancrage.watch.matching import NoticeMatch, ProfileIndex
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import add_profile, complete, list_profiles, save_profile
 from ancrage.web.accounts import User, visible_organisations
