@@ -2,33 +2,44 @@
 
 Builds (or reuses, with ``--home``) a synthetic warehouse of 1.5 M contracts
 (``benchmarks/diagnose.py``) and a store of 1 M synthetic notices (``benchmarks/notices.py``),
-starts ``ancrage serve`` on 127.0.0.1, then 50 concurrent users (asyncio, httpx) ask, for
-``--seconds`` each:
+starts ``ancrage serve`` on 127.0.0.1 (``--workers`` processes), then drives it with ``wrk``
+(Debian package ``wrk``: a C load generator, so that the client takes little of the CPU the
+server needs) on three pages:
 
 * the observatory page of a département (``/observatoire?territoire=dep:NN``, 5 départements;
-  each is computed once, cold, before the timed run: its cold time is printed too);
-* a notice search page (``/avis?q=…``, words of the synthetic vocabulary, some with filters);
-* a reading sheet (``/avis/synth:N``, random notices; the market history is its own page).
+  each report is computed once per warehouse generation, cold, before the timed runs — its
+  cold time is printed — then read from the disk store or memory);
+* a notice search page (``/avis?q=…``, words of the synthetic vocabulary, 30 % with a
+  département filter);
+* a reading sheet (``/avis/synth:N``, random notices among all).
 
-Prints requests/s, p50 and p99 per page, errors, and the load average (the client runs on the
-same 2 cores as the server). Target: p99 < 300 ms at 50 users on 2 cores.
+Two loads per page, 50 users (one connection each):
 
-    python benchmarks/serve.py [--home DIR] [--scale 1] [--notices 1000000] [--seconds 20]
+* **with think time** — each user waits 1 to 5 s (uniform, 3 s on average) between two
+  pages, as a person reading does: about 17 requests/s offered;
+* **closed loop** — no think time, each user asks again as soon as answered: the saturation
+  throughput; latency there is mostly queueing (50 users / throughput).
+
+Prints requests/s, p50, p99, errors, the server's CPU time per request (its processes' CPU
+seconds over the run divided by the requests: what a page costs, whatever else the machine
+runs) and the load average before and after each run (the machine may be shared; wrk runs on
+the same cores as the server). Target: p99 < 300 ms at 50 users on 2 cores.
+
+    python benchmarks/serve.py [--home DIR] [--scale 1] [--notices 1000000] [--seconds 30]
+        [--saturation-seconds 15] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import json
 import os
-import random
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -47,6 +58,26 @@ WORDS = [
     "bâtiment",
     "transport",
 ]
+USERS = 50
+THINK_MS = (1000, 5000)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the process and its children
+    (uvicorn's worker processes), read from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += [int(c) for c in children]
+    return total
 
 
 def load() -> str:
@@ -84,7 +115,10 @@ def _supplier_places(home: Path) -> None:
     benchmark's enriched table leaves out: add synthetic ones (FICTITIOUS, like the rest)."""
     import duckdb
 
-    path = home / "warehouse" / "enriched" / "contract_suppliers_enriched.parquet"
+    from ancrage.settings import Settings
+    from ancrage.warehouse.store import Warehouse
+
+    path = Warehouse(Settings.resolve(home)).enriched_path("contract_suppliers_enriched")
     con = duckdb.connect()
     try:
         columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()}
@@ -136,41 +170,85 @@ def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str
         time.sleep(0.3)
 
 
-async def hammer(
-    base: str, make_path: Callable[[random.Random], str], users: int, seconds: float
-) -> tuple[list[float], int, int]:
-    latencies: list[float] = []
-    errors = 0
-    stop = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-
-        async def user(seed: int) -> None:
-            nonlocal errors
-            rng = random.Random(seed)
-            while time.monotonic() < stop:
-                started = time.perf_counter()
-                try:
-                    response = await client.get(make_path(rng))
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += not ok
-
-        began = time.monotonic()
-        await asyncio.gather(*(user(i) for i in range(users)))
-        elapsed = time.monotonic() - began
-    return latencies, errors, int(len(latencies) / elapsed)
+def _lua_list(items: list[str]) -> str:
+    return "{" + ", ".join(json.dumps(i) for i in items) + "}"
 
 
-def report(name: str, latencies: list[float], errors: int, rate: int) -> None:
-    latencies.sort()
-    p50 = statistics.median(latencies)
-    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+def lua_script(page: str, notices: int, think: bool) -> str:
+    """The wrk script of a page: random paths, the think time (``delay``), figures as JSON."""
+    from urllib.parse import quote
+
+    words = [quote(w) for w in WORDS]
+    makers = {
+        "observatory": 'return "/observatoire?territoire=dep:" .. pick(deps)',
+        "search": 'local p = "/avis?q=" .. pick(words)\n'
+        '  if math.random() < 0.3 then p = p .. "&territoire=dep:" .. pick(deps) end\n'
+        "  return p",
+        "sheet": f'return "/avis/synth:" .. math.random(0, {notices - 1})',
+    }
+    think_fn = (
+        f"function delay() return math.random({THINK_MS[0]}, {THINK_MS[1]}) end\n" if think else ""
+    )
+    return f"""
+local deps = {_lua_list(DEPS)}
+local words = {_lua_list(words)}
+local counter = 0
+function pick(list) return list[math.random(#list)] end
+function setup(thread) counter = counter + 1; thread:set("seed", counter) end
+function init(args) math.randomseed(os.time() * 1000 + seed) end
+function path()
+  {makers[page]}
+end
+function request() return wrk.format("GET", path()) end
+{think_fn}
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "errors": %d, "http_errors": %d, "timeouts": %d}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, e.connect + e.read + e.write + e.status + e.timeout, e.status, e.timeout))
+end
+"""
+
+
+def run_wrk(base: str, page: str, notices: int, think: bool, seconds: float) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua_script(page, notices, think))
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{USERS}",
+                f"-d{int(seconds)}s",
+                "--timeout",
+                "30s",
+                "-s",
+                fh.name,
+                base + "/",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        Path(fh.name).unlink()
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    found: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+    return found
+
+
+def report(name: str, mode: str, figures: dict[str, float], before: str, cpu_s: float) -> None:
+    rate = figures["requests"] / (figures["duration_us"] / 1e6)
+    per_request = cpu_s / figures["requests"] * 1000 if figures["requests"] else 0.0
     print(
-        f"{name}: {rate} requests/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
-        f"{len(latencies):,} requests, {errors} errors; load average {load()}",
+        f"{name} [{mode}]: {rate:.1f} requests/s, p50 {figures['p50_us'] / 1000:.0f} ms, "
+        f"p99 {figures['p99_us'] / 1000:.0f} ms, max {figures['max_us'] / 1000:.0f} ms, "
+        f"{int(figures['requests']):,} requests, {int(figures['errors'])} errors "
+        f"({int(figures['http_errors'])} HTTP ≥ 400, {int(figures['timeouts'])} timeouts); "
+        f"server CPU {per_request:.1f} ms per request; "
+        f"load average before {before}, after {load()}",
         flush=True,
     )
 
@@ -180,38 +258,42 @@ def main() -> None:
     parser.add_argument("--home", type=Path)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--notices", type=int, default=1_000_000)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=30.0, help="each run with think time")
+    parser.add_argument("--saturation-seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
     home = args.home or Path(tempfile.mkdtemp(prefix="ancrage-serve-"))
     prepare(home, args.scale, args.notices)
-    print(f"DONNÉES FICTIVES in {home}; load average at start {load()}", flush=True)
+    print(
+        f"DONNÉES FICTIVES in {home}; {os.cpu_count()} cores; load average at start {load()}",
+        flush=True,
+    )
     server, base = start_server(home, args.workers)
     try:
-        for dep in DEPS * args.workers:  # each server process keeps its own reports
+        for dep in DEPS * 2:  # the second pass: stored, whichever process answers
             started = time.perf_counter()
-            r = httpx.get(f"{base}/observatoire?territoire=dep:{dep}", timeout=300)
+            r = httpx.get(f"{base}/observatoire?territoire=dep:{dep}", timeout=600)
             print(
-                f"observatory dep:{dep} cold: {time.perf_counter() - started:.1f} s "
+                f"observatory dep:{dep}: {time.perf_counter() - started:.2f} s "
                 f"(HTTP {r.status_code})",
                 flush=True,
             )
-        n = args.notices
-        pages: dict[str, Callable[[random.Random], str]] = {
-            "observatory page of a département": lambda rng: (
-                f"/observatoire?territoire=dep:{rng.choice(DEPS)}"
-            ),
-            "notice search": lambda rng: (
-                f"/avis?q={rng.choice(WORDS)}"
-                + (f"&territoire=dep:{rng.choice(DEPS)}" if rng.random() < 0.3 else "")
-            ),
-            "reading sheet": lambda rng: f"/avis/synth:{rng.randrange(n)}",
+        pages = {
+            "observatory": "observatory page of a département",
+            "search": "notice search",
+            "sheet": "reading sheet",
         }
-        for name, make in pages.items():
-            asyncio.run(hammer(base, make, args.users, 3))  # warm-up, not counted
-            latencies, errors, rate = asyncio.run(hammer(base, make, args.users, args.seconds))
-            report(name, latencies, errors, rate)
+        for think, mode, seconds in (
+            (True, f"{USERS} users, think time 1-5 s", args.seconds),
+            (False, f"{USERS} users, closed loop", args.saturation_seconds),
+        ):
+            for page, name in pages.items():
+                run_wrk(base, page, args.notices, False, 3)  # warm-up, not counted
+                before, cpu = load(), server_cpu(server.pid)
+                figures = run_wrk(base, page, args.notices, think, seconds)
+                report(name, mode, figures, before, server_cpu(server.pid) - cpu)
     finally:
         server.terminate()
         server.wait(30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -175,3 +176,35 @@ def test_unknown_format_is_reported(tmp_path: Path) -> None:
         f"{bad}: format d'avis non reconnu. Formats lus : BOAMP JSON (Opendatasoft, API DILA), "
         "BOAMP XML (Boamp_v230), TED eForms XML."
     )
+
+
+def test_readers_are_kept_per_thread_and_see_later_writes(tmp_path: Path) -> None:
+    settings = Settings.resolve(tmp_path / "home")
+    with NoticeStore(settings).writing():
+        pass
+    with NoticeStore(settings).reading() as first:
+        assert first.execute("SELECT count(*) FROM notices").fetchone() == (0,)
+    with NoticeStore(settings).reading() as again:
+        assert again is first  # kept, not opened again
+        with NoticeStore(settings).reading() as nested:  # in use: another one
+            assert nested is not first
+    with NoticeStore(settings).writing() as con:
+        con.execute("UPDATE search_state SET generation = generation + 7")
+    with NoticeStore(settings).reading() as later:
+        assert later is first
+        assert later.execute("SELECT generation FROM search_state").fetchone()[0] >= 7
+    store_path(settings).unlink()  # another store at the same path: a new connection
+    with NoticeStore(settings).writing():
+        pass
+    with NoticeStore(settings).reading() as other:
+        assert other is not first
+    found: list[sqlite3.Connection] = []
+
+    def read() -> None:
+        with NoticeStore(settings).reading() as con:
+            found.append(con)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert found and found[0] is not other  # sqlite connections stay in their thread

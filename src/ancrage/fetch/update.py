@@ -130,9 +130,12 @@ def run_update(
     progress: UpdateProgress | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    database_url: str | None = None,
 ) -> UpdateReport:
     """One update of the data home (see the module docstring). Raises :class:`OfflineError`
-    when a source cannot be reached at all; other errors are in ``UpdateReport.errors``."""
+    when a source cannot be reached at all; other errors are in ``UpdateReport.errors``.
+    ``database_url``: the application database of the watch (default: the watch's own
+    setting, ``ANCRAGE_DB_URL`` or SQLite in the data home)."""
     say: UpdateProgress = progress or _Quiet()
     for source in sources or ():
         connector(source)  # an unknown source is said before anything runs
@@ -159,7 +162,10 @@ def run_update(
                 ("load", lambda: _load(settings, fetcher.manifest, report, say)),
                 ("enrich", lambda: _enrich(settings, fetcher, report, use_api, say)),
                 ("notices", lambda: _notices(settings, fetcher.manifest, report, say)),
-                ("watch", lambda: _watch(settings, report, send_mail, now, say)),
+                (
+                    "watch",
+                    lambda: _watch(settings, report, send_mail, now, say, database_url),
+                ),
             ]
             for name, step in steps:
                 try:
@@ -406,6 +412,7 @@ def _watch(
     send_mail: bool,
     now: datetime | None,
     say: UpdateProgress,
+    database_url: str | None = None,
 ) -> str:
     from ancrage.notices.store import store_path
 
@@ -419,7 +426,7 @@ def _watch(
     from ancrage.watch.retry import RetryPolicy
     from ancrage.watch.runner import run_watch
 
-    engine = open_db(settings)
+    engine = open_db(settings, database_url)
     with engine.connect() as con:
         active = con.execute(
             select(func.count()).select_from(profiles).where(profiles.c.active.is_(True))

@@ -14,10 +14,11 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from ancrage.geo.centroids import Point, mean_point, read_postal_base
 from ancrage.geo.errors import GeoDataError, TerritoryError
@@ -57,6 +58,13 @@ HOW = {
 
 def shipped_data_dir() -> Traversable:
     return resources.files("ancrage").joinpath("data", "geo")
+
+
+@lru_cache(maxsize=8)
+def shared_geography(data_dir: Path | None, postal_base: Path | None) -> Geography:
+    """One geography per process for the same files (``(None, None)``: the shipped COG, the
+    default geography)."""
+    return Geography(data_dir, postal_base=postal_base)
 
 
 def _read_rows(base: Traversable | Path, name: str) -> list[dict[str, str]]:
@@ -102,7 +110,14 @@ class Geography:
 
     def __init__(self, data_dir: Path | None = None, *, postal_base: Path | None = None) -> None:
         self._base: Traversable | Path = data_dir if data_dir is not None else shipped_data_dir()
+        self._data_dir = data_dir
         self.postal_base = postal_base
+
+    def __reduce__(self) -> tuple[Any, tuple[Path | None, Path | None]]:
+        """Pickled as where its tables come from, not as the tables: unpickled, it is the
+        process's shared geography of those files (a stored report, whose territory refers to
+        its geography, does not carry the whole COG)."""
+        return (shared_geography, (self._data_dir, self.postal_base))
 
     # ---- tables (lazy) -------------------------------------------------------------------
     @cached_property

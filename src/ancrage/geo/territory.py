@@ -26,7 +26,7 @@ from functools import cache
 from importlib import resources
 
 from ancrage.geo.errors import TerritoryError
-from ancrage.geo.geography import MILLESIME, Geography
+from ancrage.geo.geography import MILLESIME, Geography, shared_geography
 from ancrage.geo.model import TerritoryKind
 from ancrage.geo.text import fold
 
@@ -92,7 +92,7 @@ class Territory:
 @cache
 def default_geography() -> Geography:
     """The shipped COG, loaded on first use."""
-    return Geography()
+    return shared_geography(None, None)
 
 
 def usual_names(name: str) -> set[str]:

@@ -34,6 +34,7 @@ import multiprocessing
 import shutil
 import sqlite3
 import sys
+import threading
 import types
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -196,6 +197,13 @@ def staleness(settings: Settings, state: StoreState) -> str | None:
     found = _read_state(path)
     if found is None or not tantivy.Index.exists(str(path)):
         return "index absent"
+    return staleness_of(found, state)
+
+
+def staleness_of(found: dict[str, Any] | None, state: StoreState) -> str | None:
+    """Why an index whose state file reads ``found`` does not reflect ``state``."""
+    if found is None:
+        return "index absent"
     if found.get("format") != INDEX_FORMAT:
         return "index d'un format ancien"
     if found.get("store") != state.store:
@@ -321,25 +329,57 @@ def _reset(settings: Settings, state: StoreState) -> tantivy.Index:
 
 _LAGGING = "index en retard sur la base"
 
+# The searcher of each index directory, with what it reflects: the store's state and the
+# identity of the index's state file (a rebuild writes a new one). Opening an index reads its
+# metadata and maps its segments: done once per store generation, not once per search.
+_searchers: dict[Path, tuple[tuple[StoreState, int, int], tantivy.Searcher]] = {}
+_searchers_lock = threading.Lock()
+
+
+def _identity(path: Path, state: StoreState) -> tuple[StoreState, int, int] | None:
+    try:
+        st = (path / STATE_FILE).stat()
+    except OSError:
+        return None
+    return state, st.st_ino, st.st_mtime_ns
+
 
 def searcher(
     settings: Settings, con: sqlite3.Connection, progress: IndexProgress | None = None
 ) -> tantivy.Searcher:
     """A searcher over the index, rebuilt first when it does not reflect the store.
 
-    When another process is writing the index (a load), an index that only lags behind the
-    store is searched as it stands; a missing or unusable one is waited for."""
+    The searcher of an index that reflects the store is kept and shared (tantivy searchers
+    are immutable snapshots, safe across threads) until the store's generation or the index
+    changes. When another process is writing the index (a load), an index that only lags
+    behind the store is searched as it stands; a missing or unusable one is waited for."""
     path = index_dir(settings)
-    reason = staleness(settings, StoreState.of(con))
+    state = StoreState.of(con)
+    identity = _identity(path, state)
+    with _searchers_lock:
+        kept = _searchers.get(path)
+    if kept is not None and identity is not None and kept[0] == identity:
+        return kept[1]
+    reason = staleness(settings, state)
     if reason is None and (index := _open(path)) is not None:
-        return index.searcher()
+        return _keep(path, state, index.searcher())
     with _locked(settings, wait=False) as mine:
         if mine:
-            return _current(settings, con, progress).searcher()
+            return _keep(path, state, _current(settings, con, progress).searcher())
     if reason == _LAGGING and (index := _open(path)) is not None:
         return index.searcher()
     with _locked(settings, wait=True):
-        return _current(settings, con, progress).searcher()
+        return _keep(path, state, _current(settings, con, progress).searcher())
+
+
+def _keep(path: Path, state: StoreState, found: tantivy.Searcher) -> tantivy.Searcher:
+    """Keep the searcher of an index that reflects ``state`` (checked again: the state file
+    is read after the searcher was opened, so a rebuild in between is not mistaken)."""
+    identity = _identity(path, state)
+    if identity is not None and staleness_of(_read_state(path), state) is None:
+        with _searchers_lock:
+            _searchers[path] = (identity, found)
+    return found
 
 
 def _current(

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 import types
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -28,6 +30,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import orjson
@@ -132,6 +135,7 @@ CREATE TABLE search_state (store_id TEXT NOT NULL, generation INTEGER NOT NULL);
 INSERT INTO search_state (store_id, generation) VALUES (lower(hex(randomblob(16))), 0);
 """
 
+
 def store_path(settings: Settings) -> Path:
     return settings.home / "notices" / "notices.sqlite"
 
@@ -234,6 +238,10 @@ def _amount(notice: Notice) -> tuple[float | None, str | None]:
 # ---------------------------------------------------------------- the store
 
 
+KEPT_READERS = 4  # read-only connections kept open per thread (the last stores read)
+_readers = threading.local()
+
+
 class NoticeStore:
     """Open with :meth:`writing` (creates the schema) or :meth:`reading`."""
 
@@ -292,28 +300,54 @@ class NoticeStore:
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        if not self.path.is_file():
+        """A read-only connection. The thread's last ones are kept open and given again
+        (:data:`KEPT_READERS`, per file): opening one and reading the schema costs more than
+        a lookup by id. A kept connection holds no snapshot (no transaction between uses), so
+        loads and checkpoints go on beside it (WAL)."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            st = None
+        if st is None or not S_ISREG(st.st_mode):
             raise NoticeStoreError(
                 "aucun avis chargé",
                 file=self.path,
                 hint="Chargez des avis avec « ancrage notice load FICHIER… ».",
             )
+        key = (str(self.path), st.st_dev, st.st_ino)
+        kept: OrderedDict[tuple[str, int, int], sqlite3.Connection] = (
+            getattr(_readers, "kept", None) or OrderedDict()
+        )
+        _readers.kept = kept
+        con = kept.pop(key, None)
+        if con is None:
+            con = self._open_reader()
+        elif con.in_transaction:  # left by a caller interrupted mid-way
+            con.rollback()
+        try:
+            yield con
+        except BaseException:
+            con.close()
+            raise
+        kept[key] = con
+        while len(kept) > KEPT_READERS:
+            kept.popitem(last=False)[1].close()
+
+    def _open_reader(self) -> sqlite3.Connection:
         con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
         if 0 < self._check_version(con) < SCHEMA_VERSION:  # an older store: migrate it first
             con.close()
             with self.writing():
                 pass
             con = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
-        try:
-            if self._check_version(con) == 0:
-                raise NoticeStoreError(
-                    "la base des avis est vide",
-                    file=self.path,
-                    hint="Chargez des avis avec « ancrage notice load FICHIER… ».",
-                )
-            yield con
-        finally:
+        if self._check_version(con) == 0:
             con.close()
+            raise NoticeStoreError(
+                "la base des avis est vide",
+                file=self.path,
+                hint="Chargez des avis avec « ancrage notice load FICHIER… ».",
+            )
+        return con
 
     def get(self, reference: str) -> Notice:
         """The notice as it stands (changes applied), by the id users know (``boamp:26-7319``,

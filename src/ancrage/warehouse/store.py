@@ -112,6 +112,8 @@ class Warehouse:
             con = duckdb.connect(str(self.db_path), read_only=read_only)
         except duckdb.IOException as exc:
             raise busy(self._holder(str(exc)), self.db_path) from exc
+        # no progress bar of DuckDB's own on stdout (a server's log, the CLI's rich output)
+        con.execute("SET enable_progress_bar = false")
         try:
             tables = self.generation(con)
         except duckdb.CatalogException:  # a first load killed before it created its tables

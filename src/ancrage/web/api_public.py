@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ancrage import __version__
-from ancrage.diagnose import diagnose
 from ancrage.explore import (
     ContractFilters,
     buyer_summary,
@@ -111,10 +110,25 @@ def territories(
     return [t.as_json() for t in search_territories(q, limit=limit)]
 
 
-@router.get("/diagnostics", tags=["observatoire"], summary="Diagnostic d'un périmètre")
+@router.get(
+    "/diagnostics",
+    tags=["observatoire"],
+    summary="Diagnostic d'un périmètre",
+    response_model=None,
+    responses={
+        200: {
+            "description": "Le diagnostic typé, champ par champ (schema_version compris).",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/DiagnosticDocument"}}
+            },
+        }
+    },
+)
 def diagnostics(request: Request, args: Scoped) -> dict[str, Any]:
     """Tous les indicateurs du périmètre (et de la référence demandée), au format du
     diagnostic de la bibliothèque."""
+    from ancrage.diagnose import diagnose
+
     ctx = ctx_of(request)
     result: Any = diagnose(ctx.settings, args.scope(), reference=args.reference)
     # the typed diagnostic (frozen dataclasses with as_json) or today's nested dict

@@ -55,6 +55,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.ctx = ctx
+    _declare_diagnostic(app)
 
     @app.middleware("http")
     async def _observe(
@@ -153,6 +154,26 @@ def create_app(
         )
 
     return app
+
+
+def _declare_diagnostic(app: FastAPI) -> None:
+    """The OpenAPI document with the typed diagnostic's schemas (``/api/v1/diagnostics``
+    answers a ``DiagnosticDocument``), made from the model when the document is first asked."""
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from ancrage.diagnose.schema import diagnostic_schemas
+
+            document = made()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            added = diagnostic_schemas()
+            clash = sorted(set(schemas) & set(added))
+            assert not clash, f"OpenAPI schema names taken twice: {clash}"
+            schemas.update(added)
+        return app.openapi_schema or made()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

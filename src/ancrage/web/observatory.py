@@ -1,22 +1,28 @@
 """The observatory's content for a scope: the report (key messages, figures, tables) and its
-typed diagnostic, computed once per scope and warehouse state and kept in memory (thin layer
-over :func:`ancrage.report.build_report`)."""
+typed diagnostic, computed once per scope and warehouse generation, kept on disk for every
+server process (:mod:`ancrage.web.reportstore`) and in memory (thin layer over
+:func:`ancrage.report.build_report`, imported when a report is first computed)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ancrage.diagnose import Scope, build_scope
-from ancrage.diagnose.model import Share
 from ancrage.labels import RING_IDS, RING_LABELS, SIZE_IDS, SIZE_LABELS
-from ancrage.report.build import Report, build_report
 from ancrage.settings import Settings
+from ancrage.web.reportstore import ReportStore, warehouse_generation
+
+if TYPE_CHECKING:
+    from ancrage.diagnose import Scope
+    from ancrage.diagnose.model import Share
+    from ancrage.report.build import Report
 
 CACHE_SIZE = 64
+GENERATION_TTL_S = 1.0  # the warehouse generation is read again at most once a second
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class ScopeArgs:
     reference: str | None = None
 
     def scope(self) -> Scope:
+        from ancrage.diagnose import build_scope
+
         return build_scope(
             territory=self.territory,
             buyers=self.buyers,
@@ -64,26 +72,33 @@ class ScopeArgs:
         return {k: v for k, v in out.items() if v}
 
 
-def warehouse_version(settings: Settings) -> tuple[float, ...]:
-    """Changes whenever a load or an enrichment commits (modification times)."""
-    root = settings.warehouse_dir
-    paths = [root / "ancrage.duckdb", root / "enriched"]
-    return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
-
-
 class ReportCache:
-    """Reports by scope, dropped when the warehouse changes; one computation per key at a
-    time (concurrent requests for the same scope wait for the first)."""
+    """Reports by scope for one server process: the last ones in memory, the others read from
+    the disk store or computed there once (concurrent requests for the same scope wait for
+    the first); a new warehouse generation leaves the old ones unused."""
 
     def __init__(self, settings: Settings, size: int = CACHE_SIZE) -> None:
         self.settings = settings
         self.size = size
+        self.store = ReportStore(settings)
         self._items: OrderedDict[tuple[Any, ...], Report] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[Any, ...], threading.Lock] = {}
+        self._generation: tuple[float, str] = (float("-inf"), "")
+
+    def generation(self) -> str:
+        """The warehouse generation, read again after :data:`GENERATION_TTL_S` (a dozen file
+        times: not at every request)."""
+        read_at, generation = self._generation
+        now = time.monotonic()
+        if now - read_at >= GENERATION_TTL_S:
+            generation = warehouse_generation(self.settings)
+            self._generation = (now, generation)
+        return generation
 
     def get(self, args: ScopeArgs, postal_base: Path | None = None) -> Report:
-        key = (args, warehouse_version(self.settings))
+        generation = self.generation()
+        key = (args, generation)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -93,8 +108,8 @@ class ReportCache:
             with self._lock:
                 if key in self._items:
                     return self._items[key]
-            report = build_report(
-                self.settings, args.scope(), reference=args.reference, postal_base=postal_base
+            report = self.store.get(
+                generation, args, lambda: compute_report(self.settings, args, postal_base)
             )
             with self._lock:
                 self._items[key] = report
@@ -102,6 +117,12 @@ class ReportCache:
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
         return report
+
+
+def compute_report(settings: Settings, args: ScopeArgs, postal_base: Path | None = None) -> Report:
+    from ancrage.report.build import build_report
+
+    return build_report(settings, args.scope(), reference=args.reference, postal_base=postal_base)
 
 
 @dataclass(frozen=True)

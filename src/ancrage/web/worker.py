@@ -1,6 +1,8 @@
 """The worker: the scheduled jobs of a server (``ancrage worker``, or inside ``ancrage serve
---worker``): the watch run (matches → outbox → e-mails) once a day, account e-mails every
-minute. The daily data update joins here when ``ancrage update`` exists (one function)."""
+--worker``): once a day the data update — the same :func:`ancrage.fetch.update.run_update` as
+``ancrage update``: fetch, load, enrich, notices, then the watch (matches → alerts → e-mails)
+— followed by the observatory's reports computed again for the new warehouse generation;
+account e-mails every minute."""
 
 from __future__ import annotations
 
@@ -9,13 +11,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from ancrage.web.config import WebConfig
 from ancrage.web.logs import log
 
+if TYPE_CHECKING:
+    from ancrage.fetch.update import UpdateReport
+    from ancrage.geo.territory import Territory
+
 MAIL_EVERY_S = 60
-WATCH_EVERY_S = 24 * 3600
+UPDATE_EVERY_S = 24 * 3600
 
 
 @dataclass
@@ -23,28 +29,61 @@ class Job:
     name: str
     every_s: float
     run: Callable[[], object]
-    last: float = field(default=0.0)
+    last: float = field(default=float("-inf"))  # never run: due at the first tick
 
 
-def jobs(config: WebConfig) -> list[Job]:
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What the daily update fetches: ``ancrage update``'s options."""
+
+    territory: Territory | None = None
+    use_api: bool = True
+    send_mail: bool = True
+
+
+def update_summary(report: UpdateReport) -> dict[str, Any]:
+    return {
+        "steps": report.steps,
+        "decp_loaded": report.decp_loaded,
+        "notices_loaded": report.notices_loaded,
+        "alerts_queued": report.alerts_queued,
+        "alerts_sent": report.alerts_sent,
+        "errors": [e.one_line() for e in report.errors],
+    }
+
+
+def daily_update(config: WebConfig, plan: UpdatePlan) -> dict[str, Any]:
+    """One update of the data home, then the observatory's reports asked for before it
+    computed again for the new warehouse (so that the first visitor does not wait)."""
+    from ancrage.fetch.update import run_update
+    from ancrage.web.observatory import ReportCache
+    from ancrage.web.reportstore import warm
+
+    report = run_update(
+        config.settings,
+        territory=plan.territory,
+        use_api=plan.use_api,
+        send_mail=plan.send_mail,
+        database_url=config.database_url,
+    )
+    cache = ReportCache(config.settings, size=1)
+    summary = update_summary(report)
+    summary["reports_computed"] = warm(config.settings, cache.get)
+    return summary
+
+
+def jobs(config: WebConfig, plan: UpdatePlan | None = None) -> list[Job]:
     from ancrage.watch.mail import SmtpConfig
-    from ancrage.watch.runner import run_watch
     from ancrage.web.db import open_app_db
     from ancrage.web.mail import send_pending
 
     def mails() -> int:
         return send_pending(open_app_db(config), SmtpConfig.from_env())
 
-    def watch() -> object:
-        report = run_watch(
-            config.settings,
-            open_app_db(config),
-            now=datetime.now(UTC),
-            smtp=SmtpConfig.from_env(),
-        )
-        return {"notices": report.notices, "profiles": report.profiles, "enqueued": report.enqueued}
-
-    return [Job("e-mails de compte", MAIL_EVERY_S, mails), Job("veille", WATCH_EVERY_S, watch)]
+    return [
+        Job("e-mails de compte", MAIL_EVERY_S, mails),
+        Job("mise à jour", UPDATE_EVERY_S, lambda: daily_update(config, plan or UpdatePlan())),
+    ]
 
 
 def run_due(todo: list[Job], now: float) -> None:
@@ -61,8 +100,13 @@ def run_due(todo: list[Job], now: float) -> None:
         log("job done", job=job.name, result=result)
 
 
-def run_forever(config: WebConfig, stop: threading.Event, tick_s: float = 5.0) -> None:
-    todo = jobs(config)
+def run_forever(
+    config: WebConfig,
+    stop: threading.Event,
+    tick_s: float = 5.0,
+    plan: UpdatePlan | None = None,
+) -> None:
+    todo = jobs(config, plan)
     while not stop.is_set():
         run_due(todo, time.monotonic())
         stop.wait(tick_s)
