@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -197,7 +198,7 @@ class Normaliser:
         kept = [rec.raw for rec in recs]
 
         def col(name: str) -> list[Any]:
-            return [raw.get(name) for raw in kept]
+            return list(map(dict.get, kept, repeat(name)))  # type: ignore[arg-type]
 
         fix = self._fix_column
         amount0 = fix("amount", col("amount"), V.number, recs)
