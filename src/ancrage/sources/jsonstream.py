@@ -33,7 +33,7 @@ import contextlib
 import json
 import mmap
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -237,6 +237,7 @@ class JsonRecords:
         structure_hint: str,
         chunk_size: int = CHUNK_SIZE,
         scan: bool = True,
+        decode: Callable[[msgspec.Raw], object] | None = None,
     ) -> None:
         self.path = path
         self.ctx = ctx
@@ -245,6 +246,9 @@ class JsonRecords:
         self.structure_hint = structure_hint
         self.chunk_size = chunk_size
         self.scan = scan  # a share found by msgspec's scanner (False: the streaming reader)
+        # how a share decodes its items (a typed decoder of the format); any msgspec.DecodeError
+        # it lets out sends the share back to the streaming reader
+        self.decode = decode or msgspec.json.Decoder().decode
         self.counters: dict[KeyPath, int] = {}
         self.seen_root_keys: set[str] = set()
         self.items = 0  # items of every record array so far
@@ -287,7 +291,7 @@ class JsonRecords:
             yield from self._stream(0)
             return
         mapped.madvise(mmap.MADV_DONTNEED)  # scanned: the pages go back to the file cache
-        decode = msgspec.json.Decoder().decode
+        decode = self.decode
         counters: dict[KeyPath, int] = {}
         resume = 0  # where the streaming reader takes over if an item cannot be decoded here
         try:
