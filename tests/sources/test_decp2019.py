@@ -395,7 +395,8 @@ _KEYS_2019 = [
     "uid", "source", "id", "_type", "objet", "codeCPV", "nature", "procedure", "formePrix",
     "dureeMois", "dateNotification", "datePublicationDonnees", "montant", "acheteur",
     "lieuExecution", "titulaires", "modifications", "valeurGlobale", "autoriteConcedante",
-    "concessionnaires", "dateSignature", "acheteur.id", "autre",
+    "concessionnaires", "dateSignature", "acheteur.id", "autre", "dateDebutExecution",
+    "montantSubventionPublique",
 ]  # fmt: skip
 _scalars = (
     st.none()

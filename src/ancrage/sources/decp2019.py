@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -376,7 +377,9 @@ class Marche2019(msgspec.Struct, forbid_unknown_fields=True):
     dureeMois: Any = None
     dateNotification: Any = None
     datePublicationDonnees: Any = None
+    dateDebutExecution: Any = None
     montant: Any = None
+    montantSubventionPublique: Any = None
     acheteur: _Party2019 | None = None
     lieuExecution: _Place2019 | None = None
     titulaires: list[_Party2019] | None = None
@@ -384,6 +387,7 @@ class Marche2019(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _TYPED_2019 = msgspec.json.Decoder(Marche2019)
+_TYPED_SCALARS = attrgetter(*SCALARS_2019.keys)  # a Marche2019's fields are named as the keys
 _GENERIC = msgspec.json.Decoder()
 
 
@@ -411,18 +415,7 @@ def _typed_party(party: _Party2019) -> RawParty:
 def map_typed_2019(record: Marche2019, ref: str) -> RawContract:
     """What :func:`map_2019` gives for the same item decoded as a dict (a test holds them equal)."""
     out = new_contract(ref, "marche")
-    out["uid"] = record.uid
-    out["source_name"] = record.source
-    out["id"] = record.id
-    out["object"] = record.objet
-    out["cpv"] = record.codeCPV
-    out["nature"] = record.nature
-    out["procedure"] = record.procedure
-    out["price_form"] = record.formePrix
-    out["duration_months"] = record.dureeMois
-    out["notification_date"] = record.dateNotification
-    out["publication_date"] = record.datePublicationDonnees
-    out["amount"] = record.montant
+    out.update(zip(SCALARS_2019.fields, _TYPED_SCALARS(record), strict=True))
     if record.acheteur is not None:
         out["buyer"] = _typed_party(record.acheteur)
     place = record.lieuExecution
