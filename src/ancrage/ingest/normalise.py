@@ -415,6 +415,8 @@ class Normaliser:
         recs: list[_Rec],
     ) -> list[Any]:
         """Normalise one column, each distinct value once, logging the values it changed."""
+        if raws.count(None) == len(raws):  # a field the format does not have: nothing to do
+            return raws
         # keyed by type too: ``True == 1 == 1.0`` in Python, not in the data
         keys: list[tuple[type, Any]] = list(zip(map(type, raws), raws, strict=True))
         try:
@@ -434,6 +436,8 @@ class Normaliser:
 
     def _fix_lists(self, field_name: str, raws: list[Any], recs: list[_Rec]) -> list[Any]:
         """Normalise a column of label lists; each distinct list of strings once."""
+        if raws.count(None) == len(raws):
+            return raws
         out: list[Any] = []
         memo = self._lists
         for raw, rec in zip(raws, recs, strict=True):
