@@ -6,13 +6,21 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ancrage.errors import InputFileError
 from ancrage.sources.base import RawContract, ReadContext
-from ancrage.sources.decp2019 import SOURCE, map_2019
+from ancrage.sources.decp2019 import (
+    SOURCE,
+    Marche2019,
+    decode_2019,
+    map_2019,
+    map_typed_2019,
+)
+from ancrage.synth.decp import generate_decp
 
 V1 = "decp/v1_2019"
 
@@ -307,3 +315,122 @@ def test_random_records(tmp_path: Path, values: list[object]) -> None:
     path.write_text(json.dumps({"marches": values}))
     records, ctx = read_all(path)
     assert len(records) + len([r for r in ctx.rejections if r.field is None]) == len(values)
+
+
+# --- typed decoding (shares of a big file): the same RawContract as map_2019 ----------------------
+
+
+def _typed_and_reference(item: bytes, ref: str = "marches[0]") -> tuple[object, object, bool]:
+    """(typed path, reference path) for one item's bytes, each with its rejections."""
+    typed_ctx, ref_ctx = ReadContext(Path("f.json")), ReadContext(Path("f.json"))
+    value = decode_2019(msgspec.Raw(item))
+    typed = (
+        map_typed_2019(value, ref)
+        if isinstance(value, Marche2019)
+        else map_2019(value, ref, typed_ctx)
+    )
+    reference = map_2019(json.loads(item), ref, ref_ctx)
+    return (
+        (typed, typed_ctx.rejections),
+        (reference, ref_ctx.rejections),
+        isinstance(value, Marche2019),
+    )
+
+
+def _same_as_reference(items: list[bytes]) -> int:
+    """How many items took the typed path; every item gives what map_2019 gives."""
+    typed_n = 0
+    for i, item in enumerate(items):
+        typed, reference, was_typed = _typed_and_reference(item, f"marches[{i}]")
+        assert repr(typed) == repr(reference), item  # repr: NaN, and the order of the keys
+        typed_n += was_typed
+    return typed_n
+
+
+def test_typed_decoding_on_every_real_sample(shared_data: Path, tmp_path: Path) -> None:
+    [synthetic] = generate_decp(
+        tmp_path, contracts=3_000, seed=5, formats=("decp-2019",), files_per_format=1
+    )
+    typed = {}
+    for path in [*sorted((shared_data / V1).glob("*.json")), synthetic]:
+        members = msgspec.json.decode(path.read_bytes(), type=dict[str, msgspec.Raw])
+        items = msgspec.json.decode(members["marches"], type=list[msgspec.Raw])
+        typed[path.name] = _same_as_reference([bytes(raw) for raw in items])
+    assert typed["data.gouv.fr_aife.json"] > 4_000  # the usual shape is the common case
+    assert typed[synthetic.name] > 0
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        b'{"id": "a", "id": "b", "acheteur": {"id": 1}, "acheteur": {"id": 2}}',
+        b'{"_type": "Contrat de concession", "id": "x"}',
+        b'{"_type": "Autre", "id": "x"}',
+        b'{"_type": 5}',
+        b'{"_type": null, "id": "x", "titulaires": null, "modifications": null}',
+        b'{"acheteur": null, "lieuExecution": null, "titulaires": []}',
+        b'{"acheteur": "123", "lieuExecution": "Paris"}',
+        b'{"acheteur": {"id": "1", "autre": 2}}',
+        b'{"titulaires": [{"titulaire": {"id": "1"}}]}',
+        b'{"titulaires": [{}, {"id": "1"}, {"denominationSociale": null, "nom": "N"}]}',
+        b'{"titulaires": [null]}',
+        b'{"titulaires": {"titulaire": [{"id": "1"}]}}',
+        b'{"modifications": [{"montant": 1}]}',
+        b'{"montant": 1e400, "dureeMois": NaN}',
+        b'{"inconnu": 1}',
+        b"{}",
+        b"42",
+    ],
+)
+def test_typed_decoding_of_odd_items(item: bytes) -> None:
+    if b"NaN" in item or b"1e400" in item:  # msgspec refuses them: the streaming reader reads
+        with pytest.raises(msgspec.DecodeError):
+            decode_2019(msgspec.Raw(item))
+        return
+    typed, reference, _ = _typed_and_reference(item)
+    assert repr(typed) == repr(reference)
+
+
+_KEYS_2019 = [
+    "uid", "source", "id", "_type", "objet", "codeCPV", "nature", "procedure", "formePrix",
+    "dureeMois", "dateNotification", "datePublicationDonnees", "montant", "acheteur",
+    "lieuExecution", "titulaires", "modifications", "valeurGlobale", "autoriteConcedante",
+    "concessionnaires", "dateSignature", "acheteur.id", "autre", "dateDebutExecution",
+    "montantSubventionPublique",
+]  # fmt: skip
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
+_party = st.fixed_dictionaries(
+    {},
+    optional={
+        "typeIdentifiant": _scalars,
+        "id": _scalars,
+        "denominationSociale": _scalars,
+        "nom": _scalars,
+        "autre": _scalars,
+    },
+)
+_values = (
+    _scalars
+    | _party
+    | st.lists(_party | st.fixed_dictionaries({"titulaire": _party}) | _scalars, max_size=3)
+    | st.fixed_dictionaries({}, optional={"code": _scalars, "typeCode": _scalars, "nom": _scalars})
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    record=st.dictionaries(st.sampled_from(_KEYS_2019), _values, max_size=12),
+    kind=st.sampled_from([None, "Marché", "March\u00c3\u00a9", "Contrat de concession", "x", 1]),
+)
+def test_typed_decoding_of_generated_records(record: dict[str, object], kind: object) -> None:
+    if kind is not None:
+        record["_type"] = kind
+    item = json.dumps(record, ensure_ascii=False).encode()
+    typed, reference, _ = _typed_and_reference(item)
+    assert repr(typed) == repr(reference)

@@ -307,3 +307,125 @@ def test_every_share_sees_a_broken_file(tmp_path: Path) -> None:
         ctx = ReadContext(path, share=(k, 2))
         with pytest.raises(InputFileError):
             list(JsonRecords(path, ctx, V2019, structure_hint="H."))
+
+
+# --- shares: msgspec's scanner gives what the streaming reader gives ------------------------------
+
+
+def _shares(path: Path, targets: dict[tuple[str, ...], str], n: int, scan: bool) -> list:
+    """What each share of ``n`` yields (position, ref, value), or the error that stopped it."""
+    out: list = []
+    for k in range(n):
+        ctx = ReadContext(path, share=(k, n))
+        records = JsonRecords(path, ctx, targets, structure_hint="H.", chunk_size=7, scan=scan)
+        try:
+            out.append([(ctx.position, ref, value) for ref, value in records])
+        except InputFileError as exc:
+            out.append(exc.one_line())
+    return out
+
+
+def _same_shares(path: Path, targets: dict[tuple[str, ...], str] = V2019) -> None:
+    """The shares give what the streaming reader gives; for a file that is not UTF-8, every
+    share fails with the stream's message, or yields what the stream yields (the load fails as
+    a whole when one of its shares fails, with that message)."""
+    for n in (2, 3):
+        scanned = _shares(path, targets, n, scan=True)
+        streamed = _shares(path, targets, n, scan=False)
+        if "pas en UTF-8" not in repr(streamed):
+            assert repr(scanned) == repr(streamed)  # NaN is not equal to itself; its repr is
+            continue
+        errors = {o for o in scanned if isinstance(o, str)}
+        assert errors == {o for o in streamed if isinstance(o, str)}
+        for got, expected in zip(scanned, streamed, strict=True):
+            assert got == expected or isinstance(got, list)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"marches": [{"a": 1}, {"a": NaN}, {"a": 3}]}',
+        b'{"marches": [{"a": 1}, {"a": 1e400}, {"a": 3}, {"a": 4}]}',
+        b'{"marches": [{"a": 1}, {"a": "x\x01y"}, {"a": 3}]}',
+        b'{"marches": [{"a": 1}, {"a": "\\ud800"}, {"a": 3}]}',
+        b'{"marches": [{"a": 1}, {"a": 2}, {"a": "\xe9"}, {"a": 4}]}',
+        b'{"marches": [{"a": 1}, {"a": 2}], "marches": [{"a": 3}, {"a": 4}, {"a": 5}]}',
+        b'{"marches"  : [1, 2, 3] ,"x":{"marches":[4]},\n"marches"\t:[5]}',
+        b'{"x": "\\"marches\\": [9]", "marches": [{"a": "\\"}"}, 2, 3]}',
+        b'\xef\xbb\xbf {"marches": [1, 2, 3, 4, 5]} \n',
+        b'{"marches": null}',
+        b'{"marches": {}}',
+        b"{}",
+        b'{"marches": [1, 2, 3]} trailing',
+        b'{"marches": [1, 2, 3]',
+        b'{"marches": [{"a": 1} {"b": 2}]}',
+        b'[{"a": 1}]',
+        b"",
+    ],
+)
+def test_shares_scanned_as_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
+    """Values msgspec refuses (NaN, out-of-range numbers, control characters, lone surrogates,
+    invalid UTF-8), a key given twice, errors: the share reads exactly what the streaming reader
+    reads, from the item where the scanner stopped."""
+    monkeypatch.setattr("ancrage.sources.jsonstream.SHARE_BLOCK", 1)
+    _same_shares(write(tmp_path, content))
+
+
+def test_shares_scanned_as_streamed_2024(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ancrage.sources.jsonstream.SHARE_BLOCK", 2)
+    for content in (
+        '{"marches": {"marche": [1, 2, 3], "autre": [0], "contrat-concession": [4, 5]}}',
+        '{"marches": {"marche": [1, 2, 3], "marche": [4]}}',
+        '{"marches": {"marche": [1]}, "marches": {"contrat-concession": [2, 3]}}',
+        '{"marches": {"marche": null, "contrat-concession": {"a": 1}}}',
+        '{"marches": [1, 2]}',
+        '{"marches": null}',
+    ):
+        _same_shares(write(tmp_path, content), V2024)
+
+
+def test_real_samples_scanned_as_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_data: Path
+) -> None:
+    monkeypatch.setattr("ancrage.sources.jsonstream.SHARE_BLOCK", 100)
+    samples = sorted((shared_data / "decp").glob("v*/**/*.json"))
+    assert len(samples) >= 8
+    for path in samples:
+        head = path.read_bytes()[:4096]
+        _same_shares(path, V2024 if b'"marche"' in head else V2019)
+
+
+@settings(
+    deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+            lambda children: (
+                st.lists(children, max_size=3)
+                | st.dictionaries(st.text(max_size=5), children, max_size=3)
+            ),
+            max_leaves=10,
+        ),
+        max_size=6,
+    ),
+    indent=st.none() | st.integers(0, 2),
+    cut=st.none() | st.integers(0, 200),
+)
+def test_random_shares_scanned_as_streamed(
+    tmp_path: Path, values: list, indent: int | None, cut: int | None
+) -> None:
+    text = json.dumps({"marches": values, "x": values[:1]}, ensure_ascii=False, indent=indent)
+    content = text.encode()[:cut] if cut is not None else text.encode()
+    _same_shares(write(tmp_path, content))
+
+
+@settings(
+    deadline=None, max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=200))
+def test_random_bytes_scanned_as_streamed(tmp_path: Path, data: bytes) -> None:
+    _same_shares(write(tmp_path, b'{"marches": [' + data))

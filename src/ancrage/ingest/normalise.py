@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -197,7 +198,7 @@ class Normaliser:
         kept = [rec.raw for rec in recs]
 
         def col(name: str) -> list[Any]:
-            return [raw.get(name) for raw in kept]
+            return list(map(dict.get, kept, repeat(name)))  # type: ignore[arg-type]
 
         fix = self._fix_column
         amount0 = fix("amount", col("amount"), V.number, recs)
@@ -414,6 +415,8 @@ class Normaliser:
         recs: list[_Rec],
     ) -> list[Any]:
         """Normalise one column, each distinct value once, logging the values it changed."""
+        if raws.count(None) == len(raws):  # a field the format does not have: nothing to do
+            return raws
         # keyed by type too: ``True == 1 == 1.0`` in Python, not in the data
         keys: list[tuple[type, Any]] = list(zip(map(type, raws), raws, strict=True))
         try:
@@ -433,6 +436,8 @@ class Normaliser:
 
     def _fix_lists(self, field_name: str, raws: list[Any], recs: list[_Rec]) -> list[Any]:
         """Normalise a column of label lists; each distinct list of strings once."""
+        if raws.count(None) == len(raws):
+            return raws
         out: list[Any] = []
         memo = self._lists
         for raw, rec in zip(raws, recs, strict=True):

@@ -160,10 +160,13 @@ def _code(fn: Callable[[str], Fixed]) -> Callable[[Any], Fixed]:
     return memo(normalise)
 
 
+_ID_SEPARATORS = re.compile(r"[\s.]+")
+
+
 @_code
 def identifier(s: str) -> Fixed:
     """A record id (contract id, modification id): trimmed, inner spaces and dots removed."""
-    compact = re.sub(r"[\s.]+", "", s)
+    compact = _ID_SEPARATORS.sub("", s)
     return compact, ("siret_separators_removed" if compact != s else None)
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final, cast
+
+import msgspec
 
 from ancrage.sources.base import Kind, RawContract, RawModification, RawParty, ReadContext
 from ancrage.sources.jsonstream import JsonRecords
@@ -339,6 +342,97 @@ def marches_bracket(head: bytes) -> bytes | None:
     return None if found is None else found.group(1)
 
 
+# -- typed decoding (shares of a big file) ------------------------------------------------------
+# A share of a big file decodes its items with msgspec straight into these structs, the usual
+# shape of a marché; any other shape (a key not listed here, a wrapped or null titulaire, a
+# concession, modifications) fails validation and is decoded as a dict for map_2019. Values stay
+# raw (``Any``): the normaliser cleans them, whatever their type.
+
+
+class _Party2019(msgspec.Struct, forbid_unknown_fields=True):
+    typeIdentifiant: Any = None
+    id: Any = None
+    denominationSociale: Any = None
+    nom: Any = None
+
+
+class _Place2019(msgspec.Struct, forbid_unknown_fields=True):
+    code: Any = None
+    typeCode: Any = None
+    nom: Any = None
+
+
+class Marche2019(msgspec.Struct, forbid_unknown_fields=True):
+    """A 2019 marché of the usual shape (see :func:`decode_2019`)."""
+
+    uid: Any = None
+    source: Any = None
+    id: Any = None
+    type_: Any = msgspec.field(default=None, name="_type")
+    objet: Any = None
+    codeCPV: Any = None
+    nature: Any = None
+    procedure: Any = None
+    formePrix: Any = None
+    dureeMois: Any = None
+    dateNotification: Any = None
+    datePublicationDonnees: Any = None
+    dateDebutExecution: Any = None
+    montant: Any = None
+    montantSubventionPublique: Any = None
+    acheteur: _Party2019 | None = None
+    lieuExecution: _Place2019 | None = None
+    titulaires: list[_Party2019] | None = None
+    modifications: list[Any] | None = None
+
+
+_TYPED_2019 = msgspec.json.Decoder(Marche2019)
+_TYPED_SCALARS = attrgetter(*SCALARS_2019.keys)  # a Marche2019's fields are named as the keys
+_GENERIC = msgspec.json.Decoder()
+
+
+def decode_2019(raw: msgspec.Raw) -> object:
+    """An item of a 2019 file: a :class:`Marche2019` when it has the usual shape, else as
+    :func:`json.loads` would give it."""
+    try:
+        record = _TYPED_2019.decode(raw)
+    except msgspec.ValidationError:
+        return _GENERIC.decode(raw)
+    if record.modifications or kind_of(record.type_, {}) != "marche":
+        return _GENERIC.decode(raw)
+    return record
+
+
+def _typed_party(party: _Party2019) -> RawParty:
+    name = party.denominationSociale
+    return {
+        "id_type": party.typeIdentifiant,
+        "id": party.id,
+        "name": party.nom if name is None else name,
+    }
+
+
+def map_typed_2019(record: Marche2019, ref: str) -> RawContract:
+    """What :func:`map_2019` gives for the same item decoded as a dict (a test holds them equal)."""
+    out = new_contract(ref, "marche")
+    out.update(zip(SCALARS_2019.fields, _TYPED_SCALARS(record), strict=True))
+    if record.acheteur is not None:
+        out["buyer"] = _typed_party(record.acheteur)
+    place = record.lieuExecution
+    if place is not None:
+        out["place_code"], out["place_type"], out["place_name"] = (
+            place.code,
+            place.typeCode,
+            place.nom,
+        )
+    out["suppliers"] = [_typed_party(p) for p in record.titulaires or ()]
+    out["modifications"] = []
+    out["subcontracts"] = []
+    out["subcontract_changes"] = []
+    out["extra"] = {}
+    return cast(RawContract, out)
+
+
 class Decp2019Source:
     """DECP format 2019 (JSON)."""
 
@@ -351,10 +445,18 @@ class Decp2019Source:
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[RawContract]:
         records = JsonRecords(
-            path, ctx, {("marches",): "marches"}, structure_hint=STRUCTURE_HINT_2019
+            path,
+            ctx,
+            {("marches",): "marches"},
+            structure_hint=STRUCTURE_HINT_2019,
+            decode=decode_2019,
         )
         for ref, value in records:
-            contract = map_2019(value, ref, ctx)
+            contract = (
+                map_typed_2019(value, ref)
+                if type(value) is Marche2019
+                else map_2019(value, ref, ctx)
+            )
             if contract is not None:
                 yield contract
 

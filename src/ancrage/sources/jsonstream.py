@@ -12,18 +12,33 @@ without the expected structure) raise :class:`ancrage.errors.InputFileError`.
 
 Shares: with ``ctx.share = (k, n)``, the items of the record arrays (counted together, in file
 order) are dealt in blocks of :data:`SHARE_BLOCK`, block ``b`` going to share ``b % n``; only the
-items of share ``k`` are yielded, the others are parsed (to find where they end, and to check the
-whole file) and dropped. ``ctx.position`` is the index of the yielded item among all the items.
+items of share ``k`` are yielded. ``ctx.position`` is the index of the yielded item among all the
+items, so positions do not depend on the number of shares.
+
+A share does not parse the items of the other shares: the file is mapped in memory and msgspec
+finds where every item begins and ends without building it (its JSON scanner checks the syntax
+of the whole file in a few hundredths of a second per 100 MB); only the items of the share are
+then decoded. The byte ranges of the root object's members are checked to cover the object, so
+that a key given twice (whose first value a JSON parser drops) is not missed. Anything that
+scanner refuses (a syntax error, ``NaN``, a control character in a string, invalid UTF-8, a
+number out of range, another layout than expected) sends the share back to the streaming reader
+from the item where it stopped: it reads the file the way it always did, errors included, and
+yields what the share still has to yield.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
+import mmap
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
+
+import msgspec
+import numpy as np
 
 from ancrage.errors import InputFileError
 from ancrage.sources.base import ReadContext
@@ -39,6 +54,13 @@ _TOKEN_TAIL = re.compile(r"[-+.\w]*\s*\Z")
 # A number followed by number characters up to the end of the buffer may go on ("1" of "1.5").
 _NUMBER_TAIL = re.compile(r"[-+.\w]*\Z")
 _NUMBERS = (int, float)
+# between the members of an object: the end of a value, a comma, the next key and its colon
+_WS_B = rb"[ \t\n\r]*"
+_KEY_B = rb'"(?:[^"\\]|\\.)*"' + _WS_B + rb":" + _WS_B
+_FIRST_GAP = re.compile(_WS_B + rb"\{" + _WS_B + _KEY_B)
+_GAP = re.compile(_WS_B + rb"," + _WS_B + _KEY_B)
+_LAST_GAP = re.compile(_WS_B + rb"\}" + _WS_B)
+_EMPTY_OBJECT = re.compile(_WS_B + rb"\{" + _WS_B + rb"\}" + _WS_B)
 _TRUNCATED_HINT = (
     "Le fichier a sans doute été coupé pendant le téléchargement ; téléchargez-le à nouveau."
 )
@@ -214,6 +236,8 @@ class JsonRecords:
         *,
         structure_hint: str,
         chunk_size: int = CHUNK_SIZE,
+        scan: bool = True,
+        decode: Callable[[msgspec.Raw], object] | None = None,
     ) -> None:
         self.path = path
         self.ctx = ctx
@@ -221,14 +245,114 @@ class JsonRecords:
         self.branches = {key[:i] for key in targets for i in range(1, len(key))}
         self.structure_hint = structure_hint
         self.chunk_size = chunk_size
+        self.scan = scan  # a share found by msgspec's scanner (False: the streaming reader)
+        # how a share decodes its items (a typed decoder of the format); any msgspec.DecodeError
+        # it lets out sends the share back to the streaming reader
+        self.decode = decode or msgspec.json.Decoder().decode
         self.counters: dict[KeyPath, int] = {}
         self.seen_root_keys: set[str] = set()
         self.items = 0  # items of every record array so far
+        self.resume = 0  # items before this position are not yielded (see _shared)
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
+        if self.ctx.share[1] == 1 or not self.scan:
+            yield from self._stream(0)
+            return
+        with self.path.open("rb") as fh:
+            try:
+                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):  # an empty file, or one that cannot be mapped
+                yield from self._stream(0)
+                return
+        try:
+            yield from self._shared(mapped)
+        finally:
+            with contextlib.suppress(BufferError):  # a value still refers to it: freed with it
+                mapped.close()
+
+    def _shared(self, mapped: mmap.mmap) -> Iterator[tuple[str, object]]:
+        """The items of this share, found by msgspec's scanner (see the module's docstring)."""
+        view = memoryview(mapped)
+        items: list[tuple[KeyPath, msgspec.Raw]] = []
+        try:
+            start = len(_BOM) if view[: len(_BOM)] == _BOM else 0
+            base = np.frombuffer(mapped, np.uint8).ctypes.data
+            scanned = self._scan(view, view[start:], base, (), items)
+        except msgspec.DecodeError:
+            scanned = False
+        share, shares = self.ctx.share
+        if (
+            not scanned
+            or {key[0] for key in self.targets} - self.seen_root_keys
+            or not _utf8_slice(mapped, share, shares)
+        ):
+            items.clear()
+            view.release()
+            yield from self._stream(0)
+            return
+        mapped.madvise(mmap.MADV_DONTNEED)  # scanned: the pages go back to the file cache
+        decode = self.decode
+        counters: dict[KeyPath, int] = {}
+        resume = 0  # where the streaming reader takes over if an item cannot be decoded here
+        try:
+            for position, (path, raw) in enumerate(items):
+                index = counters.get(path, 0)
+                counters[path] = index + 1
+                if (position // SHARE_BLOCK) % shares != share:
+                    continue
+                if position % SHARE_BLOCK == 0:
+                    mapped.madvise(mmap.MADV_DONTNEED)
+                    self.ctx.progress(np.frombuffer(raw, np.uint8).ctypes.data - base)
+                resume = position
+                value = decode(raw)
+                self.ctx.position = position
+                yield f"{self.targets[path]}[{index}]", value
+        except msgspec.DecodeError:
+            items.clear()
+            view.release()
+            yield from self._stream(resume)
+            return
+        items.clear()
+        view.release()
+        self.ctx.progress(len(mapped))
+
+    def _scan(
+        self,
+        view: memoryview,
+        raw: memoryview | msgspec.Raw,
+        base: int,
+        path: KeyPath,
+        items: list[tuple[KeyPath, msgspec.Raw]],
+    ) -> bool:
+        """Append the items under the object ``raw``; False when it is not the layout expected
+        or a key is given twice (the streaming reader then says what is wrong, or reads it)."""
+        members = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+        if not _covers(view, raw, base, members.values()):
+            return False
+        for key, value in members.items():
+            child = (*path, key)
+            if not path:
+                self.seen_root_keys.add(key)
+            first = memoryview(value)[:1].tobytes()
+            if child in self.targets:
+                if first == b"[":
+                    items.extend((child, item) for item in _ITEMS.decode(value))
+                elif first != b"n":
+                    return False
+            elif child in self.branches:
+                if first == b"{":
+                    if not self._scan(view, value, base, child, items):
+                        return False
+                elif first != b"n":
+                    return False
+        return True
+
+    def _stream(self, resume: int) -> Iterator[tuple[str, object]]:
+        """The streaming reader; items before position ``resume`` are not yielded."""
         self.counters.clear()
         self.seen_root_keys.clear()
         self.items = 0
+        self.resume = resume
         with self.path.open("rb") as fh:
             text = _Text(fh, self.path, self.ctx, self.chunk_size)
             first = text.peek()
@@ -338,7 +462,9 @@ class JsonRecords:
                     raise text.truncated(f"avant l'enregistrement {ref}")
                 where = f"l'enregistrement {ref}"
                 value = text.value(where)
-                if shares == 1 or (self.items // SHARE_BLOCK) % shares == share:
+                if (shares == 1 or (self.items // SHARE_BLOCK) % shares == share) and (
+                    self.items >= self.resume
+                ):
                     ctx.position = self.items
                     yield ref, value
                 index += 1
@@ -347,3 +473,56 @@ class JsonRecords:
                     return
         finally:
             self.counters[path] = index
+
+
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def _covers(
+    view: memoryview, obj: memoryview | msgspec.Raw, base: int, values: Iterable[msgspec.Raw]
+) -> bool:
+    """True when the members' values and what lies between them make the whole object: no
+    member was dropped (a key given twice keeps only its last value in a decoded dict)."""
+    start = np.frombuffer(obj, np.uint8).ctypes.data - base
+    end = start + len(memoryview(obj))
+    spans = sorted(
+        (np.frombuffer(v, np.uint8).ctypes.data - base, len(memoryview(v))) for v in values
+    )
+    if not spans:
+        return _EMPTY_OBJECT.fullmatch(view[start:end].tobytes()) is not None
+    at = start
+    for i, (offset, size) in enumerate(spans):
+        gap = _FIRST_GAP if i == 0 else _GAP
+        if offset < at or gap.fullmatch(view[at:offset].tobytes()) is None:
+            return False
+        at = offset + size
+    return _LAST_GAP.fullmatch(view[at:end].tobytes()) is not None
+
+
+def _char_start(mapped: mmap.mmap, at: int) -> int:
+    """``at``, moved past the UTF-8 continuation bytes found there (3 at most)."""
+    end = min(at + 3, len(mapped))
+    while at < end and 0x80 <= mapped[at] < 0xC0:
+        at += 1
+    return at
+
+
+def _utf8_slice(mapped: mmap.mmap, share: int, shares: int) -> bool:
+    """Whether slice ``share`` of ``shares`` of the file's bytes is valid UTF-8.
+
+    msgspec checks the UTF-8 of the strings it decodes only, and a share decodes its own items
+    only: each share checks one slice of the bytes, so that an invalid byte anywhere is found by
+    one share, which then reads the file with the streaming reader and says where it is (the
+    file is not loaded when one of its shares fails).
+    """
+    size = len(mapped)
+    start = _char_start(mapped, size * share // shares)
+    end = _char_start(mapped, size * (share + 1) // shares)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        for at in range(start, end, CHUNK_SIZE):
+            decoder.decode(mapped[at : min(at + CHUNK_SIZE, end)])
+        decoder.decode(b"", True)
+    except UnicodeDecodeError:
+        return False
+    return True
