@@ -88,10 +88,15 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
     if wide and territory is not None:
         stay = sum(p.amount_eur for p in spend.by_departement if p.code in home)
         where = "le département" if territory.kind == "dep" else "la région"
+        unplaced = spend.unplaced_departement_eur / spend.total_eur
         out.append(
             f"{pct(stay / spend.total_eur)} des montants restent dans {where} : le titulaire y "
-            f"est installé. Département du titulaire inconnu pour "
-            f"{pct(spend.unplaced_departement_eur / spend.total_eur)} des montants."
+            "est installé."
+            + (
+                f" Département du titulaire inconnu pour {pct(unplaced)} des montants."
+                if unplaced > 0
+                else ""
+            )
         )
         deps = default_geography().departements
         region = deps[home[0]].region

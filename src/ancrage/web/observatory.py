@@ -163,7 +163,10 @@ def key_figures(report: Report) -> list[KeyFigure]:
     local, why = _shown(d.locality.local, "lignes contrat × titulaire")
     unknown = d.locality.by_amount.unknown.value
     if unknown and why is None:
-        why = f"{pct(unknown)} du montant chez des titulaires de lieu inconnu"
+        why = (
+            f"{pct(unknown)} du montant chez des titulaires dont le lieu n'est pas connu assez "
+            "précisément"
+        )
     figures.append(
         KeyFigure("part du montant restée dans le territoire", local, why, anchor="cercles")
     )
