@@ -1,6 +1,7 @@
 """Benchmark at national scale on one machine, on FICTITIOUS data.
 
     python benchmarks/national.py [--scale 1] [--home DIR] [--keep] [--departements N]
+                                  [--only warehouse|watch]
 
 At ``--scale 1``: the whole DECP (1.5 M contracts from :func:`ancrage.synth.generate_decp`, in
 DECP 2019 and 2024 JSON files), the whole SIRENE stock (42 M establishments / 29 M legal units
@@ -389,6 +390,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     parser.add_argument("--departements", type=int, help="diagnose only the first N")
     parser.add_argument("--limit-gb", type=float, default=8.0)
+    parser.add_argument(
+        "--only", choices=("warehouse", "watch"),
+        help="only the DECP side (load, enrich, diagnose) or the notice side (store, watch): "
+        "two runs in two working folders at the same time",
+    )
     args = parser.parse_args()
     sizes = Sizes.at(args.scale)
     root = args.home or Path(tempfile.mkdtemp(prefix="ancrage-national-"))
@@ -407,23 +413,30 @@ def main() -> None:
     shutil.rmtree(home, ignore_errors=True)
     stages: list[Stage] = []
     decp, stock, notices = inputs / "decp", inputs / "sirene", inputs / "notices.jsonl"
+    warehouse, watch = args.only in (None, "warehouse"), args.only in (None, "watch")
     try:
-        if not (decp / "manifest.json").is_file():
+        if warehouse and not (decp / "manifest.json").is_file():
             stages.append(run_stage("DECP files", gen_decp, decp, sizes.contracts, is_input=True))
-        stages.append(run_stage("load", stage_load, home, decp))
-        if not stock.is_dir():
+        if warehouse:
+            stages.append(run_stage("load", stage_load, home, decp))
+        if warehouse and not stock.is_dir():
             stages.append(run_stage("SIRENE stock", gen_sirene, stock.with_suffix(".tmp"), home,
                                     sizes.establishments, sizes.legal_units, is_input=True))
             stock.with_suffix(".tmp").rename(stock)
-        stages.append(run_stage("enrich", stage_enrich, home, stock))
-        if not notices.is_file():
+        if warehouse:
+            stages.append(run_stage("enrich", stage_enrich, home, stock))
+        if watch and not notices.is_file():
             stages.append(run_stage("notices", gen_notices, notices.with_suffix(".tmp"),
                                     sizes.notices, is_input=True))
             notices.with_suffix(".tmp").rename(notices)
-        stages.append(run_stage("notice store", stage_notices, home, notices))
-        stages.append(run_stage("diagnose", stage_diagnose, home, args.departements))
-        stages.append(run_stage("profiles", gen_profiles, home, sizes.profiles, is_input=True))
-        stages.append(run_stage("watch run", stage_watch, home))
+        if watch:
+            stages.append(run_stage("notice store", stage_notices, home, notices))
+        if warehouse:
+            stages.append(run_stage("diagnose", stage_diagnose, home, args.departements))
+        if watch:
+            stages.append(run_stage("profiles", gen_profiles, home, sizes.profiles,
+                                    is_input=True))
+            stages.append(run_stage("watch run", stage_watch, home))
     finally:
         if not args.keep and args.home is None:
             shutil.rmtree(root, ignore_errors=True)

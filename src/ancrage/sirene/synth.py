@@ -287,11 +287,13 @@ def write_synthetic_stock(
         raise SireneError(f"format inconnu « {unknown[0]} »", hint="Utilisez parquet et/ou csv.")
     bad = next((v for v in planted if len(v) != 14 or not v.isdigit()), None)
     if bad is not None:
-        raise SireneError("un SIRET à implanter n'a pas 14 chiffres", value=bad)
+        raise SireneError(f"le SIRET à implanter « {bad} » n'a pas 14 chiffres", value=bad)
     odd = next((p for p in places if not all(v.isalnum() and len(v) == 5 for v in p)), None)
     if odd is not None or not places:
-        raise SireneError("lieu invalide : attendu (code commune, code postal) à 5 caractères",
-                          value=odd)
+        raise SireneError(
+            f"lieu invalide {odd} : attendu (code commune, code postal), 5 caractères chacun",
+            value=odd,
+        )
     stride = 899_999_999 // n_legal_units
     sirets = sorted(set(planted))
     n_ul = max(1, n_legal_units - len({v[:9] for v in sirets}))
