@@ -34,3 +34,4 @@ def test_non_text_cells_unchanged(value: object) -> None:
 
 def test_row() -> None:
     assert safe_row(["=1", 2, None, "a"]) == ["'=1", 2, None, "a"]
+

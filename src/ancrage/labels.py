@@ -50,3 +50,40 @@ SIZE_COLOURS: dict[str, str] = {
     "GE": "#0b3b5c",
     "unknown": "#b8c0c8",
 }
+
+# The fields of the canonical contract (as the quarantine and the repair log name them) under
+# the names DECP files give them (2019 and 2024 JSON and XML), which users find in their files.
+# Indexes are kept: ``suppliers[1].name`` is ``titulaires[1].denominationSociale``.
+DECP_FIELDS: dict[str, str] = {
+    "id": "id",
+    "uid": "uid",
+    "object": "objet",
+    "buyer": "acheteur",
+    "buyer.id": "acheteur.id",
+    "buyer.name": "acheteur.nom",
+    "suppliers": "titulaires",
+    "name": "denominationSociale",
+    "id_type": "typeIdentifiant",
+    "place_name": "lieuExecution.nom",
+    "place_code": "lieuExecution.code",
+    "cpv": "codeCPV",
+    "notification_date": "dateNotification",
+    "publication_date": "datePublicationDonnees",
+    "procedure": "procedure",
+    "nature": "nature",
+    "amount": "montant",
+    "duration_months": "dureeMois",
+    "modifications": "modifications",
+}
+
+
+def decp_field(field: str | None) -> str | None:
+    """``suppliers[0].name`` → ``titulaires[0].denominationSociale``; unknown parts as written."""
+    if not field:
+        return field
+    parts = []
+    for part in field.split("."):
+        name, bracket, index = part.partition("[")
+        parts.append(DECP_FIELDS.get(name, name) + bracket + index)
+    whole = ".".join(parts)
+    return DECP_FIELDS.get(field, whole)

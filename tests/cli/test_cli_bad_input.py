@@ -57,6 +57,7 @@ def test_deep_json_given_to_notice_load(tmp_path: Path, shared_data: Path) -> No
     path.write_text(json.dumps(data).replace('"@DEEP@"', "[" * DEPTH + "]" * DEPTH))
     result = run("notice", "load", str(path), home=tmp_path / "home")
     assert result.returncode == 2
+    assert result.stdout == ""  # no empty table over the error
     assert result.stderr.strip().splitlines()[-1] == (
         f"erreur : {path}: JSON imbriqué trop profondément : des tableaux ou des objets les uns "
         "dans les autres sur plus de mille niveaux, ce qu'aucun avis BOAMP ne contient. Le fichier "

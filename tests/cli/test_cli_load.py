@@ -126,7 +126,7 @@ def test_status_and_quarantine(shared_data: Path, tmp_path: Path) -> None:
     csv_out = run("quarantine", "--format", "csv", home=home).stdout.splitlines()
     assert csv_out[0] == "fichier,position,identifiant,champ,valeur lue,raison"
     assert csv_out[1:] == [
-        "data.gouv.fr_aife.json,marches[2436],2000006405556201,buyer.id,,"
+        "data.gouv.fr_aife.json,marches[2436],2000006405556201,acheteur.id,,"
         "identifiant de l'acheteur absent ou illisible"
     ]
     quarantine = json.loads(run("quarantine", "--format", "json", home=home).stdout)
@@ -204,6 +204,6 @@ def test_quarantine_in_french_and_safe_in_a_spreadsheet(shared_data: Path, tmp_p
     ]  # fmt: skip
     csv_out = run("quarantine", "--format", "csv", home=home).stdout.splitlines()
     assert csv_out[1:] == [
-        'formule.json,marches[1],"\'=HYPERLINK(""https://evil.example"")",buyer.id,,'
+        'formule.json,marches[1],"\'=HYPERLINK(""https://evil.example"")",acheteur.id,,'
         "identifiant de l'acheteur absent ou illisible"
     ]

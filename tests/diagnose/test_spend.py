@@ -24,7 +24,7 @@ from ancrage.enrich import enrich
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
 from ancrage.spend.pipeline import load_spend
-from ancrage.warehouse.status import warehouse_status
+from ancrage.status import warehouse_status
 
 TABULAR = "decp/tabular/decp_2024H2_travaux_cpv4521_filtered.csv"
 BUYER = "20006258600157"  # Fillière, commune 74282

@@ -15,8 +15,8 @@ from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
 from ancrage.sirene.errors import SireneError
 from ancrage.sirene.model import SireneRecord
+from ancrage.status import warehouse_status
 from ancrage.warehouse import Warehouse
-from ancrage.warehouse.status import warehouse_status
 
 SAMPLES = (
     "tabular/decp_2024H2_travaux_cpv4521_filtered.csv",

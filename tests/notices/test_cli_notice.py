@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from ancrage.cli.app import app
@@ -100,3 +101,25 @@ def test_search_rebuilds_a_missing_index_with_a_french_note(
         "reconstruction à partir des 5 avis de la base…"
     )
     assert runner.invoke(app, search).stderr == ""  # rebuilt once
+
+
+def test_search_table_whole_ids_and_no_result_sentence(
+    tmp_path: Path, notices_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a pipe, the table keeps ids whole (rich would cut at 80 columns); no result is one
+    sentence with what to try, not a title over an empty table."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    home = str(tmp_path / "home")
+    ods = notices_dir / "boamp" / "ods_api_v2_1" / "boamp-where-date_2026-01-21_fnsimple.json"
+    assert runner.invoke(app, ["--home", home, "notice", "load", str(ods)]).exit_code == 0
+    result = runner.invoke(app, ["--home", home, "notice", "search", "menuiseries"])
+    assert result.exit_code == 0, result.output
+    assert "boamp:26-7319" in result.stdout and "boamp:26-7113" in result.stdout
+    result = runner.invoke(app, ["--home", home, "notice", "search", "zzqqx introuvable"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "Aucun avis ne correspond à « zzqqx introuvable » : essayez moins de mots, un mot plus "
+        "courant ou un métier (« menuiserie », « nettoyage »).\n"
+    )
+    result = runner.invoke(app, ["--home", home, "notice", "search", "zzqqx", "--open"])
+    assert result.stdout.startswith("Aucun avis ne correspond à « zzqqx » avec ces filtres")

@@ -128,15 +128,31 @@ def test_random_ods_records(tmp_path: Path, eforms_dir: Path, records: list[obje
     _run(boamp_json, path, eforms_dir)
 
 
-def test_malformed_xml_message(tmp_path: Path, eforms_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"<ANNONCE>\n<GESTION>\n</ANNONCE>",
+            "XML mal formé à la ligne 3 : l'élément <GESTION> ouvert ligne 2 est fermé par "
+            "</ANNONCE> (colonne 11). Le fichier est tronqué ou n'est pas du XML ; téléchargez "
+            "l'avis à nouveau.",
+        ),
+        (  # libxml2's « Excessive depth … use XML_PARSE_HUGE option » is not a text too big
+            b"<ANNONCE>" + b"<a>" * 300 + b"x" + b"</a>" * 300 + b"</ANNONCE>",
+            "l'avis a des éléments imbriqués sur plus de 256 niveaux (ligne 1) : ce n'est pas un "
+            "avis ordinaire. Vérifiez d'où vient ce fichier et téléchargez l'avis à nouveau "
+            "depuis le BOAMP ou TED.",
+        ),
+    ],
+)
+def test_malformed_xml_message(
+    tmp_path: Path, eforms_dir: Path, content: bytes, message: str
+) -> None:
     path = tmp_path / "n.xml"
-    path.write_bytes(b"<ANNONCE>\n<GESTION>\n</ANNONCE>")
+    path.write_bytes(content)
     with pytest.raises(InputFileError) as err:
         list(boamp_xml.read(path, NoticeReadContext(path=path)))
-    assert err.value.one_line() == (
-        f"{path}: XML mal formé à la ligne 3. Le fichier est tronqué ou n'est pas du XML ; "
-        "téléchargez l'avis à nouveau."
-    )
+    assert err.value.one_line() == f"{path}: {message}"
 
 
 def test_entities_are_not_expanded(tmp_path: Path, eforms_dir: Path) -> None:

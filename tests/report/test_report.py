@@ -43,6 +43,9 @@ def test_key_messages_first(report_74) -> None:
     assert messages[0].startswith("179 contrats pour 108,5\u00a0M€ HT, passés par 52 acheteurs")
     # 46.8 M€ of 108.5 M€ go to suppliers in the 74 (spend_by_place, checked above)
     assert messages[1].startswith("43\u00a0% des montants restent dans le département")
+    # the département is what is unknown here (1 row of 223), not the ring's « lieu »
+    assert "Département du titulaire inconnu pour" in messages[1]
+    assert "Lieu du titulaire" not in messages[1]
     assert messages[2] == "10\u00a0% des montants partent hors de la région (Auvergne-Rhône-Alpes)."
     assert "Hors du territoire, premier département bénéficiaire : Savoie (73)" in messages[3]
     assert html.index("L'essentiel") < html.index("1. Le volume")

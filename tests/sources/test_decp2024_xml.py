@@ -254,13 +254,24 @@ def test_json_rewritten_as_xml_maps_to_the_same_records(
         ),
         (
             b"<marches>\n<marche><id>1</id></marche>\n<marche><id>2</i",
-            "XML mal formé à la ligne 3 : expected '>', line 3, column 17. "
+            "XML mal formé à la ligne 3 : « > » attendu (colonne 17). "
             "Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
         ),
         (
             b"<marches>\n<marche><id>1</id></marche>\n",
-            "XML mal formé à la ligne 3 : Premature end of data in tag marches line 1, line 3, "
-            "column 1. Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
+            "XML mal formé à la ligne 3 : le fichier s'arrête au milieu de l'élément <marches> "
+            "(colonne 1). Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
+        ),
+        (
+            b"<marches>\n<marche><id>1</id></objet>\n</marches>",
+            "XML mal formé à la ligne 2 : l'élément <marche> ouvert ligne 2 est fermé par "
+            "</objet> (colonne 27). Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
+        ),
+        (
+            b"<marches>" + b"<a>" * 300 + b"x" + b"</a>" * 300 + b"</marches>",
+            "XML mal formé à la ligne 1 : éléments imbriqués sur plus de 256 niveaux. Aucun "
+            "fichier DECP n'est fait ainsi : vérifiez d'où vient ce fichier et téléchargez-le à "
+            "nouveau depuis sa source officielle.",
         ),
     ],
 )
@@ -276,8 +287,9 @@ def test_latin1_without_declaration(tmp_path: Path) -> None:
         "<marches><marche><objet>Réfection</objet></marche></marches>".encode("latin-1")
     )
     assert error(path) == (
-        f"{path}: XML mal formé à la ligne 1 : Invalid bytes in character encoding, line 1, "
-        "column 26. Réencodez-le en UTF-8, par exemple : iconv -f latin1 -t utf-8 IN > OUT."
+        f"{path}: XML mal formé à la ligne 1 : octets invalides pour l'encodage du fichier "
+        "(UTF-8 s'il n'en déclare pas) (colonne 26). Réencodez-le en UTF-8, par exemple : "
+        "iconv -f latin1 -t utf-8 IN > OUT."
     )
     declared = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<marches><marche><objet>Réfection'
     path.write_bytes((declared + "</objet></marche></marches>").encode("latin-1"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sys
 from enum import StrEnum
@@ -74,12 +75,19 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+PIPE_WIDTH = 200
+
+
 class PlainConsole(Console):
     """A rich console that prints strings as written: no markup, no emoji codes, no
     highlighting, control characters made visible."""
 
     def __init__(self, *, stderr: bool = False) -> None:
         super().__init__(stderr=stderr, markup=False, emoji=False, highlight=False)
+        if not self.is_terminal and "COLUMNS" not in os.environ:
+            # into a file or a pipe: tables as wide as their content (up to PIPE_WIDTH), not cut
+            # to rich's 80 columns (an avis id or a file name cut in the middle is useless)
+            self.width = PIPE_WIDTH
 
     def print(self, *objects: Any, **options: Any) -> None:
         super().print(*(visible(o) if isinstance(o, str) else o for o in objects), **options)

@@ -72,8 +72,8 @@ def demo(
 
         live_demo(home, territory, output)
         return
+    from ancrage.status import warehouse_status
     from ancrage.synth.decp import generate_decp
-    from ancrage.warehouse.status import warehouse_status
 
     cfg = settings(home if home is not None else default_home() / "demo")
     fictitious = from_dir is None

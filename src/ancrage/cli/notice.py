@@ -128,7 +128,8 @@ def load(
             if r.error is None
         ]
         columns = ["fichier", "format", "lus", "chargés", "quarantaine", "doublons"]
-        out().print(rich_table(None, columns, rows))
+        if rows:  # no table without a row: the errors below say what happened
+            out().print(rich_table(None, columns, rows))
     for message, files in errors_by_cause(reports):  # one line per cause, not per file
         where = "" if len(files) == 1 else f" ({len(files)} fichiers, dont {files[0]})"
         print_error(message + where)
@@ -244,9 +245,22 @@ def search(
         ]
         for h in hits
     ]
+    if not hits:
+        filtered = any(v is not None for v in (cpv, territory, after)) or open_only
+        out().print(
+            f"Aucun avis ne correspond à « {query} »"
+            + (
+                " avec ces filtres : essayez sans --cpv, --territory, --open ou "
+                "--deadline-after, ou avec moins de mots."
+                if filtered
+                else " : essayez moins de mots, un mot plus courant ou un métier "
+                "(« menuiserie », « nettoyage »)."
+            ),
+            soft_wrap=True,
+        )
+        return
     columns = ["rang", "avis", "objet", "acheteur", "date limite", "état", "mots trouvés"]
-    title = f"{len(hits)} avis" if hits else "aucun avis"
-    out().print(rich_table(title, columns, rows))
+    out().print(rich_table(f"{len(hits)} avis", columns, rows))
     if hits and hits[0].words:
         print_note(
             "classés par nombre de mots trouvés, puis pertinence (mots du titre, puis des "

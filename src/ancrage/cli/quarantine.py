@@ -34,7 +34,7 @@ def quarantine(
     ] = ListFormat.table,
 ) -> None:
     """Liste les enregistrements mis en quarantaine : fichier, position, champ, valeur, raison."""
-    from ancrage.warehouse.status import QUARANTINE_COLUMNS, quarantine_rows
+    from ancrage.status import QUARANTINE_COLUMNS, quarantine_rows
 
     rows = quarantine_rows(settings(home))
     if output is ListFormat.json:

@@ -33,7 +33,7 @@ def status(
     ] = False,
 ) -> None:
     """Montre ce que contient l'entrepôt, par source et par année."""
-    from ancrage.warehouse.status import warehouse_status
+    from ancrage.status import warehouse_status
 
     data = warehouse_status(settings(home))
     if output is TableFormat.json:

@@ -90,7 +90,7 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
         where = "le département" if territory.kind == "dep" else "la région"
         out.append(
             f"{pct(stay / spend.total_eur)} des montants restent dans {where} : le titulaire y "
-            f"est installé. Lieu du titulaire inconnu pour "
+            f"est installé. Département du titulaire inconnu pour "
             f"{pct(spend.unplaced_departement_eur / spend.total_eur)} des montants."
         )
         deps = default_geography().departements
@@ -112,7 +112,7 @@ def key_messages(d: Diagnostic, spend: Spend) -> list[str]:
         )
         out.append(
             f"{pct(d.locality.local.value)} des montants vont à des titulaires installés {where} "
-            f"; lieu du titulaire inconnu pour {pct(loc.unknown.value)} des montants."
+            f"; titulaire non localisé pour {pct(loc.unknown.value)} des montants."
             + caution(loc.unknown, "lignes contrat × titulaire")
         )
         leaving = loc.total(("france", "abroad"))

@@ -19,6 +19,7 @@ from ancrage.errors import InputFileError
 from ancrage.sources.base import Kind, RawContract, ReadContext
 from ancrage.sources.decp2024 import map_2024
 from ancrage.sources.jsonstream import EMPTY_HINT, UTF8_HINT
+from ancrage.xmlerrors import XmlFault, describe
 
 # elements holding a JSON array of one-key objects: <titulaires><titulaire>... -> [{"titulaire":…}]
 LIST_WRAPPERS: Final = frozenset(
@@ -43,6 +44,16 @@ LABEL_WRAPPERS: Final = {
 }
 RECORD_KINDS: Final[dict[str, Kind]] = {"marche": "marche", "contrat-concession": "concession"}
 _ROOT: Final = "marches"
+_DAMAGED = "Le fichier est tronqué ou abîmé : téléchargez-le à nouveau."
+_SUSPICIOUS = (
+    "Aucun fichier DECP n'est fait ainsi : vérifiez d'où vient ce fichier et téléchargez-le à "
+    "nouveau depuis sa source officielle."
+)
+_HINTS = {
+    XmlFault.encoding: UTF8_HINT,
+    XmlFault.depth: _SUSPICIOUS,
+    XmlFault.huge: _SUSPICIOUS,
+}
 _HEAD_SIZE = 4096
 _MARCHES_ROOT = re.compile(rb"<(?:[\w.-]+:)?marches[\s>]")
 
@@ -171,13 +182,11 @@ class Decp2024XmlSource:
                     while element.getprevious() is not None:
                         del element.getparent()[0]
             except etree.XMLSyntaxError as exc:
-                detail = " ".join(str(exc.msg).split())
+                error = describe(exc)
                 raise InputFileError(
-                    f"XML mal formé à la ligne {exc.lineno} : {detail}",
+                    f"XML mal formé à la ligne {error.line} : {error.detail}",
                     file=path,
-                    hint=UTF8_HINT
-                    if "encoding" in detail
-                    else "Le fichier est tronqué ou abîmé : téléchargez-le à nouveau.",
+                    hint=_HINTS.get(error.fault, _DAMAGED),
                 ) from None
 
     @staticmethod

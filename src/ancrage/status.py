@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ancrage.enrich.status import enrichment_status
+from ancrage.labels import decp_field
 from ancrage.settings import Settings
 from ancrage.spend.status import spend_status
 from ancrage.warehouse.store import Warehouse
@@ -89,6 +90,9 @@ def quarantine_rows(settings: Settings) -> list[dict[str, Any]]:
     con = warehouse.connect()
     try:
         cols = ", ".join(QUARANTINE_COLUMNS)
-        return _rows(con.execute(f"SELECT {cols} FROM quarantine"))
+        rows = _rows(con.execute(f"SELECT {cols} FROM quarantine"))
     finally:
         con.close()
+    for row in rows:  # the field under the name the user's file gives it
+        row["field"] = decp_field(row["field"])
+    return rows
