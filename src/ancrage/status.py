@@ -29,6 +29,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "totals": {},
         "enrichment": None,
         "spend": spend_status(settings),
+        "interrupted": None,
     }
     if not warehouse.exists():
         return {**empty, "by_source_year": []}
@@ -70,6 +71,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
             )
         )
         enrichment = enrichment_status(con)
+        interrupted = warehouse.interrupted(con)
     finally:
         con.close()
     return {
@@ -80,6 +82,7 @@ def warehouse_status(settings: Settings) -> dict[str, Any]:
         "by_source_year": by_year,
         "enrichment": enrichment,
         "spend": empty["spend"],
+        "interrupted": interrupted,
     }
 
 

@@ -55,6 +55,18 @@ def test_an_empty_scope_says_so_with_what_to_try(all_enriched) -> None:
     assert str(escape(d.empty)) in html
 
 
+def test_not_enriched_no_buyer_is_said_to_be_of_the_area(all_home) -> None:
+    """Without enrichment no buyer is placed anywhere: they are the warehouse's buyers, not
+    « du département Vienne », and the reason is given once."""
+    d = diagnose(all_home, build_scope(territory="Grand Poitiers"))
+    assert d.placement is not None
+    assert d.placement.area == "de l'entrepôt" and d.placement.wider_territory is None
+    assert [r.reason for r in d.placement.reasons] == [
+        "l'entrepôt n'est pas enrichi : lancez « ancrage enrich »"
+    ]
+    assert "Vienne" not in d.placement.sentence
+
+
 def test_poitiers_names_the_buyer_it_could_not_place(all_enriched) -> None:
     d = diagnose(all_enriched, build_scope(territory="Poitiers"))
     assert d.totals.contracts == 0

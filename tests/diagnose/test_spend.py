@@ -25,6 +25,7 @@ from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
 from ancrage.spend.pipeline import load_spend
 from ancrage.status import warehouse_status
+from ancrage.warehouse.store import Warehouse
 
 TABULAR = "decp/tabular/decp_2024H2_travaux_cpv4521_filtered.csv"
 BUYER = "20006258600157"  # Fillière, commune 74282
@@ -70,7 +71,7 @@ def spend_home(decp_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 
 def _rows(settings: Settings, table: str) -> list[dict[str, Any]]:
-    path = settings.warehouse_dir / "enriched" / f"{table}.parquet"
+    path = Warehouse(settings).enriched_path(table)
     cur = duckdb.connect().execute(f"SELECT * FROM '{path}'")
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -102,17 +103,15 @@ def test_spend_enriched_rows_and_rings(spend_home: Settings) -> None:
 
 
 def test_enrich_idempotent_and_without_spend(spend_home: Settings, decp_home: Path) -> None:
-    target = spend_home.warehouse_dir / "enriched" / "spend_enriched.parquet"
-    before = target.read_bytes()
+    before = Warehouse(spend_home).enriched_path("spend_enriched").read_bytes()
     enrich(spend_home)
-    assert target.read_bytes() == before
+    assert Warehouse(spend_home).enriched_path("spend_enriched").read_bytes() == before
     # a warehouse without spend: no spend table, the diagnostic has no spend key
     home = decp_home.parent / "nospend"
     shutil.copytree(decp_home, home)
     settings = Settings.resolve(home)
     enrich(settings)
-    enriched = settings.warehouse_dir / "enriched"
-    assert not (enriched / "spend_enriched.parquet").exists()
+    assert not Warehouse(settings).enriched_path("spend_enriched").exists()
     assert diagnose(settings, build_scope(buyers=BUYER)).spend is None
 
 

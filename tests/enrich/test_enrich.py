@@ -162,9 +162,12 @@ def test_status_without_enrichment(loaded_home: Path) -> None:
 def test_idempotent(loaded_home: Path, tmp_path: Path) -> None:
     settings = _copy(loaded_home, tmp_path / "home")
     first = enrich(settings)
-    out = Warehouse(settings).enriched_dir
+    out = Warehouse(settings).enriched_generation()
+    assert out is not None
     before = {p.name: p.read_bytes() for p in sorted(out.glob("*.parquet"))}
     second = enrich(settings)
+    out = Warehouse(settings).enriched_generation()
+    assert out is not None
     after = {p.name: p.read_bytes() for p in sorted(out.glob("*.parquet"))}
     assert sorted(before) == [
         "contract_suppliers_enriched.parquet",
@@ -298,3 +301,50 @@ def test_errors(tmp_path: Path, loaded_home: Path) -> None:
         "data.gouv.fr, jeu de données « Base Sirene des entreprises et de leurs établissements "
         "(SIREN, SIRET) », dans ce dossier (Parquet ou CSV)."
     )
+
+
+class _KilledWhileWriting:
+    """Progress that kills the enrichment once its first table is written."""
+
+    def __init__(self) -> None:
+        self.step = ""
+
+    def start_step(self, name: str, total: int | None) -> None:
+        self.step = name
+
+    def advance(self, done: int) -> None:
+        if self.step == "Écriture des tables enrichies":
+            raise KeyboardInterrupt
+
+    def end_step(self) -> None:
+        pass
+
+
+def _enriched_counts(settings: Settings) -> tuple[object, ...]:
+    con = Warehouse(settings).connect()
+    try:
+        return _one(
+            con,
+            "SELECT (SELECT count(*) FROM establishments), (SELECT count(*) FROM"
+            " contracts_enriched), (SELECT count(*) FROM contract_suppliers_enriched)",
+        )
+    finally:
+        con.close()
+
+
+def test_an_enrichment_killed_between_its_tables_leaves_the_previous_ones(
+    loaded_home: Path, tmp_path: Path
+) -> None:
+    from ancrage.synth.decp import generate_decp
+
+    settings = _copy(loaded_home, tmp_path / "home")
+    enrich(settings)
+    before = _enriched_counts(settings)
+    [more] = generate_decp(tmp_path / "more", contracts=30, seed=4, formats=("decp-2019",))
+    assert load_paths(settings, [more]).errors == []
+    with pytest.raises(KeyboardInterrupt):
+        enrich(settings, progress=_KilledWhileWriting())
+    assert _enriched_counts(settings) == before  # all the old tables, none of the new
+    enrich(settings)
+    after = _enriched_counts(settings)
+    assert all(a > b for a, b in zip(after, before, strict=True))  # type: ignore[operator]

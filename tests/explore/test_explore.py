@@ -21,6 +21,7 @@ from ancrage.explore import (
 from ancrage.explore.contracts import ExploreError
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
+from ancrage.warehouse.store import Warehouse
 
 TABULAR = "decp/tabular/decp_2024H2_travaux_cpv4521_filtered.csv"
 EXAMPLE = "decp/v2_2024/official_examples/marches_avec_modifications.json"
@@ -77,7 +78,7 @@ def test_filters(home: Settings) -> None:
         "envoi pour Json test 1",
         "envoi pour Json test 2",
     ]
-    enriched = home.warehouse_dir / "enriched" / "contract_suppliers_enriched.parquet"
+    enriched = Warehouse(home).enriched_path("contract_suppliers_enriched")
     for ring in ("departement", "france", "unknown"):
         expected = con.execute(
             f"SELECT count(DISTINCT s.contract_id) FROM contract_suppliers s LEFT JOIN "

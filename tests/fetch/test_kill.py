@@ -81,7 +81,7 @@ def check_consistent(home: Path) -> None:
             ).fetchone()
             assert orphans == (0,), "contracts of a file the warehouse does not know"
             for table in ENRICHED:
-                if (warehouse.enriched_dir / f"{table}.parquet").is_file():
+                if warehouse.enriched_path(table).is_file():
                     con.execute(f"SELECT count(*) FROM {table}").fetchone()
         finally:
             con.close()

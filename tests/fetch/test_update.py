@@ -51,7 +51,7 @@ def test_an_update_from_nothing_then_one_with_nothing_new(
     }  # fmt: skip
     assert [r.source for r in first.fetch] == ["cog", "laposte", "decp", "boamp", "ted"]
     assert len(contracts(home)) == len({r["uid"] for r in DEP59}) == 123
-    assert (Warehouse(home).enriched_dir / "establishments.parquet").is_file()
+    assert Warehouse(home).enriched_path("establishments").is_file()
     assert first.notices_loaded == 4  # BOAMP 26-7298 (Nord) and the three TED notices
     assert first.alerts_queued == 1  # works in the Nord for the profile btp-nord
     assert Manifest(home).update["finished_at"] == first.finished_at

@@ -6,11 +6,8 @@ import importlib.util
 import sys
 import uuid
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -19,6 +16,7 @@ from ancrage.notices.ingest import load_notices
 from ancrage.settings import Settings
 from ancrage.watch import db as watch_db
 from ancrage.watch.matching import Locator
+from tests.watch.sink import Sink, smtp_sink
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "watch.py"
@@ -92,32 +90,8 @@ def engine(app_url: str | None, home: Settings) -> Iterator[Engine]:
         eng.dispose()
 
 
-class Mailbox:
-    """What the SMTP server received, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Mailbox, int]]:
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
+def smtp_server() -> Iterator[tuple[Sink, int]]:
+    """A local SMTP server accepting every message (:mod:`tests.watch.sink`)."""
+    with smtp_sink() as server:
+        yield server

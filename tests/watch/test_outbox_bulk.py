@@ -202,7 +202,7 @@ def test_upgrade_from_0001_keeps_queued_alerts(
     engine = watch_db.open_db(home, old_url)  # migrates to the latest revision
     with engine.connect() as con:
         version = con.execute(text(f"SELECT version_num FROM {watch_db.VERSION_TABLE}"))
-        assert version.scalar_one() == "0002"
+        assert version.scalar_one() == "0003"
     traiteur = add_profile(engine, profiles()[2])
     notice = next(n for n in open_notices(home) if n.id == "boamp:26-7308")
     payload = {  # an alert queued by revision 0001: full payload, no snapshot, no match time

@@ -18,8 +18,9 @@ from ancrage.watch.feeds import ATOM, atom_feed, ics_feed
 from ancrage.watch.mail import SmtpConfig
 from ancrage.watch.matching import Locator, ProfileIndex
 from ancrage.watch.model import Profile, WatchError
-from ancrage.watch.outbox import alerts_of, enqueue, send_due
+from ancrage.watch.outbox import alerts_of, enqueue, not_sent_error, send_due
 from ancrage.watch.profiles import add_profile, complete, get_profile
+from ancrage.watch.retry import RetryPolicy
 from ancrage.watch.runner import open_notices, run_watch
 
 NOW = datetime(2026, 1, 22, 8, 0, tzinfo=UTC)
@@ -146,15 +147,27 @@ def test_smtp_down_then_sent_once(engine: Engine, home: Settings, locator: Locat
     _setup(engine, home)
     down = SmtpConfig(host="127.0.0.1", port=_free_port(), timeout=2)
     report = run_watch(home, engine, now=NOW, smtp=down, locator=locator)
-    assert report.sent is not None and report.sent.messages == 0
+    sent = report.sent
+    assert sent is not None and sent.messages == 0 and sent.trouble
+    # the server is out of reach: the first message failed, the other was not tried
+    assert (sent.not_sent, sent.waiting, sent.stopped, sent.untried) == (1, 1, True, 1)
+    assert sent.errors == ["serveur SMTP injoignable (connexion refusée)"]
+    error = not_sent_error(sent, RetryPolicy())
+    assert error is not None and error.one_line().startswith(
+        "1 alerte non envoyée ; 1 alerte attend un nouvel essai (le prochain le 22/01/2026 à "
+        "09:05 (heure de Paris)) ; 1 autre alerte reste en file (envoi arrêté) : serveur SMTP "
+        "injoignable (connexion refusée). Vérifiez le serveur SMTP"
+    )
     with engine.connect() as con:
         states = con.execute(select(outbox.c.state, outbox.c.attempts)).all()
-    assert sorted(states) == [("pending", 1), ("pending", 1)]
+    assert sorted(states) == [("pending", 0), ("pending", 1)]
     up = SmtpConfig(host="127.0.0.1", port=port)
-    # not due yet (back-off): nothing sent
-    assert send_due(engine, up, NOW).messages == 0
+    # the one not tried goes now; the failed one is not due yet (back-off)
+    again = send_due(engine, up, NOW)
+    assert again.messages == 1 and again.waiting == 1 and again.trouble
     later = NOW.replace(hour=9)
-    assert send_due(engine, up, later).messages == 2
+    done = send_due(engine, up, later)
+    assert done.messages == 1 and not done.trouble
     assert send_due(engine, up, later).messages == 0
     assert len(box.messages) == 2  # type: ignore[attr-defined]
 

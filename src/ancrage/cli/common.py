@@ -115,6 +115,15 @@ def print_note(message: str, label: str = "note") -> None:
     err().print(labelled(label, "yellow", message), soft_wrap=True)
 
 
+def warn_interrupted(cfg: Settings) -> None:
+    """What readers of the warehouse say first when a commit was interrupted: what they show
+    is the last complete generation."""
+    from ancrage.warehouse.store import Warehouse
+
+    if (note := Warehouse(cfg).interrupted_note()) is not None:
+        print_note(note, label="attention")
+
+
 def print_text(text: str) -> None:
     """A text document (a reading sheet) on stdout, as written but control characters."""
     sys.stdout.write(visible(text))

@@ -19,6 +19,7 @@ from ancrage.cli.common import (
     print_json,
     rich_table,
     settings,
+    warn_interrupted,
 )
 from ancrage.labels import RING_LABELS
 
@@ -186,6 +187,7 @@ def diagnose_cmd(
     considérations, concurrence, fuites par segment, qualité des données."""
     from ancrage.diagnose import diagnose
 
+    warn_interrupted(settings(home))
     data = diagnose(settings(home), scope, reference=reference)
     if output is TableFormat.json:
         print_json(data.as_json())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, out, settings
+from ancrage.cli.common import FICTITIOUS_BANNER, HomeOption, out, settings, warn_interrupted
 from ancrage.cli.diagnose import with_scope_options
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def export(
     """Exporte toutes les tables derrière les chiffres du diagnostic (un fichier par table)."""
     from ancrage.diagnose import indicator_tables
 
+    warn_interrupted(settings(home))
     tables = indicator_tables(settings(home), scope, reference=reference)
     fictitious = any(r.get("synthetic_files") for r in tables["quality"])
     if fmt is ExportFormat.parquet:

@@ -115,5 +115,7 @@ def show_result(result: LoadResult, output: TableFormat, title: str | None = Non
         ]
         columns = ["fichier", "format", "lus", "chargés", "réparés", "quarantaine", "doublons"]
         out().print(rich_table(title, columns, rows))
+    for note in result.notes:
+        print_note(note)
     for error in result.errors:
         print_error(error.one_line())

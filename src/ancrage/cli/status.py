@@ -12,6 +12,7 @@ from ancrage.cli.common import (
     TableFormat,
     out,
     print_json,
+    print_note,
     rich_table,
     settings,
 )
@@ -36,6 +37,8 @@ def status(
     from ancrage.status import warehouse_status
 
     data = warehouse_status(settings(home))
+    if data["interrupted"]:
+        print_note(data["interrupted"], label="attention")
     if output is TableFormat.json:
         if audit and data["files"]:
             from ancrage.cli.audit import audit_json

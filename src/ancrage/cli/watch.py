@@ -15,6 +15,7 @@ from ancrage.cli.common import (
     err,
     out,
     print_json,
+    print_note,
     print_text,
     rich_table,
     settings,
@@ -81,9 +82,12 @@ def run(
     variables ANCRAGE_SMTP_HOST, _PORT, _FROM…)."""
     from ancrage.watch.db import open_db
     from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.outbox import not_sent_error
+    from ancrage.watch.retry import RetryPolicy
     from ancrage.watch.runner import run_watch
 
     cfg = settings(home)
+    policy = RetryPolicy.from_env()
     report = run_watch(
         cfg,
         open_db(cfg, db),
@@ -91,7 +95,14 @@ def run(
         dry_run=dry_run,
         now=_now(when),
         smtp=None if (dry_run or no_mail) else SmtpConfig.from_env(),
+        policy=policy,
     )
+    if report.taken_over is not None:
+        print_note(
+            f"la veille précédente ({report.taken_over.describe()}) s'est interrompue : "
+            "ses envois en cours sont repris"
+        )
+    trouble = not_sent_error(report.sent, policy) if report.sent else None
     if output is TableFormat.json:
         print_json(
             {
@@ -110,6 +121,8 @@ def run(
                 "sent": report.sent.as_json() if report.sent else None,
             }
         )
+        if trouble is not None:
+            raise trouble
         return
     rows = [
         [m.profile_name, m.display_id, (m.title or "")[:50], m.score, m.explanation]
@@ -124,6 +137,50 @@ def run(
         err().print(
             f"{report.enqueued} nouvelles alertes en file"
             + (f", {sent.alerts} envoyées en {sent.messages} e-mails" if sent else "")
+        )
+    if trouble is not None:
+        raise trouble
+
+
+@app.command("outbox")
+def outbox(
+    profile: Annotated[
+        str | None,
+        typer.Argument(metavar="PROFIL", help="Seulement ce profil.", show_default=False),
+    ] = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=10_000, help="Lignes montrées (défaut 100).")
+    ] = 100,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table (défaut) ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Les alertes pas encore envoyées et pourquoi : à envoyer, nouvel essai prévu après un
+    échec, en cours d'envoi, abandonnées (avec la raison)."""
+    from ancrage.watch.db import open_db
+    from ancrage.watch.profiles import get_profile
+    from ancrage.watch.waiting import STATE_LABELS, waiting
+
+    engine = open_db(settings(home), db)
+    if profile is not None:
+        get_profile(engine, profile)  # « profil inconnu » when it does not exist
+    found = waiting(engine, profile=profile, limit=limit)
+    if output is TableFormat.json:
+        print_json(found.as_json())
+        return
+    rows = [
+        [w.profile, w.notice, (w.title or "")[:40], STATE_LABELS[w.state], w.attempts, w.why]
+        for w in found.items
+    ]
+    title = f"{found.total} alertes en attente" + (
+        f" (les {len(rows)} premières)" if len(rows) < found.total else ""
+    )
+    out().print(rich_table(title, ["profil", "avis", "objet", "état", "essais", "pourquoi"], rows))
+    if found.counts:
+        err().print(
+            " ; ".join(f"{STATE_LABELS[k]} : {n}" for k, n in found.counts.items()), markup=False
         )
 
 

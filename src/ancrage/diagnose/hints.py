@@ -77,13 +77,13 @@ def placement(con: duckdb.DuckDBPyConnection, scope: Scope, enriched: bool) -> P
         return None
     unplaced, in_words = _LEVEL[t.kind]
     wider, area, wider_arg = _wider(scope)
-    if not enriched:
-        unplaced, wider = "TRUE", "TRUE"
     anywhere = replace(scope, territory=None, label="")
     base = anywhere.relations(establishments=False)["sc"]
     why = "CASE WHEN s.buyer_siret IS NULL THEN 'no_siret' ELSE 'unknown' END"
     join = ""
-    if _has(con, "establishments", "located_by"):
+    if not enriched:  # no buyer is placed anywhere: the whole warehouse, for one reason
+        unplaced, wider, area, wider_arg, why = "TRUE", "TRUE", "de l'entrepôt", None, "'none'"
+    elif _has(con, "establishments", "located_by"):
         why = f"coalesce(b.located_by, {why})"
         join = "LEFT JOIN establishments b ON b.siret = s.buyer_siret"
     con.execute(

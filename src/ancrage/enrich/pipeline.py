@@ -468,21 +468,17 @@ def _run(
 
     tables = (*ENRICHED_TABLES, SPEND_TABLE) if has_spend else ENRICHED_TABLES
     progress.start_step("Écriture des tables enrichies", len(tables))
-    out_dir = warehouse.enriched_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stale = out_dir / f"{SPEND_TABLE}.parquet"
-    if not has_spend and stale.is_file():
-        stale.unlink()  # its spend table is gone
+    # a new generation, switched to once all its tables are written (a kill leaves the last)
+    out_dir = warehouse.new_enriched_generation()
     for i, table in enumerate(tables, 1):
         target = out_dir / f"{table}.parquet"
-        tmp = out_dir / f".{table}.parquet.tmp"
         con.execute(
             f"COPY (SELECT * FROM {table} ORDER BY {_ORDER[table]})"
-            f" TO {sql_str(str(tmp))} (FORMAT parquet, COMPRESSION zstd)"
+            f" TO {sql_str(str(target))} (FORMAT parquet, COMPRESSION zstd)"
         )
-        tmp.replace(target)
         report.files[table] = str(target)
         progress.advance(i)
+    warehouse.switch_enriched(out_dir, (*ENRICHED_TABLES, SPEND_TABLE))
     progress.end_step()
     con.execute("DROP VIEW contract_suppliers_enriched")
     con.execute("DROP VIEW supplier_rows")

@@ -23,8 +23,8 @@ import orjson
 
 from ancrage import __version__
 from ancrage.fetch.errors import RESUME_HINT, FetchError, OfflineError, SourceChangedError
+from ancrage.pacing import RETRY_STATUSES, Pacer, retry_delay
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"ancrage/{__version__} (open data, French public procurement)"
 MAX_RETRY_AFTER = 120.0
 CONNECT_ATTEMPTS = 2
@@ -70,13 +70,10 @@ class Http:
             headers={"User-Agent": USER_AGENT},
         )
         self.timeout = timeout
-        self.min_interval = min_interval
-        self.intervals = dict(intervals or {})
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.sleep = sleep
-        self.clock = clock
-        self._last: dict[str, float] = {}
+        self.pacer = Pacer(min_interval, intervals, sleep=sleep, clock=clock)
         self.requests = 0
 
     def __enter__(self) -> Http:
@@ -89,22 +86,8 @@ class Http:
         self._client.close()
 
     # -- politeness -----------------------------------------------------------------------------
-    def wait_turn(self, host: str) -> None:
-        interval = self.intervals.get(host, self.min_interval)
-        last = self._last.get(host)
-        if last is not None:
-            delay = last + interval - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-        self._last[host] = self.clock()
-
     def retry_delay(self, attempt: int, response: httpx.Response | None = None) -> float:
-        delay = self.backoff * (1 << (attempt - 1))
-        if response is not None:
-            retry_after = str(response.headers.get("Retry-After", "")).strip()
-            if retry_after.isdigit():
-                delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
-        return delay
+        return retry_delay(self.backoff, attempt, response, MAX_RETRY_AFTER)
 
     # -- requests -------------------------------------------------------------------------------
     def send(
@@ -128,7 +111,7 @@ class Http:
         )
         response: httpx.Response | None = None
         for attempt in range(1, self.max_attempts + 1):
-            self.wait_turn(host)
+            self.pacer.wait_turn(host)
             self.requests += 1
             try:
                 response = self._client.send(request, stream=stream)

@@ -262,8 +262,9 @@ def _load(settings: Settings, manifest: Manifest, report: UpdateReport, say: Upd
 def forget_files(settings: Settings, file_ids: Sequence[str]) -> int:
     """Remove earlier versions of files from the warehouse and rebuild its tables.
 
-    The removal and a mark that the tables are stale are committed in one transaction, so a
-    process killed before the rebuild leaves a warehouse that rebuilds itself at its next write.
+    The removal is marked as begun, then the tables are rebuilt without those files and switched
+    to with the manifest in one transaction; a process killed before the switch leaves the last
+    complete generation to readers, and the next write finishes the removal.
     """
     from ancrage.warehouse.store import Warehouse
 
@@ -280,14 +281,7 @@ def forget_files(settings: Settings, file_ids: Sequence[str]) -> int:
         ]
         if not present:
             return 0
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f"DELETE FROM loaded_files WHERE file_id IN ({marks})", list(file_ids))
-            con.execute("INSERT OR REPLACE INTO state VALUES ('files_seq', '-1')")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        warehouse.begin_commit(con, forget=present)
         warehouse.materialise(con)
         warehouse.sweep(con)
     return len(present)
@@ -421,6 +415,8 @@ def _watch(
 
     from ancrage.watch.db import open_db, profiles
     from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.outbox import not_sent_error
+    from ancrage.watch.retry import RetryPolicy
     from ancrage.watch.runner import run_watch
 
     engine = open_db(settings)
@@ -433,7 +429,8 @@ def _watch(
         return "rien à faire"
     smtp = SmtpConfig.from_env() if send_mail and os.environ.get("ANCRAGE_SMTP_HOST") else None
     say.step(f"Veille : avis ouverts × {active} profil(s)")
-    result = run_watch(settings, engine, smtp=smtp, now=now or datetime.now(UTC))
+    policy = RetryPolicy.from_env()
+    result = run_watch(settings, engine, smtp=smtp, now=now or datetime.now(UTC), policy=policy)
     report.alerts_queued = result.enqueued
     report.alerts_sent = result.sent.alerts if result.sent else None
     if smtp is None and result.enqueued:
@@ -441,4 +438,8 @@ def _watch(
             "Veille : alertes mises en file sans envoi (réglez ANCRAGE_SMTP_HOST pour les "
             "envoyer par e-mail)."
         )
+    trouble = not_sent_error(result.sent, policy) if result.sent else None
+    if trouble is not None:  # the alerts wait in the outbox: the update says so
+        report.errors.append(trouble)
+        return "erreur"
     return "fait"

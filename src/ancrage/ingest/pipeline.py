@@ -13,10 +13,13 @@ import hashlib
 import multiprocessing as mp
 import os
 import shutil
+import signal
+import threading
 import time
 import uuid
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
@@ -33,7 +36,7 @@ from ancrage.ingest.normalise import Normaliser
 from ancrage.model import CONTRACT_KEY, RECORD_POS, TABLES
 from ancrage.settings import Settings
 from ancrage.sources.base import RawContract, ReadContext, Source
-from ancrage.sources.registry import by_name, detect
+from ancrage.sources.registry import by_name, check_regular, detect
 from ancrage.sql import sql_str
 from ancrage.warehouse.store import Warehouse
 
@@ -79,6 +82,7 @@ class FileReport:
 class LoadResult:
     reports: list[FileReport] = field(default_factory=list)
     errors: list[AncrageError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # French, one line each
 
 
 def _staging_schema(table: str) -> pa.Schema:
@@ -166,49 +170,113 @@ def load_paths(
     source_format: str | None = None,
     today: dt.date | None = None,
     workers: int = 1,
-    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    parallel_min_bytes: int | None = None,
 ) -> LoadResult:
     """Load files; a bad file is reported and the others still load.
 
     With ``workers > 1``, files are read and normalised in parallel processes (one file per
     process; when there are fewer files than workers, a file whose format can be read in shares
-    is staged by several processes, each normalising its share); each file is still committed
-    atomically, in the order given. Files that add up to less than ``parallel_min_bytes`` are
-    staged in this process.
+    is staged by several processes, each normalising its share). Files are committed in the
+    order given, :data:`COMMIT_EVERY` at a time (one new generation each), so that a file costs
+    the same whatever the number of files already loaded. Files that add up to less than
+    ``parallel_min_bytes`` (default :data:`PARALLEL_MIN_BYTES`) are staged in this process.
+    ``result.notes`` says what the warehouse repaired on the way in (an interrupted load…).
     """
     result = LoadResult()
     warehouse = Warehouse(settings)
     day = today or dt.date.today()
-    with warehouse.writing() as con:
-        outcomes: list[FileReport | AncrageError | _Job] = []
-        for path in map(Path, paths):
-            try:
-                outcomes.append(_prepare(warehouse, con, path, source_format, day))
-            except AncrageError as exc:
-                outcomes.append(exc)
-        jobs = [o for o in outcomes if isinstance(o, _Job)]
-        staged = _run_jobs(jobs, progress, workers, parallel_min_bytes)
-        committed = 0
-        for outcome in outcomes:
-            try:
-                if isinstance(outcome, AncrageError):
-                    raise outcome
-                report = (
-                    _commit(warehouse, con, outcome, staged[outcome])
-                    if isinstance(outcome, _Job)
-                    else outcome
-                )
-            except AncrageError as exc:
-                result.errors.append(exc)
-                continue
-            finally:
-                if isinstance(outcome, _Job):
-                    shutil.rmtree(outcome.stage, ignore_errors=True)
-            result.reports.append(report)
-            committed += not report.already_loaded
-        if committed:
-            warehouse.materialise(con)
+    min_bytes = PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes
+    with _terminated_as_interrupt(), warehouse.writing() as con:
+        result.notes += warehouse.notes
+        run_stage = warehouse.staging_dir / f"load-{uuid.uuid4().hex[:12]}"
+        try:
+            outcomes: list[FileReport | AncrageError | _Job] = []
+            for path in map(Path, paths):
+                try:
+                    outcomes.append(_prepare(warehouse, con, path, source_format, day, run_stage))
+                except AncrageError as exc:
+                    outcomes.append(exc)
+            jobs = [o for o in outcomes if isinstance(o, _Job)]
+            staged = _run_jobs(jobs, progress, workers, min_bytes)
+            _commit_all(warehouse, con, outcomes, staged, result)
+        finally:
+            shutil.rmtree(run_stage, ignore_errors=True)
     return result
+
+
+COMMIT_EVERY = 500  # files committed together (one new generation of the tables)
+
+
+def _commit_all(
+    warehouse: Warehouse,
+    con: duckdb.DuckDBPyConnection,
+    outcomes: list[FileReport | AncrageError | _Job],
+    staged: dict[_Job, _Staged | AncrageError],
+    result: LoadResult,
+) -> None:
+    """De-duplicate and place the files' parts, then commit them in batches."""
+    batch = _Batch(con)
+    for outcome in outcomes:
+        try:
+            if isinstance(outcome, AncrageError):
+                raise outcome
+            report = (
+                _commit(warehouse, batch, outcome, staged[outcome])
+                if isinstance(outcome, _Job)
+                else outcome
+            )
+        except AncrageError as exc:
+            result.errors.append(exc)
+            continue
+        finally:
+            if isinstance(outcome, _Job):
+                shutil.rmtree(outcome.stage, ignore_errors=True)
+        result.reports.append(report)
+        if len(batch.records) >= COMMIT_EVERY:
+            batch.flush(warehouse)
+    batch.flush(warehouse)
+    con.execute("DROP TABLE _run_keys")
+
+
+class _Batch:
+    """Files placed but not committed yet: their manifest rows, and the contracts they brought
+    (to recognise duplicates in the next files without re-reading every part)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.records: list[dict[str, Any]] = []
+        con.execute("CREATE OR REPLACE TEMP TABLE _run_keys (contract_id VARCHAR)")
+
+    def find(self, sha256: str) -> dict[str, Any] | None:
+        found = Warehouse.find_file(self.con, sha256)
+        return found or next((r for r in self.records if r["sha256"] == sha256), None)
+
+    def add(self, warehouse: Warehouse, record: dict[str, Any]) -> None:
+        if not self.records:
+            warehouse.begin_commit(self.con)
+        self.records.append(record)
+
+    def flush(self, warehouse: Warehouse) -> None:
+        if self.records:
+            warehouse.materialise(self.con, self.records)
+            self.records = []
+
+
+@contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends a load as Ctrl-C does: what was staged is removed on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _already_loaded(path: Path, source_name: str, known: dict[str, Any]) -> FileReport:
@@ -230,15 +298,16 @@ def _prepare(
     path: Path,
     source_format: str | None,
     today: dt.date,
+    run_stage: Path,
 ) -> FileReport | _Job:
+    check_regular(path)
     source = by_name(source_format) if source_format else detect(path)
     sha = file_digest(path)
     known = warehouse.find_file(con, sha)
     if known is not None:
         return _already_loaded(path, source.name, known)
-    stage = warehouse.staging_dir / f"{sha[:20]}-{uuid.uuid4().hex[:8]}"
-    stage.mkdir(parents=True)
-    return _Job(path, source.name, sha, stage, today)
+    # the folder is made when the file is staged (10,000 files do not make 10,000 folders)
+    return _Job(path, source.name, sha, run_stage / f"{sha[:20]}-{uuid.uuid4().hex[:8]}", today)
 
 
 def _run_jobs(
@@ -264,22 +333,36 @@ def _run_jobs(
     results: dict[_Job, _Staged | AncrageError] = {}
     if progress:
         progress.start_file(f"{len(files)} fichier(s) ({workers} processus)", total)
-    with mp.Manager() as manager:
-        done = manager.dict()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_stage_job_in_worker, job, done): job for job in jobs}
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                if progress:
-                    progress.advance(sum(done.values()))
-                for future in finished:
-                    job = futures[future]
-                    try:
-                        results[job] = future.result()
-                    except AncrageError as exc:
-                        results[job] = exc
-                    done[job.key] = job.path.stat().st_size
+    context = mp.get_context("spawn")
+    done = context.RawArray("q", len(jobs))  # bytes read by each job (no manager process)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=workers_init,
+        initargs=(os.getpid(), done),
+    )
+    try:
+        futures = {
+            pool.submit(_stage_job_in_worker, job, i): (i, job) for i, job in enumerate(jobs)
+        }
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if progress:
+                progress.advance(sum(done))
+            for future in finished:
+                i, job = futures[future]
+                try:
+                    results[job] = future.result()
+                except AncrageError as exc:
+                    results[job] = exc
+                done[i] = job.path.stat().st_size
+    except BaseException:  # interrupted: stop the workers now rather than let them finish
+        for process in list(pool._processes.values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     if progress:
         progress.end_file()
     for file, shares in split.items():
@@ -299,11 +382,47 @@ def _shares(job: _Job, processes: int, min_bytes: int) -> int:
     return processes if job.path.stat().st_size >= min_bytes else 1
 
 
-class _SharedProgress:
-    """Progress of one file in a worker, written to a shared dict at most 4 times a second."""
+_DONE: Any = None  # in a worker: the shared array of bytes read per job
 
-    def __init__(self, done: MutableMapping[str, int], key: str) -> None:
-        self.done, self.key, self.last = done, key, 0.0
+
+def workers_init(parent: int, done: Any) -> None:
+    """In each worker, first: die with the parent (a killed load leaves no process behind),
+    and keep the shared progress array."""
+    global _DONE
+    _DONE = done
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``);
+    elsewhere a thread watches the parent. A parent already gone: exit now."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        watched = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        watched = False
+    if os.getppid() != parent:  # it died before the request above
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+class _SharedProgress:
+    """Progress of one job in a worker, written to the shared array at most 4 times a second."""
+
+    def __init__(self, index: int) -> None:
+        self.index, self.last = index, 0.0
 
     def start_file(self, name: str, total_bytes: int) -> None:
         pass
@@ -311,15 +430,15 @@ class _SharedProgress:
     def advance(self, bytes_done: int) -> None:
         now = time.monotonic()
         if now - self.last > 0.25:
-            self.done[self.key] = bytes_done
+            _DONE[self.index] = bytes_done
             self.last = now
 
     def end_file(self) -> None:
         pass
 
 
-def _stage_job_in_worker(job: _Job, done: MutableMapping[str, int]) -> _Staged:
-    return _stage_job(job, _SharedProgress(done, job.key))
+def _stage_job_in_worker(job: _Job, index: int) -> _Staged:
+    return _stage_job(job, _SharedProgress(index))
 
 
 def _stage_job(job: _Job, progress: LoadProgress | None) -> _Staged:
@@ -343,17 +462,18 @@ def _stage_job(job: _Job, progress: LoadProgress | None) -> _Staged:
 
 
 def _commit(
-    warehouse: Warehouse, con: duckdb.DuckDBPyConnection, job: _Job, staged: _Staged | AncrageError
+    warehouse: Warehouse, batch: _Batch, job: _Job, staged: _Staged | AncrageError
 ) -> FileReport:
     if isinstance(staged, AncrageError):
         raise staged
-    known = warehouse.find_file(con, job.sha256)  # the same file twice in one call
+    known = batch.find(job.sha256)  # the same file twice in one call
     if known is not None:
         return _already_loaded(job.path, job.source_name, known)
     source = by_name(job.source_name)
-    report, parts = _finalise(warehouse, con, job, source, staged)
-    warehouse.commit_file(
-        con,
+    report, parts = _finalise(warehouse, batch.con, job, source, staged)
+    warehouse.place_parts(job.file_id, parts)
+    batch.add(
+        warehouse,
         {
             "file_id": job.file_id,
             "sha256": job.sha256,
@@ -369,7 +489,6 @@ def _commit(
             "quarantined": report.quarantined,
             "duplicates": report.duplicates,
         },
-        parts,
     )
     record_rules(warehouse.root, job.file_id, staged.rules)
     return report
@@ -498,11 +617,14 @@ def _finalise(
             ) AS rn FROM {src["contracts"]}
         ) WHERE rn = 1"""
     )
-    # known: contracts of files already committed (in this run too, before materialisation)
+    # known: contracts of the current generation (every committed file's), and of the files
+    # of this run not committed yet; never a read of every part (a cost growing with the files)
+    current = sql_str(str(warehouse.table_path(con, "contracts")))
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _known AS
         SELECT k.record_pos FROM _keep k
-        SEMI JOIN read_parquet({warehouse.parts_sql(con, "contracts")}) c USING (contract_id)"""
+        SEMI JOIN (SELECT contract_id FROM read_parquet({current})
+            UNION ALL SELECT contract_id FROM _run_keys) c USING (contract_id)"""
     )
     row = con.execute(
         f"""SELECT
@@ -511,10 +633,12 @@ def _finalise(
             (SELECT count(*) FROM _known),
             (SELECT count(DISTINCT record_pos) FROM {src["repairs"]}
                 WHERE record_pos IN (SELECT record_pos FROM _keep)
-                AND record_pos NOT IN (SELECT record_pos FROM _known))"""
+                AND record_pos NOT IN (SELECT record_pos FROM _known)),
+            {", ".join(f"(SELECT count(*) FROM {src[t]})" for t in TABLES)}"""
     ).fetchone()
     assert row is not None
-    staged_n, kept, known, repaired = (int(v) for v in row)
+    staged_n, kept, known, repaired, *rows = (int(v) for v in row)
+    staged_rows = dict(zip(TABLES, rows, strict=True))
     quarantined = result.quarantined
     duplicates = (staged_n - kept) + known
     report = FileReport(
@@ -528,6 +652,8 @@ def _finalise(
     )
     parts: dict[str, Path] = {}
     for table in TABLES:
+        if not staged_rows[table]:  # no part (a small file's empty tables cost nothing)
+            continue
         out = job.stage / f"final-{table}.parquet"
         cols = ", ".join(f"t.{c}" for c in TABLES[table].names)
         where = {
@@ -541,6 +667,7 @@ def _finalise(
             " (FORMAT parquet, COMPRESSION zstd)"
         )
         parts[table] = out
+    con.execute("INSERT INTO _run_keys SELECT contract_id FROM _keep")
     con.execute("DROP TABLE _keep")
     con.execute("DROP TABLE _known")
     return report, parts

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ancrage.pacing import RETRY_STATUSES, Pacer, retry_delay
 from ancrage.sirene.errors import SireneApiError, SireneError
 from ancrage.sirene.model import (
     SireneRecord,
@@ -41,7 +42,7 @@ from ancrage.sirene.model import (
 BASE_URL = "https://recherche-entreprises.api.gouv.fr"
 REQUESTS_PER_SECOND = 7.0  # the API's documented rate limit
 HOST = "recherche-entreprises.api.gouv.fr"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0  # seconds: a longer Retry-After is not waited for in one lookup
 
 _UNIT_KEYS = (
     "siren",
@@ -192,12 +193,10 @@ class RechercheEntreprisesClient:
             timeout=timeout_seconds,
             headers={"User-Agent": "ancrage (https://github.com/ancrage)"},
         )
-        self._interval = 1.0 / requests_per_second
+        self._pacer = Pacer(1.0 / requests_per_second, sleep=sleep, clock=clock)
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
-        self._clock = clock
-        self._last_request: float | None = None
         self.requests_made = 0
 
     def __enter__(self) -> RechercheEntreprisesClient:
@@ -255,16 +254,9 @@ class RechercheEntreprisesClient:
         self.cache.put(q, body)
         return body
 
-    def _wait_turn(self) -> None:
-        if self._last_request is not None:
-            delay = self._last_request + self._interval - self._clock()
-            if delay > 0:
-                self._sleep(delay)
-        self._last_request = self._clock()
-
     def _get_json(self, q: str) -> Json:
         for attempt in range(1, self._max_attempts + 1):
-            self._wait_turn()
+            self._pacer.wait_turn()
             try:
                 self.requests_made += 1
                 response = self._http.get("/search", params={"q": q})
@@ -300,7 +292,7 @@ class RechercheEntreprisesClient:
                     hint="Vérifiez l'identifiant ; signalez-le si cela persiste.",
                 )
             if attempt < self._max_attempts:
-                self._sleep(self._retry_delay(response, attempt))
+                self._sleep(retry_delay(self._backoff, attempt, response, MAX_RETRY_AFTER))
         raise SireneApiError(
             f"{HOST} a encore répondu HTTP {response.status_code} après "
             f"{self._max_attempts} tentatives",
@@ -308,10 +300,3 @@ class RechercheEntreprisesClient:
             hint="L'API est surchargée ou indisponible ; réessayez plus tard ou utilisez les "
             "fichiers stock SIRENE (ancrage enrich --sirene-stock DOSSIER).",
         )
-
-    def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
-        delay = self._backoff * (1 << (attempt - 1))
-        retry_after = str(response.headers.get("Retry-After", ""))
-        if retry_after.isdigit():
-            delay = max(delay, min(float(retry_after), 60.0))
-        return delay

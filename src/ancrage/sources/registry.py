@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import stat
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -47,25 +48,41 @@ def detect(path: Path) -> Source:
     return detect_among(path, all_sources(), _unknown)
 
 
+def check_regular(path: Path) -> None:
+    """Refuse, without opening it, what is not a regular file: opening a FIFO waits for a
+    writer forever, a device never ends."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise InputFileError("fichier introuvable", file=path, hint="Vérifiez le chemin.") from exc
+    except OSError as exc:
+        raise InputFileError(
+            f"lecture impossible ({exc.strerror})", file=path, hint="Vérifiez les droits."
+        ) from exc
+    if stat.S_ISDIR(mode):
+        raise InputFileError(
+            "c'est un dossier, pas un fichier",
+            file=path,
+            hint="Passez les fichiers du dossier (par exemple dossier/*.json).",
+        )
+    if not stat.S_ISREG(mode):
+        raise InputFileError(
+            "pas un fichier ordinaire (tube, socket ou périphérique)",
+            file=path,
+            hint="Enregistrez d'abord les données dans un fichier, puis chargez ce fichier.",
+        )
+
+
 def detect_among(
     path: Path, formats: Sequence[F], unknown: Callable[[bytes, Path], InputFileError]
 ) -> F:
     """The first of ``formats`` whose ``sniff`` recognises the head of ``path`` (a UTF-8 byte
     order mark removed); ``unknown(head, path)`` is the error when none does. The one
     detection routine of the DECP sources and of the notice readers."""
+    check_regular(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(HEAD_BYTES)
-    except FileNotFoundError as exc:
-        raise InputFileError(
-            "fichier introuvable", file=path, hint="Vérifiez le chemin."
-        ) from exc
-    except IsADirectoryError as exc:
-        raise InputFileError(
-            "c'est un dossier, pas un fichier",
-            file=path,
-            hint="Passez les fichiers du dossier (par exemple dossier/*.json).",
-        ) from exc
     except OSError as exc:
         raise InputFileError(
             f"lecture impossible ({exc.strerror})", file=path, hint="Vérifiez les droits."

@@ -85,7 +85,8 @@ outbox = Table(
     Column("notice_id", String(200), nullable=False),
     Column("version", String(16), nullable=False),
     Column("kind", String(8), nullable=False),  # new | update
-    Column("state", String(12), nullable=False),  # pending | sending | sent | failed
+    # pending | sending | sent | abandoned | skipped | superseded (ancrage.watch.outbox)
+    Column("state", String(12), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_try", DateTime, nullable=False),
     Column("message_id", String(200)),
@@ -97,6 +98,7 @@ outbox = Table(
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
     Column("matched_at", DateTime),  # the moment of the match (days left in the explanation)
+    Column("first_try_at", DateTime),  # the first failed try (age limit of the retries)
     UniqueConstraint("profile_id", "notice_id", "version", name="uq_watch_outbox_key"),
 )
 
@@ -121,6 +123,17 @@ runs = Table(
     Column("enqueued", Integer, nullable=False),
     Column("sent", Integer, nullable=False),
     Column("dry_run", Boolean, nullable=False),
+)
+
+locks = Table(
+    "watch_locks",
+    metadata,
+    Column("name", String(32), primary_key=True),  # watch-run
+    Column("token", String(64)),  # the owner's, None when free
+    Column("pid", Integer),
+    Column("host", String(255)),
+    Column("started_at", DateTime),
+    Column("heartbeat_at", DateTime),
 )
 
 _migrated: set[str] = set()

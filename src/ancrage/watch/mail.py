@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from ancrage.notices.sheet import is_link
 from ancrage.watch.model import Profile
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -83,10 +84,15 @@ def build_message(
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("ancrage", "data/watch"),
-        autoescape=jinja2.select_autoescape(["html"]),
+        # escaped always (titles and buyers come from public notices), except the plain-text
+        # part, whose templates say so by their name (``*.txt.j2``)
+        autoescape=jinja2.select_autoescape(
+            disabled_extensions=("txt.j2",), default_for_string=True, default=True
+        ),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.tests["link"] = is_link
     items = [_alert(payload, kind) for kind, payload in alerts]
     link = unsubscribe_url(config, profile)
     context = {"profile": profile, "alerts": items, "unsubscribe_url": link}
@@ -96,7 +102,7 @@ def build_message(
         subject = ("Mise à jour : " if updates else "Appel d'offres : ") + items[0]["title"]
     else:
         subject = f"Veille Ancrage : {len(items)} appels d'offres pour « {profile.name} »"
-    msg["Subject"] = subject[:200]
+    msg["Subject"] = " ".join(subject.split())[:200]  # one line whatever the title holds
     msg["From"] = config.sender
     msg["To"] = profile.email or ""
     msg["Date"] = format_datetime(date)

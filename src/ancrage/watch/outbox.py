@@ -5,18 +5,23 @@ status of the notice changes (:func:`ancrage.watch.matching.notice_version`), so
 that moves the deadline gives one *update* alert, and re-running on the same notices gives none.
 
 States: ``pending`` → ``sending`` → ``sent``; ``pending`` again (attempts + 1, ``next_try``
-later) when the SMTP server cannot be reached or refuses before accepting; ``failed`` after
-:data:`MAX_ATTEMPTS`; ``skipped`` when the profile has no e-mail (the alert still feeds Atom and
+later, the same Message-ID) when the SMTP server cannot be reached or refuses the message;
+``abandoned`` when it still fails after the age limit (:mod:`ancrage.watch.retry`, the reason in
+``last_error``); ``skipped`` when the profile has no e-mail (the alert still feeds Atom and
 iCalendar); ``superseded`` when a newer version was queued before this one was sent.
+
+One sender at a time: sending holds the run lock (:mod:`ancrage.watch.lock`), so rows left
+``sending`` are only taken back once the run that claimed them is gone.
 
 Exactly-once strategy. Before talking to the server, the rows of a message are marked
 ``sending`` with the Message-ID the message will carry, in a committed transaction. After the
 server accepted the message, the rows are marked ``sent``. A crash between the two leaves rows in
 ``sending``: the next run *reconciles* them by sending the very same message again, same
-Message-ID, same content. So no alert is ever lost; a duplicate can only happen in that one
-window, and then it is the same message (same Message-ID), which mail stores and clients collapse
-into one. SMTP offers no way to ask a server whether it accepted a message, so this is the
-strongest guarantee SMTP allows; see docs/watch.md.
+Message-ID, same content; a failed try keeps its Message-ID too (the server may have accepted
+the message before the connection broke). So no alert is ever lost; a duplicate can only happen
+in those windows, and then it is the same message (same Message-ID), which mail stores and
+clients collapse into one. SMTP offers no way to ask a server whether it accepted a message,
+so this is the strongest guarantee SMTP allows; see docs/watch.md.
 """
 
 from __future__ import annotations
@@ -26,25 +31,27 @@ import smtplib
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
 
+from ancrage.fmt import count
 from ancrage.notices.model import Notice
 from ancrage.notices.store import dump_notice
 from ancrage.watch.db import notice_versions, outbox, profiles, utcnow
-from ancrage.watch.mail import SmtpConfig, build_message, new_message_id
+from ancrage.watch.errors import AlertsNotSentError
+from ancrage.watch.lock import RunLock, run_lock
+from ancrage.watch.mail import SmtpConfig, build_message, new_message_id, when
 from ancrage.watch.matching import Locator, NoticeMatch, no_cycle_collection, notice_version
 from ancrage.watch.model import Profile
 from ancrage.watch.profiles import list_profiles
 from ancrage.watch.render import Renderer, is_rendered
+from ancrage.watch.retry import PER_MESSAGE, RetryPolicy, reason
 
-MAX_ATTEMPTS = 5
-BACKOFF = timedelta(minutes=5)  # doubled at each failed attempt
 AfterAccept = Callable[[EmailMessage], None]
 Sender = Callable[[SmtpConfig, EmailMessage], None]
 
@@ -257,16 +264,54 @@ def _update(
 class SendReport:
     messages: int = 0
     alerts: int = 0
-    resent: int = 0  # messages of a crashed run sent again (same Message-ID)
-    failed: list[str] = field(default_factory=list)
+    resent: int = 0  # messages of an interrupted run sent again (same Message-ID)
+    not_sent: int = 0  # alerts whose message failed in this run (tried again later)
+    abandoned: list[str] = field(default_factory=list)  # notices given up (age limit)
+    errors: list[str] = field(default_factory=list)  # why, in French, each reason once
+    stopped: bool = False  # the server could not be reached: the other messages wait
+    untried: int = 0  # alerts of those other messages
+    waiting: int = 0  # alerts waiting for a new try after a failure, after the run
+    next_try: datetime | None = None  # the earliest of those tries (naive UTC)
+
+    @property
+    def trouble(self) -> bool:
+        """Whether some alert could not be sent (this run or an earlier one)."""
+        return bool(self.not_sent or self.abandoned or self.waiting or self.untried)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "messages": self.messages,
-            "alerts": self.alerts,
-            "resent": self.resent,
-            "failed": self.failed,
-        }
+        return {**asdict(self), "next_try": self.next_try.isoformat() if self.next_try else None}
+
+
+def not_sent_error(report: SendReport, policy: RetryPolicy) -> AlertsNotSentError | None:
+    """What a run could not send, as one French line (None when everything went out)."""
+    if not report.trouble:
+        return None
+    parts = []
+    if report.not_sent:
+        parts.append(f"{count(report.not_sent, 'alerte non envoyée', 'alertes non envoyées')}")
+    if report.waiting:
+        retry = when(report.next_try.replace(tzinfo=UTC).isoformat()) if report.next_try else None
+        parts.append(
+            count(report.waiting, "alerte attend", "alertes attendent")
+            + " un nouvel essai"
+            + (f" (le prochain le {retry})" if retry else "")
+        )
+    if report.abandoned:
+        parts.append(
+            count(len(report.abandoned), "alerte abandonnée", "alertes abandonnées")
+            + f" après {policy.age_text()} d'échecs"
+        )
+    if report.untried:
+        parts.append(
+            count(report.untried, "autre alerte reste", "autres alertes restent")
+            + " en file (envoi arrêté)"
+        )
+    why = " ; ".join(report.errors) or "raison inconnue"
+    return AlertsNotSentError(
+        f"{' ; '.join(parts)} : {why}",
+        hint="Vérifiez le serveur SMTP (ANCRAGE_SMTP_HOST, _PORT…) ; « ancrage watch outbox » "
+        "liste les alertes en attente et pourquoi.",
+    )
 
 
 def smtp_send(config: SmtpConfig, message: EmailMessage) -> None:
@@ -278,9 +323,29 @@ def smtp_send(config: SmtpConfig, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _claim(engine: Engine, now: datetime, config: SmtpConfig) -> list[tuple[int, str, bool]]:
-    """Groups to send: (profile id, Message-ID, resend). Crashed ``sending`` groups first."""
-    groups: list[tuple[int, str, bool]] = []
+@dataclass(frozen=True)
+class _Group:
+    """The rows of one message: ``kept`` when its Message-ID was given by an earlier try."""
+
+    profile_id: int
+    message_id: str
+    resend: bool  # left ``sending`` by a run that is gone: maybe accepted already
+    kept: bool
+
+
+def _sendable(con: Connection, profile: Profile | None, ids: list[int]) -> bool:
+    """Whether the profile still gets e-mails; its alerts are ``skipped`` otherwise."""
+    if profile is not None and profile.email and profile.active:
+        return True
+    con.execute(update(outbox).where(outbox.c.id.in_(ids)).values(state="skipped"))
+    return False
+
+
+def _claim(engine: Engine, now: datetime, config: SmtpConfig) -> list[_Group]:
+    """Messages to send, marked ``sending`` with their Message-ID in one transaction: those an
+    interrupted run left ``sending`` (the caller holds the run lock, so their owner is gone),
+    then the retries (their first Message-ID), then the new alerts (digest or one by one)."""
+    groups: list[_Group] = []
     profiles = {p.id: p for p in list_profiles(engine)}
     with engine.begin() as con:
         stale = con.execute(
@@ -288,20 +353,28 @@ def _claim(engine: Engine, now: datetime, config: SmtpConfig) -> list[tuple[int,
             .where(outbox.c.state == "sending")
             .distinct()
         ).all()
-        groups += [(r.profile_id, r.message_id, True) for r in stale]
+        groups += [_Group(r.profile_id, r.message_id, True, True) for r in stale]
         due = con.execute(
-            select(outbox.c.id, outbox.c.profile_id)
+            select(outbox.c.id, outbox.c.profile_id, outbox.c.message_id)
             .where(and_(outbox.c.state == "pending", outbox.c.next_try <= now))
             .order_by(outbox.c.id)
         ).all()
+        retries: dict[tuple[int, str], list[int]] = defaultdict(list)
         by_profile: dict[int, list[int]] = defaultdict(list)
         for r in due:
-            by_profile[r.profile_id].append(r.id)
+            if r.message_id is None:
+                by_profile[r.profile_id].append(r.id)
+            else:
+                retries[(r.profile_id, r.message_id)].append(r.id)
+        for (profile_id, message_id), ids in retries.items():
+            if _sendable(con, profiles.get(profile_id), ids):
+                con.execute(update(outbox).where(outbox.c.id.in_(ids)).values(state="sending"))
+                groups.append(_Group(profile_id, message_id, False, True))
         for profile_id, ids in by_profile.items():
             profile = profiles.get(profile_id)
-            if profile is None or not profile.email or not profile.active:
-                con.execute(update(outbox).where(outbox.c.id.in_(ids)).values(state="skipped"))
+            if not _sendable(con, profile, ids):
                 continue
+            assert profile is not None
             batches = [ids] if profile.frequency == "daily" else [[i] for i in ids]
             for batch in batches:
                 message_id = new_message_id(config, profile_id)
@@ -310,7 +383,7 @@ def _claim(engine: Engine, now: datetime, config: SmtpConfig) -> list[tuple[int,
                     .where(outbox.c.id.in_(batch))
                     .values(state="sending", message_id=message_id)
                 )
-                groups.append((profile_id, message_id, False))
+                groups.append(_Group(profile_id, message_id, False, False))
     return groups
 
 
@@ -322,24 +395,37 @@ def send_due(
     sender: Sender = smtp_send,
     after_accept: AfterAccept | None = None,
     locator: Locator | None = None,
+    policy: RetryPolicy | None = None,
+    lock: RunLock | None = None,
 ) -> SendReport:
-    """Reconcile crashed sends, then send every due alert (digest or one by one per profile).
+    """Resume interrupted sends, then send every due alert (digest or one by one per profile).
 
-    Alerts not rendered yet get their payload (explanation…) from :class:`Renderer`, stored
-    before the message is sent, so a message sent again is the same. ``after_accept`` is called
-    after the server accepted a message and before it is recorded (tests use it to simulate a
-    crash there)."""
+    Holds the run lock (``lock``, else taken here: :class:`~ancrage.watch.errors.WatchBusyError`
+    when another run sends). Alerts not rendered yet get their payload (explanation…) from
+    :class:`Renderer`, stored before the message is sent, so a message sent again is the same.
+    A failed message is tried again by a later run, with its Message-ID, until ``policy``'s age
+    limit (:mod:`ancrage.watch.retry`). ``after_accept`` is called after the server accepted a
+    message and before it is recorded (tests use it to simulate a crash there)."""
+    if lock is None:
+        with run_lock(engine) as held:
+            return send_due(engine, config, now, sender=sender, after_accept=after_accept,
+                            locator=locator, policy=policy, lock=held)
+    rules = policy or RetryPolicy.from_env()
     moment = naive_utc(now) if now else utcnow()
     report = SendReport()
     profiles = {p.id: p for p in list_profiles(engine)}
     renderer = Renderer(engine, locator)
-    for profile_id, message_id, resend in _claim(engine, moment, config):
-        profile = profiles[profile_id]
+    groups = _claim(engine, moment, config)
+    for position, group in enumerate(groups):
+        lock.check()
+        profile = profiles[group.profile_id]
         with engine.connect() as con:
             rows = con.execute(
                 select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
-                       outbox.c.notice_id, outbox.c.version, outbox.c.score, outbox.c.matched_at)
-                .where(outbox.c.message_id == message_id)
+                       outbox.c.notice_id, outbox.c.version, outbox.c.score, outbox.c.matched_at,
+                       outbox.c.first_try_at)
+                .where(outbox.c.message_id == group.message_id,
+                       outbox.c.profile_id == group.profile_id)
                 .order_by(outbox.c.id)
             ).all()
         ids = [r.id for r in rows]
@@ -359,12 +445,16 @@ def send_due(
                 )
         message = build_message(
             config, profile, [(r.kind, p) for r, p in zip(rows, payloads, strict=True)],
-            message_id, moment,
+            group.message_id, moment,
         )
         try:
             sender(config, message)
         except (smtplib.SMTPException, OSError) as exc:
-            _failed(engine, rows, moment, f"{type(exc).__name__}: {exc}", report, resend)
+            _failed(engine, rows, moment, exc, rules, report)
+            if not isinstance(exc, PER_MESSAGE):  # the server is out of reach: stop here
+                report.untried = _unclaim(engine, groups[position + 1 :])
+                report.stopped = True
+                break
             continue
         if after_accept is not None:
             after_accept(message)
@@ -376,38 +466,78 @@ def send_due(
             )
         report.messages += 1
         report.alerts += len(ids)
-        report.resent += int(resend)
+        report.resent += int(group.resend)
+    _waiting(engine, report)
     return report
 
 
 def _failed(
     engine: Engine,
-    rows: Iterable[Any],
+    rows: Sequence[Any],
     now: datetime,
-    error: str,
+    exc: BaseException,
+    policy: RetryPolicy,
     report: SendReport,
-    resend: bool,
 ) -> None:
-    """Back to ``pending`` (a later try, new Message-ID), or kept in ``sending`` when the
-    message may already have been accepted by an earlier try (same Message-ID kept)."""
+    """Back to ``pending`` with the same Message-ID (the server may have accepted it) and a
+    later try; ``abandoned`` when the first failure is older than the policy's age limit."""
+    why = reason(exc)
+    attempts = max(r.attempts for r in rows) + 1
+    first = min((r.first_try_at for r in rows if r.first_try_at is not None), default=now)
+    state = "abandoned" if now - first >= policy.max_age else "pending"
     with engine.begin() as con:
-        for r in rows:
-            attempts = r.attempts + 1
-            retry = "sending" if resend else "pending"
-            state = "failed" if attempts >= MAX_ATTEMPTS else retry
-            con.execute(
-                update(outbox)
-                .where(outbox.c.id == r.id)
-                .values(
-                    state=state,
-                    attempts=attempts,
-                    last_error=error[:500],
-                    message_id=None if state == "pending" else outbox.c.message_id,
-                    next_try=now + BACKOFF * (2 ** (attempts - 1)),
-                )
+        con.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([r.id for r in rows]))
+            .values(
+                state=state,
+                attempts=attempts,
+                first_try_at=first,
+                last_error=why[:500],
+                next_try=now + policy.delay(attempts),
             )
-            if state == "failed":
-                report.failed.append(r.notice_id)
+        )
+    if state == "abandoned":
+        report.abandoned += [r.notice_id for r in rows]
+    else:
+        report.not_sent += len(rows)
+    if why not in report.errors:
+        report.errors.append(why)
+
+
+def _unclaim(engine: Engine, groups: Sequence[_Group]) -> int:
+    """Messages not tried (the server went out of reach): ``pending`` again, a retry keeping
+    its Message-ID, a new message losing it (its alerts may join a later digest). Returns how
+    many alerts."""
+    alerts = 0
+    with engine.begin() as con:
+        for group in groups:
+            alerts += con.execute(
+                update(outbox)
+                .where(outbox.c.message_id == group.message_id,
+                       outbox.c.profile_id == group.profile_id)
+                .values(state="pending", message_id=group.message_id if group.kept else None)
+            ).rowcount
+    return alerts
+
+
+def _waiting(engine: Engine, report: SendReport) -> None:
+    """Alerts waiting for a new try after a failure (this run's or an earlier one's)."""
+    with engine.connect() as con:
+        count, first = con.execute(
+            select(func.count(), func.min(outbox.c.next_try)).where(
+                and_(outbox.c.state == "pending", outbox.c.attempts > 0)
+            )
+        ).one()
+        report.waiting, report.next_try = int(count), first
+        if count and not report.errors:
+            last = con.execute(
+                select(outbox.c.last_error)
+                .where(and_(outbox.c.state == "pending", outbox.c.attempts > 0))
+                .order_by(outbox.c.next_try.desc())
+                .limit(1)
+            ).scalar_one()
+            report.errors.append(last or "raison inconnue")
 
 
 def alerts_of(
