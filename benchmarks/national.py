@@ -139,7 +139,8 @@ def run_stage(
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result is None or process.exitcode:
-        raise SystemExit(f"stage « {name} » failed (exit code {process.exitcode})")
+        print(f"stage « {name} » failed (exit code {process.exitcode})", file=sys.stderr)
+        raise SystemExit(2)
     lines, maxrss = result
     stage = Stage(
         name, wall, cpu, max(peak[0], maxrss), max(peak[1], maxrss), (load, os.getloadavg()[0]),
@@ -280,8 +281,6 @@ def stage_load(home: Path, decp: Path) -> list[str]:
 
 
 def stage_enrich(home: Path, stock: Path) -> list[str]:
-    import duckdb
-
     from ancrage.enrich.pipeline import enrich
     from ancrage.settings import Settings
     from ancrage.warehouse.store import Warehouse
@@ -289,11 +288,14 @@ def stage_enrich(home: Path, stock: Path) -> list[str]:
     settings = Settings.resolve(home)
     postal = watch_bench.POSTAL_BASE if watch_bench.POSTAL_BASE.is_file() else None
     report = enrich(settings, stock_dir=stock, postal_base_dir=postal)
-    enriched = Warehouse(settings).enriched_dir
-    rows = duckdb.sql(
-        f"SELECT (SELECT count(*) FROM '{enriched}/contracts_enriched.parquet'), "
-        f"(SELECT count(*) FROM '{enriched}/contract_suppliers_enriched.parquet')"
-    ).fetchall()[0]
+    con = Warehouse(settings).connect()
+    try:
+        rows = [
+            con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            for table in ("contracts_enriched", "contract_suppliers_enriched")
+        ]
+    finally:
+        con.close()
     return [f"{report.sirets:,} SIRETs, {report.looked_up_stock:,} found in the stock, "
             f"{rows[0]:,} contracts and {rows[1]:,} contract × supplier rows enriched; "
             f"distances {'yes' if report.distances else 'no'}"]

@@ -26,7 +26,7 @@ def _run(home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_tiny_national_run(tmp_path: Path) -> None:
     done = _run(tmp_path, "--limit-gb", "0.001")  # every stage goes over: the check must fail
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 1, done.stderr  # (a stage that breaks exits with 2)
     out = done.stdout
     assert out.startswith("DONNÉES FICTIVES — Données fictives")
     assert "150 contracts, 4,200 establishments / 2,900 legal units, 15 notices, 10 profiles" in out
