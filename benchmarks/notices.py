@@ -34,6 +34,7 @@ import os
 import random
 import re
 import resource
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -210,6 +211,21 @@ def make_zipf_notice(i: int, rng: random.Random, today: date, vocab: Vocabulary)
     )
 
 
+def write_chunk(
+    con: sqlite3.Connection, index: IndexSession, chunk: list[Notice], first: int
+) -> None:
+    """Insert one transaction of notices, the search index kept in step (records numbered from
+    ``first``)."""
+    con.execute("BEGIN")
+    sink = index.sink()
+    writer = NoticeWriter(con, sink=sink)
+    for offset, notice in enumerate(chunk):
+        writer.add(notice, file="synth", record=str(first + offset))
+    writer.flush()
+    con.execute("COMMIT")
+    index.committed(sink)
+
+
 def cpu_time() -> float:
     """CPU seconds of this process (every thread, tantivy's included) and of its finished
     child processes (the load's text analysis process, once the load has ended)."""
@@ -249,14 +265,7 @@ def main() -> None:
                 ]
                 generated += time.perf_counter() - t
                 cpu_generated += time.process_time() - cpu
-                con.execute("BEGIN")
-                sink = index.sink()
-                writer = NoticeWriter(con, sink=sink)
-                for offset, notice in enumerate(chunk):
-                    writer.add(notice, file="synth", record=str(first + offset))
-                writer.flush()
-                con.execute("COMMIT")
-                index.committed(sink)
+                write_chunk(con, index, chunk, first)
             loaded = time.perf_counter() - start - generated
             t = time.perf_counter()
         committed = time.perf_counter() - t  # the index commit, and its merges

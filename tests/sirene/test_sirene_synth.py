@@ -80,3 +80,33 @@ def test_bad_sizes() -> None:
         "un stock synthétique demande au moins une unité légale et un établissement par unité "
         "légale. Passez n_establishments >= n_legal_units >= 1."
     )
+
+
+def test_planted_sirets_and_places(tmp_path: Path) -> None:
+    # two establishments of one unit, one of another, and one of a SIREN the generator makes
+    # (100323887, the first unit for seed 7: its 4 generated establishments give way)
+    planted = ["12345678900017", "12345678900025", "98765432100011", "10032388700042"]
+    places = [("86194", "86000"), ("2A004", "20000")]
+    stock = write_synthetic_stock(tmp_path, 3000, 1000, seed=7, planted=planted, places=places)
+    et, ul = stock["parquet"].establishments, stock["parquet"].legal_units
+    found = records_from_arrow(lookup_stock(planted, StockFiles(et, ul)))
+    assert [r.siret for r in found] == sorted(planted)
+    assert [r.head_office for r in found] == [True, True, False, True]  # first SIRET of a unit
+    assert all(r.denomination in (None, f"ENTREPRISE FICTIVE {r.siren}") for r in found)
+    sirets = [r[0] for r in duckdb.sql(f"SELECT siret FROM '{et}'").fetchall()]
+    sirens = [r[0] for r in duckdb.sql(f"SELECT siren FROM '{ul}'").fetchall()]
+    assert len(sirets) == len(set(sirets)) == (3000 - 4) - 4 + 4
+    assert len(sirens) == len(set(sirens)) == (1000 - 3) - 1 + 3
+    assert {s for s in sirets if s.startswith("100323887")} == {"10032388700042"}
+    assert _values(et, "codeCommuneEtablissement") == {"86194", "2A004", None}  # None: abroad
+
+
+def test_bad_planted_siret() -> None:
+    with pytest.raises(SireneError) as err:
+        write_synthetic_stock(Path("/nonexistent"), 5, 1, planted=["1234"])
+    assert err.value.one_line() == "le SIRET à implanter « 1234 » n'a pas 14 chiffres"
+    with pytest.raises(SireneError) as err:
+        write_synthetic_stock(Path("/nonexistent"), 5, 1, places=[("86194", "860")])
+    assert err.value.one_line() == (
+        "lieu invalide ('86194', '860') : attendu (code commune, code postal), 5 caractères chacun"
+    )

@@ -124,19 +124,25 @@ def _siren(key: str, stride: int, seed: int) -> str:
     )
 
 
-def _legal_units_sql(n: int, seed: int, stride: int) -> str:
+def _legal_units_sql(n: int, seed: int, stride: int, planted: bool) -> str:
     bands = _weighted(BANDS)
     n_bands = sum(w for _, w in BANDS)
     cats = _weighted(LEGAL_CATEGORIES)
     n_cats = sum(w for _, w in LEGAL_CATEGORIES)
     h = f"hash(k, {seed}, 'cat') % 100"
+    keys = f"SELECT range AS k, {_siren('range', stride, seed)} AS siren FROM range({n})"
+    if planted:
+        keys = (
+            f"SELECT * FROM ({keys}) WHERE siren NOT IN (SELECT siren FROM planted) UNION ALL "
+            f"SELECT {n} + row_number() OVER (ORDER BY siren) - 1, siren "
+            "FROM (SELECT DISTINCT siren FROM planted)"
+        )
     return f"""
-    WITH base AS (
-        SELECT range AS k,
-               {_siren("range", stride, seed)} AS siren,
-               {bands}[CAST(1 + hash(range, {seed}, 'band') % {n_bands} AS BIGINT)] AS band,
-               {cats}[CAST(1 + hash(range, {seed}, 'cj') % {n_cats} AS BIGINT)] AS cj
-        FROM range({n})
+    WITH keys AS ({keys}), base AS (
+        SELECT k, siren,
+               {bands}[CAST(1 + hash(k, {seed}, 'band') % {n_bands} AS BIGINT)] AS band,
+               {cats}[CAST(1 + hash(k, {seed}, 'cj') % {n_cats} AS BIGINT)] AS cj
+        FROM keys
     ), typed AS (
         SELECT *,
             CASE
@@ -181,24 +187,39 @@ def _legal_units_sql(n: int, seed: int, stride: int) -> str:
     """
 
 
-def _establishments_sql(n_et: int, n_ul: int, seed: int, stride: int) -> str:
+def _establishments_sql(
+    n_et: int,
+    n_ul: int,
+    seed: int,
+    stride: int,
+    planted: bool,
+    where: Sequence[tuple[str, str]] = PLACES,
+) -> str:
     naf = "[" + ", ".join(f"'{c}'" for c, _ in NAF_CODES) + "][naf_i]"
     crafts = "[" + ", ".join("'true'" if c else "'false'" for _, c in NAF_CODES) + "]"
     n_naf = len(NAF_CODES)
-    places = len(PLACES)
-    communes = "[" + ", ".join(f"'{c}'" for c, _ in PLACES) + "]"
-    postcodes = "[" + ", ".join(f"'{p}'" for _, p in PLACES) + "]"
+    places = len(where)
+    communes = "[" + ", ".join(f"'{c}'" for c, _ in where) + "]"
+    postcodes = "[" + ", ".join(f"'{p}'" for _, p in where) + "]"
+    keys = (
+        f"SELECT range AS j, range // {n_ul} AS nic_index, "
+        f"{_siren(f'range % {n_ul}', stride, seed)} AS siren, "
+        f"lpad(CAST(range // {n_ul} + 1 AS VARCHAR), 5, '0') AS nic FROM range({n_et})"
+    )
+    if planted:
+        keys = (
+            f"SELECT * FROM ({keys}) WHERE siren NOT IN (SELECT siren FROM planted) UNION ALL "
+            f"SELECT {n_et} + row_number() OVER (ORDER BY siret) - 1, "
+            "row_number() OVER (PARTITION BY siren ORDER BY siret) - 1, siren, "
+            "right(siret, 5) FROM planted"
+        )
     return f"""
-    WITH base AS (
-        SELECT range AS j, range % {n_ul} AS k, range // {n_ul} AS nic_index,
-               CAST(1 + hash(range, {seed}, 'naf') % {n_naf} AS BIGINT) AS naf_i,
-               CAST(1 + hash(range, {seed}, 'place') % {places} AS BIGINT) AS place_i,
-               hash(range, {seed}, 'abroad') % 100 = 0 AS abroad
-        FROM range({n_et})
-    ), ids AS (
-        SELECT *, {_siren("k", stride, seed)} AS siren,
-               lpad(CAST(nic_index + 1 AS VARCHAR), 5, '0') AS nic
-        FROM base
+    WITH ids AS (
+        SELECT *,
+               CAST(1 + hash(j, {seed}, 'naf') % {n_naf} AS BIGINT) AS naf_i,
+               CAST(1 + hash(j, {seed}, 'place') % {places} AS BIGINT) AS place_i,
+               hash(j, {seed}, 'abroad') % 100 = 0 AS abroad
+        FROM ({keys})
     )
     SELECT
         siren, nic, siren || nic AS siret,
@@ -241,8 +262,17 @@ def write_synthetic_stock(
     formats: Sequence[str] = ("parquet",),
     memory_limit: str = "1GB",
     threads: int = 2,
+    planted: Sequence[str] = (),
+    places: Sequence[tuple[str, str]] = PLACES,
 ) -> dict[str, SynthStock]:
-    """Write the two files per format under ``out_dir``; returns their paths by format."""
+    """Write the two files per format under ``out_dir``; returns their paths by format.
+
+    ``planted``: SIRETs that must be in the stock (those of a synthetic DECP, so that its parties
+    are found): their establishments and legal units are added, drawn like the others, in place of
+    as many generated rows (a generated SIREN equal to a planted one is left out). ``places``:
+    the (commune, postal code) pairs establishments are spread over, uniformly (repeat a pair to
+    weight it).
+    """
     if n_legal_units < 1 or n_establishments < n_legal_units:
         raise SireneError(
             "un stock synthétique demande au moins une unité légale et un établissement par unité "
@@ -255,7 +285,19 @@ def write_synthetic_stock(
     unknown = [f for f in formats if f not in ("parquet", "csv")]
     if unknown:
         raise SireneError(f"format inconnu « {unknown[0]} »", hint="Utilisez parquet et/ou csv.")
+    bad = next((v for v in planted if len(v) != 14 or not v.isdigit()), None)
+    if bad is not None:
+        raise SireneError(f"le SIRET à implanter « {bad} » n'a pas 14 chiffres", value=bad)
+    odd = next((p for p in places if not all(v.isalnum() and len(v) == 5 for v in p)), None)
+    if odd is not None or not places:
+        raise SireneError(
+            f"lieu invalide {odd} : attendu (code commune, code postal), 5 caractères chacun",
+            value=odd,
+        )
     stride = 899_999_999 // n_legal_units
+    sirets = sorted(set(planted))
+    n_ul = max(1, n_legal_units - len({v[:9] for v in sirets}))
+    n_et = max(n_ul, n_establishments - len(sirets))
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(
         config={"threads": threads, "memory_limit": memory_limit, "preserve_insertion_order": False}
@@ -263,11 +305,17 @@ def write_synthetic_stock(
     written: dict[str, SynthStock] = {}
     try:
         con.execute("SET enable_progress_bar = false")
+        if sirets:
+            con.execute(
+                "CREATE TEMP TABLE planted AS SELECT siret, left(siret, 9) AS siren "
+                "FROM unnest(?::VARCHAR[]) t(siret)",
+                [sirets],
+            )
         queries = {
             "StockEtablissement": _establishments_sql(
-                n_establishments, n_legal_units, seed, stride
+                n_et, n_ul, seed, stride, bool(sirets), places
             ),
-            "StockUniteLegale": _legal_units_sql(n_legal_units, seed, stride),
+            "StockUniteLegale": _legal_units_sql(n_ul, seed, stride, bool(sirets)),
         }
         for fmt in formats:
             paths: dict[str, Path] = {}
