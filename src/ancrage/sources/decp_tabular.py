@@ -235,6 +235,7 @@ class DecpTabularSource:
             raise _error(path, "fichier vide",
                          "Le fichier ne contient aucun octet : téléchargez-le à nouveau")
         con = duckdb.connect(":memory:")
+        con.execute("SET enable_progress_bar = false")
         try:
             if head == _PARQUET_MAGIC:
                 columns, scan = self._parquet_scan(con, path)

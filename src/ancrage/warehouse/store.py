@@ -187,6 +187,7 @@ class Warehouse:
             )
         except duckdb.IOException as exc:  # a reader (export, status…) has it open
             raise busy(duckdb_holder(str(exc)), self.db_path) from exc
+        con.execute("SET enable_progress_bar = false")  # no bar of DuckDB's own under rich's
         try:
             con.execute(_SCHEMA_SQL)
             self._recover(con)
