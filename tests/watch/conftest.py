@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from sqlalchemy import Engine, text
 
+from ancrage.errors import AncrageError
 from ancrage.geo.radius import Locator
 from ancrage.notices.ingest import load_notices
 from ancrage.settings import Settings
@@ -95,3 +96,13 @@ def smtp_server() -> Iterator[tuple[Sink, int]]:
     """A local SMTP server accepting every message (:mod:`tests.watch.sink`)."""
     with smtp_sink() as server:
         yield server
+
+
+def refused_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, read: Callable[[], object]
+) -> str:
+    """The one-line French error of ``read()`` once the setting ``name`` is ``value``."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(AncrageError) as bad:
+        read()
+    return bad.value.one_line()

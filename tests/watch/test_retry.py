@@ -17,12 +17,12 @@ from ancrage.settings import Settings
 from ancrage.watch.db import open_db, outbox
 from ancrage.watch.mail import SmtpConfig
 from ancrage.watch.matching import Locator
-from ancrage.watch.model import WatchError
 from ancrage.watch.outbox import not_sent_error, send_due, smtp_send
 from ancrage.watch.profiles import ProfileNotFoundError, add_profile
 from ancrage.watch.retry import RetryPolicy
 from ancrage.watch.runner import run_watch
 from ancrage.watch.waiting import waiting
+from tests.watch.conftest import refused_setting
 from tests.watch.sink import smtp_sink
 from tests.watch.test_watch import NOW, profiles
 
@@ -136,10 +136,10 @@ def test_retry_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert RetryPolicy.from_env() == RetryPolicy(
         first_delay=timedelta(minutes=1), max_age=timedelta(hours=24)
     )
-    monkeypatch.setenv("ANCRAGE_WATCH_MAX_AGE_HOURS", "trois jours")
-    with pytest.raises(WatchError) as bad:
-        RetryPolicy.from_env()
-    assert bad.value.one_line() == (
+    refused = refused_setting(
+        monkeypatch, "ANCRAGE_WATCH_MAX_AGE_HOURS", "trois jours", RetryPolicy.from_env
+    )
+    assert refused == (
         "réglage ANCRAGE_WATCH_MAX_AGE_HOURS illisible : 'trois jours'. Donnez un nombre "
         "positif, ex. 5 ou 72."
     )
