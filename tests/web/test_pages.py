@@ -4,11 +4,14 @@ its CSRF-protected forms, and the errors a user can cause explained on the page.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, People
+from ancrage.web.app import create_app
+from tests.web.conftest import NOW, PASSWORD, Lookup, People
 
 PUBLIC = [
     "/",
@@ -170,3 +173,15 @@ def test_profile_form_creates_and_edits(client: TestClient, people: People) -> N
     ok = client.post(f"/veille/profils/{pid}", data={**form, "frequency": "daily"})
     assert ok.status_code == 200  # the redirect followed to the profile page
     assert desk.profile_for(people.engine, people.firm_a, pid).profile.frequency == "daily"
+
+
+def test_open_calls_follow_the_clock(config: Any) -> None:
+    """The web's open calls are those still open at the application's clock, not at the time
+    the store was read: a call whose deadline has passed since is left out."""
+    moment = {"now": NOW}
+    ctx = create_app(config, clock=lambda: moment["now"], siret_lookup=Lookup()).state.ctx
+    before = {n.id for n in ctx.open_notices()}
+    assert "boamp:26-7319" in before  # deadline 11 February 2026
+    moment["now"] = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    after = {n.id for n in ctx.open_notices()}
+    assert "boamp:26-7319" not in after and after < before

@@ -55,7 +55,14 @@ class Context:
             return found
 
     def open_notices(self) -> list[Notice]:
-        """The open calls of the notice store, read again when the store changes."""
+        """The calls of the notice store still open at :meth:`now` (read again when the store
+        changes; a call whose deadline has passed since is left out)."""
+        from ancrage.watch.runner import open_call
+
+        now = self.now()
+        return [n for n in self._open_notices() if open_call(n, now)]
+
+    def _open_notices(self) -> list[Notice]:
         from ancrage.notices.store import store_path
         from ancrage.watch.runner import open_notices
 
