@@ -15,7 +15,7 @@ from ancrage.geo.radius import Locator
 from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 from ancrage.watch.db import outbox
-from ancrage.watch.feeds import ATOM, atom_feed, ics_feed
+from ancrage.watch.feeds import ATOM, atom_feed, feed_alerts, ics_feed
 from ancrage.watch.mail import SmtpConfig, build_message
 from ancrage.watch.matching import ProfileIndex
 from ancrage.watch.model import Profile, WatchError
@@ -299,6 +299,16 @@ def test_days_left_at_send_time(
     (message,) = box.messages  # type: ignore[attr-defined]
     text = message.get_body(("plain",)).get_content()
     assert "il reste 17 jours" in text and "il reste 36 jours" not in text
+
+
+def test_days_left_in_a_feed_read_later(engine: Engine, home: Settings, locator: Locator) -> None:
+    """An alert not sent yet is written in the feed as of the day the feed is read."""
+    _queue_caterer_only(engine, home, locator)
+    later = datetime(2026, 2, 10, 8, 0, tzinfo=UTC)
+    traiteur = get_profile(engine, "traiteur-normandie")
+    alerts = feed_alerts(engine, traiteur, open_notices(home, now=later), locator, later)
+    (caterer,) = [a for a in alerts if "Rouen" in a["explanation"]]
+    assert "il reste 17 jours" in caterer["explanation"]
 
 
 def test_no_alert_sent_once_the_deadline_has_passed(

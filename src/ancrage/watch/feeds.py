@@ -30,7 +30,7 @@ def feed_alerts(
     have no alert yet (a feed is never empty just because no watch run happened)."""
     from dataclasses import replace
 
-    alerts = alerts_of(engine, profile, locator)
+    alerts = alerts_of(engine, profile, locator, now)
     seen = {a["notice_id"] for a in alerts}
     by_id = {n.id: n for n in notices}
     index = ProfileIndex([replace(profile, active=True)], locator)

@@ -558,9 +558,11 @@ def _waiting(engine: Engine, report: SendReport) -> None:
 
 
 def alerts_of(
-    engine: Engine, profile: Profile, locator: Locator | None = None
+    engine: Engine, profile: Profile, locator: Locator | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """The latest alert of each notice for a profile (for feeds), newest first."""
+    """The latest alert of each notice for a profile (for feeds), newest first; those not sent
+    yet are written as of ``now`` when given (« il reste N jours » of the day the feed is read,
+    see :meth:`Renderer.payloads`)."""
     with engine.connect() as con:
         rows = con.execute(
             select(outbox)
@@ -571,7 +573,7 @@ def alerts_of(
     for r in rows:
         latest[r.notice_id] = r
     chosen = sorted(latest.values(), key=lambda r: r.id, reverse=True)
-    payloads = Renderer(engine, locator).payloads(profile, chosen)
+    payloads = Renderer(engine, locator).payloads(profile, chosen, now)
     return [
         {
             **payload,
