@@ -67,6 +67,18 @@ def test_not_enriched_no_buyer_is_said_to_be_of_the_area(all_home) -> None:
     assert "Vienne" not in d.placement.sentence
 
 
+def test_unplaced_buyers_named_with_their_accents(all_enriched) -> None:
+    """The real name « Communaut� d'agglom�ration … Saint-F�licien » (letters lost upstream) is
+    shown repaired, as the market history shows names."""
+    d = diagnose(all_enriched, build_scope(territory="dep:74"))
+    assert d.placement is not None
+    assert (
+        "Communauté d'agglomération Hermitage-Tournonais-Herbasse-Pays de Saint-Félicien"
+        in d.placement.examples
+    )
+    assert "\ufffd" not in d.placement.sentence
+
+
 def test_poitiers_names_the_buyer_it_could_not_place(all_enriched) -> None:
     d = diagnose(all_enriched, build_scope(territory="Poitiers"))
     assert d.totals.contracts == 0

@@ -10,6 +10,7 @@ import duckdb
 from ancrage.diagnose.model import Placement, UnplacedReason
 from ancrage.diagnose.scope import Scope
 from ancrage.fmt import count, eur
+from ancrage.textrepair import repair
 
 # The territory's level, the enriched column saying a buyer is placed at that level, and
 # the words for it.
@@ -97,7 +98,7 @@ def placement(con: duckdb.DuckDBPyConnection, scope: Scope, enriched: bool) -> P
         FROM unplaced GROUP BY why ORDER BY 2 DESC, why"""
     ).fetchall()
     examples = tuple(
-        r[0]
+        repair(r[0]) or r[0]  # names as users read them (« Communauté », not « Communaut� »)
         for r in con.execute(
             """SELECT coalesce(mode(buyer_name), buyer) FROM unplaced GROUP BY buyer
             ORDER BY count(*) DESC, 1 LIMIT 3"""
