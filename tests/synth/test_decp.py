@@ -280,6 +280,12 @@ def test_realism(generated: tuple[list[Path], dict[str, Any]]) -> None:
     assert wins[0][1] > 10 * wins[len(wins) // 2][1]
     years = Counter(r["dateNotification"][:4] for r in marches)
     assert set(years) >= {str(y) for y in range(2019, 2026)}
+    # ~1.7 contract x supplier rows per contract, as the consolidated DECP (1.73), frameworks
+    # (multi-attributaires) having more suppliers than the other contracts
+    rows = [len(r["titulaires"]) for r in marches]
+    assert 1.55 < statistics.mean(rows) < 1.85
+    framework = [len(r["titulaires"]) for r in marches if r["nature"] == "Accord-cadre"]
+    assert statistics.mean(framework) > 2.0 and max(framework) >= 6
     data24 = json.loads(paths[2].read_text(encoding="utf-8"))["marches"]["marche"]
     env = sum(r["considerationsEnvironnementales"]["considerationEnvironnementale"]
               != ["Pas de considération environnementale"] for r in data24)
