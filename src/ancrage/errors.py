@@ -76,3 +76,8 @@ class WarehouseError(AncrageError):
     """The warehouse is missing, locked or inconsistent."""
 
     exit_code = 3
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process holds the warehouse (a writer, or a reader while one writes): try again
+    once it is done."""
