@@ -74,11 +74,13 @@ def daily_update(config: WebConfig, plan: UpdatePlan) -> dict[str, Any]:
 
 def jobs(config: WebConfig, plan: UpdatePlan | None = None) -> list[Job]:
     from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.retry import RetryPolicy
     from ancrage.web.db import open_app_db
     from ancrage.web.mail import send_pending
 
     def mails() -> int:
-        return send_pending(open_app_db(config), SmtpConfig.from_env())
+        policy = RetryPolicy.from_env()  # as the watch's alerts
+        return send_pending(open_app_db(config), SmtpConfig.from_env(), policy=policy)
 
     return [
         Job("e-mails de compte", MAIL_EVERY_S, mails),
