@@ -20,6 +20,21 @@ from ancrage.watch.history import history_section
         ("SociÃ©tÃ© Dupont", "Société Dupont"),  # decoded as Latin-1: ftfy's rule
         ("Travaux d'\ufffdlagage", "Travaux d'élagage"),
         ("Zzz\ufffd", "Zzz\ufffd"),  # no known word: left as it is
+        # real buyer names of the DECP samples: places of the COG, words of the fixes table
+        ("Mairie Saint-Maur-des-Foss\ufffds", "Mairie Saint-Maur-des-Foss\ufffds"),  # Fossès too
+        (
+            "Universit\ufffd de Technologie de Compi\ufffdgne",
+            "Université de Technologie de Compiègne",
+        ),
+        ("Conseil D\ufffdpartemental de l'Ard\ufffdche", "Conseil Départemental de l'Ardèche"),
+        ("D\ufffdpartement de l Indre", "Département de l Indre"),
+        (
+            "Soci\ufffdt\ufffd Fran\ufffdaise Radiot\ufffdl\ufffdphone",
+            "Société Française Radiotéléphone",
+        ),
+        # a word of the language before a place: « crèches », not Crêches-sur-Saône; « à », not Ô
+        ("repas des cr\ufffdches", "repas des crèches"),
+        ("livraison \ufffd Meaux", "livraison à Meaux"),
         ("Plain text", "Plain text"),
         ("", ""),
         (None, None),

@@ -76,3 +76,13 @@ class WarehouseError(AncrageError):
     """The warehouse is missing, locked or inconsistent."""
 
     exit_code = 3
+
+
+class BusyError(AncrageError):
+    """What a command needs is held by another process (a writer, a run, a load): the same
+    command succeeds once that process is done (a scheduler tries again soon)."""
+
+
+class WarehouseBusyError(WarehouseError, BusyError):
+    """Another process holds the warehouse (a writer, or a reader while one writes): try again
+    once it is done."""

@@ -4,12 +4,18 @@ Two kinds of damage, two rules: text decoded with the wrong encoding (« SociÃ�
 by the rules of :func:`ancrage.ingest.values.text` (ftfy); letters replaced by U+FFFD
 (« Soci�t� », the byte was lost, so no decoding can bring it back) are restored when exactly
 one accented spelling of the word is a known French word: the words of the CPV and NAF labels
-shipped with Ancrage, and ``data/fixes/accented_words.txt`` (names common in company and buyer
-names). A word with no such spelling, or more than one, stays as it is.
+shipped with Ancrage and ``data/fixes/accented_words.txt`` (words common in company and buyer
+names); when none is, the words of the names of the communes, départements and régions of the
+shipped COG (« Saint-Maur-des-Fossés », « Compiègne »: buyers are named after places; a word of
+the language comes first, « crèches » rather than the commune of Crêches-sur-Saône). A word with
+no such spelling, or more than one, stays as it is.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import itertools
 import re
 from functools import cache, lru_cache
@@ -30,6 +36,23 @@ def vocabulary() -> frozenset[str]:
     texts.append(resources.files("ancrage").joinpath("data/reference/naf_rev2.csv").read_text())
     extra = resources.files("ancrage").joinpath("data/fixes/accented_words.txt").read_text()
     texts += [line for line in extra.splitlines() if line and not line.startswith("#")]
+    return _accented(texts)
+
+
+@cache
+def place_words() -> frozenset[str]:
+    """Lower-case words with accented letters of the names of the communes, départements and
+    régions of the COG shipped with Ancrage (not one-letter words: « Ô » of Ô-de-Selle)."""
+    names = []
+    for name in ("communes.csv.gz", "departements.csv", "regions.csv"):
+        raw = resources.files("ancrage").joinpath(f"data/geo/{name}").read_bytes()
+        if name.endswith(".gz"):
+            raw = gzip.decompress(raw)
+        names += [row["nom"] for row in csv.DictReader(io.StringIO(raw.decode("utf-8")))]
+    return frozenset(w for w in _accented(names) if len(w) > 1)
+
+
+def _accented(texts: list[str]) -> frozenset[str]:
     return frozenset(
         w for text in texts for w in re.findall(r"\w+", text.lower()) if not w.isascii()
     )
@@ -50,14 +73,17 @@ def _repair_word(word: str) -> str:
     if lost == 0 or lost > _MAX_LOST:
         return word
     lower = word.lower()
-    found = set()
+    spellings = []
     for letters in itertools.product(_CANDIDATES, repeat=lost):
         spelled = lower
         for letter in letters:
             spelled = spelled.replace(REPLACEMENT, letter, 1)
-        if spelled in vocabulary():
-            found.add(spelled)
-    return _shape(found.pop(), word) if len(found) == 1 else word
+        spellings.append(spelled)
+    for known in (vocabulary(), place_words()):
+        found = {s for s in spellings if s in known}
+        if found:
+            return _shape(found.pop(), word) if len(found) == 1 else word
+    return word
 
 
 def repair(text: str | None) -> str | None:

@@ -14,6 +14,7 @@ from ancrage.fetch.manifest import fetch_lock
 from ancrage.settings import Settings
 from tests.fetch.mirror import Mirror
 from tests.fetch.replay import Replay, Reply
+from tests.warehouse.notes import dead_writer_lock
 
 
 @pytest.fixture
@@ -109,6 +110,15 @@ def test_update_table_and_json(on_mirror: Mirror, home: Settings) -> None:
     data = json.loads(again.stdout)
     assert data["steps"]["load"] == "rien à faire"
     assert data["errors"] == []
+
+
+def test_update_prints_the_notes_of_the_warehouse(on_mirror: Mirror, home: Settings) -> None:
+    note = dead_writer_lock(home)
+    result = run("update", "--territory", "dep:59", "--no-api", "--home", str(home.home))
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if not line.startswith("▸")] == [
+        note.rstrip("\n")
+    ]
 
 
 def test_demo_live_fetches_updates_and_diagnoses(on_mirror: Mirror, home: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from tests.conftest import SHARED_DATA
 from tests.fetch.conftest import TODAY
 from tests.fetch.mirror import Mirror, tabular_rows
 from tests.fetch.replay import Replay
+from tests.warehouse.notes import WHEN
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 DEP59 = [r for r in tabular_rows(SHARED_DATA) if r["acheteur_departement_code"] == "59"]
@@ -109,6 +111,26 @@ def test_forgetting_killed_before_the_rebuild_is_finished_by_the_next_write(
     with Warehouse(home).writing() as con:  # any next write rebuilds them
         assert con.execute("SELECT count(*) FROM loaded_files").fetchone() == (0,)
     assert contracts(home) == []
+
+
+def test_a_forgetting_finished_by_the_next_one_is_a_note(
+    world: Mirror, home: Settings, http: Http, monkeypatch: pytest.MonkeyPatch, run_fetch: Any
+) -> None:
+    update(home, world, http, sources=["decp"])
+    [old] = [f.sha256[:20] for f in Manifest(home).files.values() if f.kind == "decp"]
+
+    def killed(self: Warehouse, con: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Warehouse, "materialise", killed)
+    with pytest.raises(KeyboardInterrupt):
+        forget_files(home, [old])
+    monkeypatch.undo()
+    notes: list[str] = []
+    assert forget_files(home, [old], notes) == 0  # the removal was finished on the way in
+    [note] = notes
+    pattern = rf"retrait de 1 fichier\(s\) interrompu \(processus \d+ « .+ », {WHEN}\) : terminé"
+    assert re.fullmatch(pattern, note), note
 
 
 def test_with_the_api_the_sirets_the_stock_does_not_know_are_asked_once(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import smtplib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -21,7 +22,7 @@ from ancrage.watch.outbox import not_sent_error, send_due, smtp_send
 from ancrage.watch.profiles import ProfileNotFoundError, add_profile
 from ancrage.watch.retry import RetryPolicy
 from ancrage.watch.runner import run_watch
-from ancrage.watch.waiting import waiting
+from ancrage.watch.waiting import retry_now, waiting
 from tests.watch.conftest import refused_setting
 from tests.watch.sink import smtp_sink
 from tests.watch.test_watch import NOW, profiles
@@ -205,3 +206,66 @@ def test_upgrade_requeues_alerts_the_former_policy_gave_up(
         assert tuple(lock) == ("watch-run", None)
     finally:
         engine.dispose()
+
+
+def _waiting_rows(engine: Engine) -> list[tuple[str, int, str | None, Any]]:
+    with engine.connect() as con:
+        rows = con.execute(
+            select(outbox.c.state, outbox.c.attempts, outbox.c.message_id, outbox.c.next_try)
+            .order_by(outbox.c.id)
+        )  # fmt: skip
+        return [(r.state, r.attempts, r.message_id, r.next_try) for r in rows]
+
+
+def test_retry_now_makes_the_waiting_alerts_due_and_keeps_their_attempts_and_message_id(
+    engine: Engine, home: Settings, locator: Locator
+) -> None:
+    queue_alerts(engine, home, locator)
+    policy = RetryPolicy()
+    with smtp_sink() as (sink, port):
+        config = SmtpConfig(host="127.0.0.1", port=port)
+        sink.refuse = "554 5.7.1 Service indisponible"
+        assert send_due(engine, config, NOW, policy=policy).not_sent == 2
+        failed = _waiting_rows(engine)
+        assert [(s, a) for s, a, _, _ in failed] == [("pending", 1), ("pending", 1)]
+        sink.refuse = None
+        soon = NOW + NOW_MINUTE  # the server is back; the next try was 5 minutes away
+        assert send_due(engine, config, soon, policy=policy).messages == 0
+        assert retry_now(engine, soon, profile="inconnu") == 0
+        assert retry_now(engine, soon) == 2
+        due = _waiting_rows(engine)
+        assert [(s, a, m) for s, a, m, _ in due] == [(s, a, m) for s, a, m, _ in failed]
+        assert {t for _, _, _, t in due} == {soon.replace(tzinfo=None)}
+        assert retry_now(engine, soon) == 0  # nothing waits any more
+        assert send_due(engine, config, soon, policy=policy).messages == 2
+    assert sorted(sink.message_ids()) == sorted(m for _, _, m, _ in failed if m)
+    assert _states(engine) == [("sent", 2), ("sent", 2)]
+
+
+def test_watch_outbox_relancer(home: Settings, locator: Locator) -> None:
+    engine = open_db(home)
+    queue_alerts(engine, home, locator)
+    with smtp_sink() as (sink, port):
+        sink.refuse = "554 5.7.1 Service indisponible"
+        send_due(engine, SmtpConfig(host="127.0.0.1", port=port), NOW)
+    later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=2)
+    with engine.begin() as con:  # a next try still ahead of the real clock
+        con.execute(outbox.update().values(next_try=later))
+    engine.dispose()
+    runner = CliRunner()
+    args = ["watch", "outbox", "--relancer", "--home", str(home.home)]
+    one = runner.invoke(app, [*args[:2], "traiteur-normandie", *args[2:]], env={"COLUMNS": "200"})
+    assert one.exit_code == 0, one.output
+    assert one.stderr.startswith(
+        "1 alerte en échec : nouvel essai avancé à maintenant ; la prochaine exécution qui "
+        "envoie (« ancrage watch run », « ancrage update ») l'essaiera.\n"
+    )
+    both = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert both.stderr.startswith("1 alerte en échec : nouvel essai avancé à maintenant ;")
+    assert "nouvel essai prévu : 2" in both.stderr  # the list that follows, as without option
+    again = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert again.stderr.startswith("Aucune alerte n'attend de nouvel essai : rien à relancer.\n")
+    engine = open_db(home)
+    assert [(s, a) for s, a, _, _ in _waiting_rows(engine)] == [("pending", 1), ("pending", 1)]
+    assert all(t < later for _, _, _, t in _waiting_rows(engine))
+    engine.dispose()

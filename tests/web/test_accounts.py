@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from ancrage.settings import Settings
 from ancrage.watch.mail import SmtpConfig
+from ancrage.watch.retry import RetryPolicy
 from ancrage.web import accounts
 from ancrage.web.config import WebConfig
 from ancrage.web.db import api_tokens, open_app_db, sessions
 from ancrage.web.errors import AuthError, ConflictError, WebError
 from ancrage.web.mail import queue_mail, send_pending
+from tests.watch.sink import smtp_sink
 from tests.web.conftest import PASSWORD, make_user, queued_mails
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -135,3 +138,45 @@ def test_account_mails_are_sent_and_retried(config: WebConfig, smtp_server: Any)
     assert [m["Subject"] for m in box.messages] == ["Ancrage : confirmez votre adresse e-mail"]
     assert box.messages[0]["Message-ID"] == row.message_id
     assert send_pending(engine, up, now=later) == 0
+
+
+def test_account_mails_follow_the_watch_retry_policy(config: WebConfig) -> None:
+    """Back-off of the watch's alerts, the first Message-ID kept, the reason in French, then
+    abandoned once the first failure is older than the age limit; when the server is out of
+    reach, the next e-mails wait untried."""
+    engine = open_app_db(config)
+    for n in (1, 2):
+        queue_mail(engine, f"x{n}@exemple.fr", "Ancrage : confirmez votre adresse", "Bonjour")
+    policy = RetryPolicy(first_delay=timedelta(minutes=5), max_age=timedelta(hours=72))
+    start = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)  # queued: due
+    with smtp_sink() as (sink, port):
+        up = SmtpConfig(host="127.0.0.1", port=port, sender="compte@ancrage.invalid", timeout=2)
+        sink.refuse = "554 5.7.1 Service indisponible"
+        assert send_pending(engine, up, now=start, policy=policy) == 0
+        first, second = queued_mails(engine)[-2:]
+        assert (first.state, first.attempts, first.next_try, first.first_try_at) == (
+            "pending", 1, start + timedelta(minutes=5), start
+        )  # fmt: skip
+        assert first.last_error == (
+            "message refusé par le serveur SMTP (554 5.7.1 Service indisponible)"
+        )
+        assert second.attempts == 1  # a refusal of one message: the next one is tried
+        assert send_pending(engine, up, now=start + timedelta(minutes=4), policy=policy) == 0
+        assert sink.refused == 2  # not due yet
+        assert send_pending(engine, up, now=start + timedelta(minutes=5), policy=policy) == 0
+        again = queued_mails(engine)[-2]
+        assert (again.attempts, again.next_try, again.message_id) == (
+            2, start + timedelta(minutes=15), first.message_id
+        )  # fmt: skip
+    down = SmtpConfig(host="127.0.0.1", port=1, sender="compte@ancrage.invalid", timeout=2)
+    late = start + timedelta(hours=72)
+    assert send_pending(engine, down, now=late, policy=policy) == 0
+    gone, waiting = queued_mails(engine)[-2:]
+    assert (gone.state, gone.attempts) == ("abandoned", 3)
+    assert gone.last_error == "serveur SMTP injoignable (connexion refusée)"
+    assert (waiting.state, waiting.attempts) == ("pending", 2)  # out of reach: not tried
+    with smtp_sink() as (sink, port):
+        up = SmtpConfig(host="127.0.0.1", port=port, sender="compte@ancrage.invalid", timeout=2)
+        assert send_pending(engine, up, now=late, policy=policy) == 1
+        assert [m["To"] for m in sink.messages] == ["x2@exemple.fr"]  # abandoned stays so
+        assert sink.messages[0]["Message-ID"] == second.message_id

@@ -6,10 +6,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
+from ancrage.errors import WarehouseBusyError, WarehouseError
 from ancrage.settings import Settings
+from ancrage.warehouse.store import Warehouse
+from ancrage.web.problems import status_of
 
 HOLD = """
 import sys, time
@@ -43,3 +48,20 @@ def test_busy_warehouse(client: TestClient, web_home: Settings) -> None:
         holder.stdout.close()
     time.sleep(0.2)
     assert client.get("/api/v1/contracts", params={"limit": 1}).status_code == 200
+
+
+def test_a_busy_warehouse_is_its_own_error_class(tmp_path: Path) -> None:
+    """The writer lock found held raises :class:`WarehouseBusyError` (exit 3, as every
+    warehouse error); the web maps the class to 503, whatever its wording."""
+    settings = Settings.resolve(tmp_path / "home")
+    with (
+        Warehouse(settings).writing(),
+        pytest.raises(WarehouseBusyError) as held,
+        Warehouse(settings).writing(),
+    ):
+        pass
+    assert held.value.exit_code == 3
+    assert held.value.message.startswith("l'entrepôt est occupé par un autre processus : ")
+    assert status_of(held.value) == 503
+    assert status_of(WarehouseBusyError("pris", hint="Plus tard.")) == 503
+    assert status_of(WarehouseError("l'entrepôt est occupé")) == 404  # the class, not the text

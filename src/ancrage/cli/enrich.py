@@ -16,6 +16,7 @@ from ancrage.cli.common import (
     description_column,
     out,
     print_json,
+    print_note,
     rich_table,
     settings,
 )
@@ -107,6 +108,8 @@ def enrich(
             postal_base_dir=postal_base,
             progress=progress,
         )
+    for note in report.notes:
+        print_note(note)
     if output is TableFormat.json:
         print_json(report.as_json())
         return

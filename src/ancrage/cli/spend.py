@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from ancrage.cli.common import HomeOption, TableFormat, out, print_json, rich_table, settings
+from ancrage.cli.common import (
+    HomeOption,
+    TableFormat,
+    out,
+    print_json,
+    print_note,
+    rich_table,
+    settings,
+)
 
 FIELD_LABELS = {
     "supplier_siret": "SIRET fournisseur",
@@ -49,6 +57,8 @@ def load_spend_cmd(
     from ancrage.spend.pipeline import load_spend
 
     report = load_spend(settings(home), path, buyer, mapping=parse_map(mapping or []), sheet=sheet)
+    for note in report.notes:
+        print_note(note)
     if output is TableFormat.json:
         print_json(report.as_json())
         return

@@ -16,6 +16,7 @@ from ancrage.cli.common import (
     out,
     print_error,
     print_json,
+    print_note,
     rich_table,
     settings,
 )
@@ -77,6 +78,8 @@ def update(
     report = run(settings(home), territory_of(territory), parse_day(since), sources, api, mail)
     if output is TableFormat.json:
         print_json(report.as_json())
+        for note in report.warehouse_notes:
+            print_note(note)
     else:
         show_update(report, settings(home).home)
     if report.errors:
@@ -125,6 +128,8 @@ def show_update(report: UpdateReport, home: Path) -> None:
     for note in report.notes:
         if note not in {n for r in report.fetch for n in r.notes}:
             console.print(note)
+    for note in report.warehouse_notes:
+        print_note(note)
     for error in report.errors:
         print_error(error.one_line())
 

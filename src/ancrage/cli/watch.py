@@ -160,16 +160,37 @@ def outbox(
     output: Annotated[
         TableFormat, typer.Option("--format", help="table (défaut) ou json.")
     ] = TableFormat.table,
+    retry: Annotated[
+        bool,
+        typer.Option(
+            "--relancer",
+            help="Avancer à maintenant le nouvel essai des alertes en échec (une fois le "
+            "serveur SMTP réparé) : la prochaine exécution qui envoie les essaie ; leurs essais "
+            "et leur Message-ID sont gardés.",
+        ),
+    ] = False,
 ) -> None:
     """Les alertes pas encore envoyées et pourquoi : à envoyer, nouvel essai prévu après un
     échec, en cours d'envoi, abandonnées (avec la raison)."""
     from ancrage.watch.db import open_db
     from ancrage.watch.profiles import get_profile
-    from ancrage.watch.waiting import STATE_LABELS, waiting
+    from ancrage.watch.waiting import STATE_LABELS, retry_now, waiting
 
     engine = open_db(settings(home), db)
     if profile is not None:
         get_profile(engine, profile)  # « profil inconnu » when it does not exist
+    if retry:
+        n = retry_now(engine, datetime.now(UTC), profile=profile)
+        them = "l'essaiera" if n == 1 else "les essaiera"
+        err().print(
+            f"{count(n, 'alerte en échec', 'alertes en échec')} : nouvel essai avancé à "
+            "maintenant ; la prochaine exécution qui envoie (« ancrage watch run », « ancrage "
+            f"update ») {them}."
+            if n
+            else "Aucune alerte n'attend de nouvel essai : rien à relancer.",
+            markup=False,
+            soft_wrap=True,
+        )
     found = waiting(engine, profile=profile, limit=limit)
     if output is TableFormat.json:
         print_json(found.as_json())

@@ -2,7 +2,10 @@
 
 A name comes from the contracts as published (the 2019 format and the consolidated extract
 name buyers and suppliers; the 2024 format does not), else from SIRENE's denomination when the
-warehouse was enriched with it. The most frequent published spelling wins.
+warehouse was enriched with it. The most frequent published spelling wins, as users read it:
+mojibake repaired where one reading is certain (:func:`ancrage.textrepair.repair`: « Communauté
+d'agglomération », not « Communaut� d'agglom�ration »). Reports, the diagnostic's tables and
+their CSV/XLSX exports show these names; the warehouse keeps the published spelling.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Collection
 
 import duckdb
 import pyarrow as pa
+
+from ancrage.textrepair import repair
 
 _SQL = {
     "buyer": """
@@ -50,4 +55,4 @@ def names(con: duckdb.DuckDBPyConnection, who: str, ids: Collection[str | None])
             found.update({k: v for k, v in rows if k not in found})
     finally:
         con.unregister("_wanted")
-    return {str(k): str(v) for k, v in found.items()}
+    return {str(k): repair(str(v)) or str(v) for k, v in found.items()}

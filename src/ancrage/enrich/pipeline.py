@@ -82,6 +82,8 @@ class EnrichReport:
     distances: bool = False
     coverage: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    # what the warehouse found and repaired on the way in (French, one line each)
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +94,7 @@ class EnrichReport:
             "distances": self.distances,
             "coverage": self.coverage,
             "files": self.files,
+            "notes": self.notes,
         }
 
 
@@ -342,6 +345,7 @@ def enrich(
         postal = remember_postal_base(settings, postal)  # report and watch find it later
     geo = Geography(installed_dir(settings.reference_dir), postal_base=postal)  # refreshed COG
     with warehouse.writing() as wcon:
+        report.notes += warehouse.notes
         paths = {
             t: warehouse.table_path(wcon, t)
             for t in ("contracts", "contract_suppliers", "subcontracting")

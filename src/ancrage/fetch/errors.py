@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ancrage.errors import AncrageError
+from ancrage.errors import AncrageError, BusyError
 
 RESUME_HINT = "Relancez la même commande : les téléchargements reprennent où ils se sont arrêtés."
 
@@ -11,6 +11,10 @@ class FetchError(AncrageError):
     """A download could not be completed (HTTP error, checksum, busy data home…)."""
 
     exit_code = 4
+
+
+class FetchBusyError(FetchError, BusyError):
+    """Another fetch or update holds the data home."""
 
 
 class OfflineError(FetchError):

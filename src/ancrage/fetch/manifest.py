@@ -28,7 +28,7 @@ from typing import Any
 
 import orjson
 
-from ancrage.fetch.errors import FetchError
+from ancrage.fetch.errors import FetchBusyError, FetchError
 from ancrage.settings import Settings
 
 MANIFEST_FORMAT = 1
@@ -167,7 +167,7 @@ def fetch_lock(settings: Settings) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise FetchError(
+            raise FetchBusyError(
                 "un autre téléchargement ou une autre mise à jour est en cours sur ce dossier "
                 "de données",
                 file=settings.home,

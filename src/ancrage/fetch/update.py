@@ -82,6 +82,8 @@ class UpdateReport:
     alerts_sent: int | None = None
     errors: list[AncrageError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # what the warehouse found and repaired on the way in (a dead writer's lock taken over…)
+    warehouse_notes: list[str] = field(default_factory=list)
     finished_at: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -103,6 +105,7 @@ class UpdateReport:
             "alerts_sent": self.alerts_sent,
             "errors": [e.one_line() for e in self.errors],
             "notes": self.notes,
+            "warehouse_notes": self.warehouse_notes,
         }
 
 
@@ -245,6 +248,7 @@ def _load(settings: Settings, manifest: Manifest, report: UpdateReport, say: Upd
         report.decp_files = [r.as_json() for r in result.reports]
         report.decp_loaded = sum(1 for r in result.reports if not r.already_loaded)
         report.errors += result.errors
+        report.warehouse_notes += result.notes
         failed = bool(result.errors)
         loaded = _loaded_shas(settings)
     stale = {
@@ -255,7 +259,7 @@ def _load(settings: Settings, manifest: Manifest, report: UpdateReport, say: Upd
     }
     if stale:
         say.step(f"Retrait de {len(stale)} version(s) remplacée(s) de l'entrepôt")
-        report.forgotten = forget_files(settings, sorted(stale))
+        report.forgotten = forget_files(settings, sorted(stale), report.warehouse_notes)
     for _, entry in files:
         if entry.sha256 in loaded:
             entry.replaced = None
@@ -265,8 +269,11 @@ def _load(settings: Settings, manifest: Manifest, report: UpdateReport, say: Upd
     return "fait" if todo or stale else "rien à faire"
 
 
-def forget_files(settings: Settings, file_ids: Sequence[str]) -> int:
-    """Remove earlier versions of files from the warehouse and rebuild its tables.
+def forget_files(
+    settings: Settings, file_ids: Sequence[str], notes: list[str] | None = None
+) -> int:
+    """Remove earlier versions of files from the warehouse and rebuild its tables; what the
+    warehouse repaired on the way in goes to ``notes``.
 
     The removal is marked as begun, then the tables are rebuilt without those files and switched
     to with the manifest in one transaction; a process killed before the switch leaves the last
@@ -278,6 +285,8 @@ def forget_files(settings: Settings, file_ids: Sequence[str]) -> int:
     if not warehouse.exists():
         return 0
     with warehouse.writing() as con:
+        if notes is not None:
+            notes += warehouse.notes
         marks = ", ".join("?" * len(file_ids))
         present = [
             r[0]
@@ -343,7 +352,7 @@ def _enrich(
         )
     say.step("Enrichissement (SIRENE, géographie, nomenclatures)")
     try:
-        enrich(
+        enriched = enrich(
             settings,
             stock_dir=stock if has_stock else None,
             use_api=use_api,
@@ -352,6 +361,7 @@ def _enrich(
     finally:
         if client is not None:
             client.close()
+    report.warehouse_notes += enriched.notes
     report.enriched = True
     manifest.update["enrich_inputs"] = inputs
     manifest.save()

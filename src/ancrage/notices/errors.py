@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ancrage.errors import AncrageError
+from ancrage.errors import AncrageError, BusyError
 
 
 class NoticeStoreError(AncrageError):
@@ -15,7 +15,7 @@ class NoticeNotFoundError(NoticeStoreError):
     """No notice with this id."""
 
 
-class NoticeStoreBusyError(NoticeStoreError):
+class NoticeStoreBusyError(NoticeStoreError, BusyError):
     """Another process is writing to the notice store (a load)."""
 
 

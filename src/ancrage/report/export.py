@@ -3,7 +3,8 @@ UTF-8 with BOM, as a French spreadsheet opens it) or one XLSX workbook with a ta
 Parquet keeps the machine form (English column names, shares as 0–1).
 
 Headers, codes (rings, sizes, segments) and table titles are in French; shares are percentages
-(a ``%`` number format in XLSX, ``… (%)`` columns in CSV); a buyer's name stands beside its id;
+(a ``%`` number format in XLSX, ``… (%)`` columns in CSV); a buyer's name stands beside its id
+(as users read it: :func:`ancrage.diagnose.names.names` repairs lost accents);
 an empty table says why in a sentence; text cells are neutralised against formulas
 (:func:`ancrage.cells.safe_cell`).
 """

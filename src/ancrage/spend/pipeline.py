@@ -18,7 +18,7 @@ import json
 import shutil
 import uuid
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ class SpendReport:
     duplicates: int
     amount_eur: float
     already_loaded: bool = False
+    # what the warehouse found and repaired on the way in (French, one line each)
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,7 +120,7 @@ def load_spend(
             return SpendReport(
                 **{**m["report"], "file": str(path), "loaded": 0, "repaired": 0,
                    "duplicates": m["report"]["read"] - m["report"]["quarantined"],
-                   "amount_eur": 0.0, "already_loaded": True}
+                   "amount_eur": 0.0, "already_loaded": True, "notes": warehouse.notes}
             )  # fmt: skip
         stage = warehouse.staging_dir / f"spend-{file_id}-{uuid.uuid4().hex[:8]}"
         stage.mkdir(parents=True)
@@ -131,6 +133,7 @@ def load_spend(
         finally:
             shutil.rmtree(stage, ignore_errors=True)
         _materialise(settings, con, committed(settings))
+    report.notes = warehouse.notes
     return report
 
 
@@ -220,7 +223,9 @@ def _stage(
         "sha256": sha,
         "path": str(path.resolve()),
         "loaded_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "report": {k: v for k, v in report.as_json().items() if k != "already_loaded"},
+        "report": {
+            k: v for k, v in report.as_json().items() if k not in {"already_loaded", "notes"}
+        },
     }
     (stage / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     return report

@@ -37,7 +37,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ancrage.errors import WarehouseError
+from ancrage.errors import WarehouseBusyError, WarehouseError
 from ancrage.model import TABLES
 from ancrage.settings import Settings
 from ancrage.sql import sql_str
@@ -72,10 +72,10 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 
-def busy(owner: Owner | None, root: Path) -> WarehouseError:
+def busy(owner: Owner | None, root: Path) -> WarehouseBusyError:
     """The error of a warehouse another process holds, naming it when it is known."""
     who = f" : {owner.describe()}" if owner is not None else ""
-    return WarehouseError(
+    return WarehouseBusyError(
         f"l'entrepôt est occupé par un autre processus{who}",
         file=root,
         hint="Attendez qu'il se termine, puis relancez.",

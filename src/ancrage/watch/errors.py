@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ancrage.errors import AncrageError
+from ancrage.errors import AncrageError, BusyError
 
 
-class WatchBusyError(AncrageError):
+class WatchBusyError(BusyError):
     """Another watch run holds the run lock (« occupé », as a busy warehouse)."""
 
     exit_code = 3

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, func, select, update
 
 from ancrage.notices.model import display_id
 from ancrage.notices.store import load_notice
@@ -71,6 +71,25 @@ class Outbox:
 
     def as_json(self) -> dict[str, Any]:
         return {"counts": self.counts, "alerts": [w.as_json() for w in self.items]}
+
+
+def retry_now(engine: Engine, now: datetime, *, profile: str | None = None) -> int:
+    """Make the alerts that wait for a new try after a failure due at ``now`` (the next run
+    that sends tries them); their attempts and first Message-ID are kept, so the back-off and
+    the age limit still count from their first failure. Returns how many were waiting."""
+    moment = now if now.tzinfo is None else now.astimezone(UTC).replace(tzinfo=None)
+    where: list[ColumnElement[bool]] = [
+        outbox.c.state == "pending",
+        outbox.c.attempts > 0,
+        outbox.c.next_try > moment,
+    ]
+    if profile is not None:
+        where.append(
+            outbox.c.profile_id.in_(select(profiles.c.id).where(profiles.c.name == profile))
+        )
+    with engine.begin() as con:
+        done = con.execute(update(outbox).where(and_(*where)).values(next_try=moment))
+    return int(done.rowcount)
 
 
 def waiting(engine: Engine, *, profile: str | None = None, limit: int = 100) -> Outbox:

@@ -146,13 +146,14 @@ outbox = Table(
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
-    Column("state", String(12), nullable=False),  # pending | sent | failed
+    Column("state", String(12), nullable=False),  # pending | sent | abandoned
     Column("attempts", Integer, nullable=False),
     Column("next_try", DateTime, nullable=False),
     Column("message_id", String(200)),
     Column("last_error", Text),
     Column("created_at", DateTime, nullable=False),
     Column("sent_at", DateTime),
+    Column("first_try_at", DateTime),  # the first failure: the retry policy's age counts from it
 )
 
 _migrated: set[str] = set()

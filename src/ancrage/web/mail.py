@@ -1,10 +1,13 @@
 """Account e-mails (confirmation links): queued in the application database, sent by the
-worker through the watch's SMTP sender and settings (``ANCRAGE_SMTP_*``), retried with
-back-off, never lost when the server is down."""
+worker through the watch's SMTP sender and settings (``ANCRAGE_SMTP_*``), retried as the
+watch's alerts are (:class:`~ancrage.watch.retry.RetryPolicy`: back-off from
+``ANCRAGE_WATCH_RETRY_MINUTES``, abandoned with the reason once the first failure is older than
+``ANCRAGE_WATCH_MAX_AGE_HOURS``), never lost while the server is down."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -12,9 +15,8 @@ from sqlalchemy import Engine, and_, insert, select, update
 
 from ancrage.watch.db import utcnow
 from ancrage.watch.mail import SmtpConfig
+from ancrage.watch.retry import PER_MESSAGE, RetryPolicy, reason
 from ancrage.web.db import outbox
-
-MAX_ATTEMPTS = 8  # back-off 1, 2, 4 … 64 minutes, then failed for good (about 2 hours)
 
 
 def queue_mail(engine: Engine, recipient: str, subject: str, body: str) -> int:
@@ -45,12 +47,22 @@ def _message(config: SmtpConfig, row: object, message_id: str, when: datetime) -
     return msg
 
 
-def send_pending(engine: Engine, config: SmtpConfig, *, now: datetime | None = None) -> int:
+def send_pending(
+    engine: Engine,
+    config: SmtpConfig,
+    *,
+    now: datetime | None = None,
+    policy: RetryPolicy | None = None,
+) -> int:
     """Send the due account e-mails; returns how many went out. A failure is retried later
-    with the same Message-ID (a client collapses a duplicate)."""
-    from ancrage.watch.outbox import smtp_send
+    with the same Message-ID (a client collapses a duplicate), after ``policy``'s back-off
+    (default: :meth:`RetryPolicy.from_env`), and abandoned with its reason (in French) once
+    the first failure is older than its age limit. When the server is out of reach, the other
+    e-mails are not tried: they wait for the next turn, their attempts unchanged."""
+    from ancrage.watch.outbox import naive_utc, smtp_send
 
-    moment = now or utcnow()
+    rules = policy or RetryPolicy.from_env()
+    moment = naive_utc(now) if now else utcnow()
     with engine.connect() as con:
         rows = con.execute(
             select(outbox)
@@ -63,8 +75,9 @@ def send_pending(engine: Engine, config: SmtpConfig, *, now: datetime | None = N
         message_id = row.message_id or make_msgid(idstring=f"compte-{row.id}", domain=domain)
         try:
             smtp_send(config, _message(config, row, message_id, moment))
-        except OSError as exc:  # smtplib errors are OSError subclasses
+        except (smtplib.SMTPException, OSError) as exc:
             attempts = row.attempts + 1
+            first = row.first_try_at or moment
             with engine.begin() as con:
                 con.execute(
                     update(outbox)
@@ -72,11 +85,14 @@ def send_pending(engine: Engine, config: SmtpConfig, *, now: datetime | None = N
                     .values(
                         attempts=attempts,
                         message_id=message_id,
-                        last_error=f"{type(exc).__name__}: {exc}"[:500],
-                        state="failed" if attempts >= MAX_ATTEMPTS else "pending",
-                        next_try=moment + timedelta(minutes=2 ** (attempts - 1)),
+                        first_try_at=first,
+                        last_error=reason(exc)[:500],
+                        state="abandoned" if moment - first >= rules.max_age else "pending",
+                        next_try=moment + rules.delay(attempts),
                     )
                 )
+            if not isinstance(exc, PER_MESSAGE):  # the server is out of reach: stop here
+                break
             continue
         with engine.begin() as con:
             con.execute(

@@ -18,6 +18,7 @@ from ancrage.explore import (
     supplier_summary,
 )
 from ancrage.notices.search import SearchHit
+from ancrage.textrepair import repair
 from ancrage.web import notices as web_notices
 from ancrage.web.observatory import ScopeArgs, key_figures, ring_rows, size_rows
 from ancrage.web.problems import status_of
@@ -198,7 +199,7 @@ def contracts(
 @router.get("/marches/{contract_id}")
 def contract(request: Request, contract_id: str) -> Response:
     c = contract_detail(ctx_of(request).settings, contract_id)
-    return page(request, "contract.html.j2", c["object"] or "Marché", c=c)
+    return page(request, "contract.html.j2", repair(c["object"]) or "Marché", c=c)
 
 
 @router.get("/acheteurs")
@@ -210,7 +211,7 @@ def buyers(request: Request, q: Text = None) -> Response:
 @router.get("/acheteurs/{buyer_id}")
 def buyer(request: Request, buyer_id: str) -> Response:
     b = buyer_summary(ctx_of(request).settings, buyer_id)
-    return page(request, "buyer.html.j2", b["name"] or buyer_id, b=b)
+    return page(request, "buyer.html.j2", repair(b["name"]) or buyer_id, b=b)
 
 
 @router.get("/titulaires")
@@ -222,7 +223,7 @@ def suppliers(request: Request, q: Text = None) -> Response:
 @router.get("/titulaires/{supplier_id}")
 def supplier(request: Request, supplier_id: str) -> Response:
     s = supplier_summary(ctx_of(request).settings, supplier_id)
-    return page(request, "supplier.html.j2", s["name"] or supplier_id, s=s)
+    return page(request, "supplier.html.j2", repair(s["name"]) or supplier_id, s=s)
 
 
 @router.get("/avis")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from ancrage.errors import AncrageError
+from ancrage.errors import AncrageError, WarehouseBusyError
 
 PROBLEM_TYPE = "application/problem+json"
 TITLES = {
@@ -31,11 +31,11 @@ def status_of(error: AncrageError) -> int:
     status = getattr(error, "status", None)
     if isinstance(status, int):
         return status
+    if isinstance(error, WarehouseBusyError):
+        return 503
     name = type(error).__name__
     if name.endswith("NotFoundError"):
         return 404
-    if name == "WarehouseError" and "occupé" in error.message:
-        return 503
     if name == "WarehouseError":
         return 404
     return 400

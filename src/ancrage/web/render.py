@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from ancrage import __version__, fmt
 from ancrage.labels import RING_LABELS, SIZE_LABELS
 from ancrage.notices.labels import STATE_LABELS
+from ancrage.textrepair import repair
 from ancrage.web.problems import TITLES
 from ancrage.web.security import csrf_token, current_user, set_csrf_cookie
 
@@ -63,6 +64,7 @@ def environment() -> jinja2.Environment:
         size=lambda s: SIZE_LABELS.get(s or "unknown", s),
     )
     env.filters["marks"] = _marks
+    env.filters["repaired"] = repair  # names and objects as users read them (textrepair)
     env.filters["state"] = lambda state: STATE_LABELS.get(state, state)
     env.globals.update(query=_query, version=__version__)
     return env

@@ -2,7 +2,10 @@
 --worker``): once a day the data update — the same :func:`ancrage.fetch.update.run_update` as
 ``ancrage update``: fetch, load, enrich, notices, then the watch (matches → alerts → e-mails)
 — followed by the observatory's reports computed again for the new warehouse generation;
-account e-mails every minute."""
+account e-mails every minute. A job that finds what it needs held by another process (an
+``ancrage update`` run by cron, a load by hand: :class:`~ancrage.errors.BusyError`) is tried
+again in a few minutes, the wait doubled each time it is still busy, rather than at its next
+turn."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ancrage.errors import BusyError
 from ancrage.web.config import WebConfig
 from ancrage.web.logs import log
 
@@ -22,6 +26,8 @@ if TYPE_CHECKING:
 
 MAIL_EVERY_S = 60
 UPDATE_EVERY_S = 24 * 3600
+BUSY_RETRY_S = 5 * 60  # a busy job is tried again after 5 minutes, then 10, 20… at most
+BUSY_RETRY_MAX_S = 3600  # an hour apart (never later than its own interval)
 
 
 @dataclass
@@ -30,6 +36,17 @@ class Job:
     every_s: float
     run: Callable[[], object]
     last: float = field(default=float("-inf"))  # never run: due at the first tick
+    busy_wait_s: float | None = None  # set while it finds what it needs busy: the next try
+
+    def due(self, now: float) -> bool:
+        wait = self.every_s if self.busy_wait_s is None else self.busy_wait_s
+        return now - self.last >= wait
+
+    def postpone(self) -> float:
+        """The wait before the next try of a job that found what it needs busy."""
+        doubled = BUSY_RETRY_S if self.busy_wait_s is None else 2 * self.busy_wait_s
+        self.busy_wait_s = min(doubled, BUSY_RETRY_MAX_S, self.every_s)
+        return self.busy_wait_s
 
 
 @dataclass(frozen=True)
@@ -66,19 +83,25 @@ def daily_update(config: WebConfig, plan: UpdatePlan) -> dict[str, Any]:
         send_mail=plan.send_mail,
         database_url=config.database_url,
     )
-    cache = ReportCache(config.settings, size=1)
     summary = update_summary(report)
+    busy = next((e for e in report.errors if isinstance(e, BusyError)), None)
+    if busy is not None:  # a step found the warehouse (…) held: the next try finishes the work
+        log("update incomplete", logging.WARNING, result=summary)
+        raise busy
+    cache = ReportCache(config.settings, size=1)
     summary["reports_computed"] = warm(config.settings, cache.get)
     return summary
 
 
 def jobs(config: WebConfig, plan: UpdatePlan | None = None) -> list[Job]:
     from ancrage.watch.mail import SmtpConfig
+    from ancrage.watch.retry import RetryPolicy
     from ancrage.web.db import open_app_db
     from ancrage.web.mail import send_pending
 
     def mails() -> int:
-        return send_pending(open_app_db(config), SmtpConfig.from_env())
+        policy = RetryPolicy.from_env()  # as the watch's alerts
+        return send_pending(open_app_db(config), SmtpConfig.from_env(), policy=policy)
 
     return [
         Job("e-mails de compte", MAIL_EVERY_S, mails),
@@ -87,16 +110,30 @@ def jobs(config: WebConfig, plan: UpdatePlan | None = None) -> list[Job]:
 
 
 def run_due(todo: list[Job], now: float) -> None:
-    """Run each job whose time has come; a failing job is logged and tried at its next turn."""
+    """Run each job whose time has come; a failing job is logged and tried at its next turn, a
+    job that found what it needs busy is tried again soon (:meth:`Job.postpone`), with a
+    French line saying why and when."""
     for job in todo:
-        if now - job.last < job.every_s:
+        if not job.due(now):
             continue
         job.last = now
         try:
             result = job.run()
+        except BusyError as exc:
+            wait = job.postpone()
+            log(
+                "job postponed",
+                logging.WARNING,
+                job=job.name,
+                retry_in_s=wait,
+                reason=f"{exc.message} : nouvel essai de « {job.name} » dans {wait / 60:g} min",
+            )
+            continue
         except Exception as exc:
+            job.busy_wait_s = None
             log("job failed", logging.ERROR, job=job.name, error=f"{type(exc).__name__}: {exc}")
             continue
+        job.busy_wait_s = None
         log("job done", job=job.name, result=result)
 
 
