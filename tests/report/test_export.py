@@ -98,3 +98,30 @@ def test_csv_for_a_french_spreadsheet_and_no_formula(tmp_path: Path) -> None:
     assert empty.strip() == "Aucune ligne : aucun contrat de concession dans ce périmètre."
     toc = (tmp_path / "sommaire.csv").read_text(encoding="utf-8-sig")
     assert toc.startswith("DONNÉES FICTIVES")
+
+
+def test_names_with_lost_accents_are_exported_repaired(tmp_path: Path, shared_data: Path) -> None:
+    """The CSV and XLSX files carry the name users read on the pages, not « Communaut� »."""
+    from ancrage.ingest.pipeline import load_paths
+    from ancrage.settings import Settings
+
+    home = tmp_path / "home"
+    sample = shared_data / "decp" / "v1_2019" / "data.gouv.fr_aife.json"
+    assert not load_paths(Settings.resolve(home), [sample]).errors
+    cacem = "24972006100103"  # published « Communaut� d'Agglom�ration Centre Martinique CACEM »
+    for fmt in ("csv", "xlsx"):
+        res = CliRunner().invoke(
+            app,
+            ["export", "--buyers", cacem, "--format", fmt, "--out", str(tmp_path / fmt),
+             "--home", str(home)],
+        )
+        assert res.exit_code == 0, res.output
+    rows = (tmp_path / "csv" / "volume__by_buyer.csv").read_text(encoding="utf-8-sig")
+    assert f"{cacem};Communauté d'Agglomération Centre Martinique CACEM;" in rows
+    assert "\ufffd" not in rows
+    book = openpyxl.load_workbook(tmp_path / "xlsx" / "diagnostic.xlsx")
+    cells = [
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    ]
+    assert "Communauté d'Agglomération Centre Martinique CACEM" in cells
+    assert not any("\ufffd" in c for c in cells)
