@@ -35,6 +35,7 @@ PARIS = ZoneInfo("Europe/Paris")
 TITLE_WEIGHT = 4.0
 CPV_WEIGHT = 2.0  # the labels of the notice's CPV codes: below the title, above the body
 MAX_LIMIT = 1000
+TIE_MARGIN = 64  # hits asked for beyond the ones wanted, for the ties of the last one kept
 _CPV_PREFIX = re.compile(r"\d{1,8}")
 _DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
 
@@ -225,13 +226,15 @@ def _best(
 ) -> list[tuple[float, int, Any]]:
     """``(score, rowid, deadline)`` of the ``size`` best matches not in ``skip``, best first
     (bm25, then latest deadline, then rowid) — exactly: tantivy returns the best by score only,
-    so the ties of the last one kept are asked for too (one more hit, more while the last has
-    the score of the ``size``-th). ``plan="full"`` (tests) asks for every match."""
+    so the ties of the last one kept are asked for too (:data:`TIE_MARGIN` more hits at once —
+    bm25 scores tie often, and asking for a few more costs about nothing, while asking again
+    costs the whole search — then four times more while the last has the score of the
+    ``size``-th). ``plan="full"`` (tests) asks for every match."""
     if plan == "full":
         hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
     else:
         want = size + len(skip)  # the skipped ones may be among the best
-        ask = want + 1
+        ask = want + TIE_MARGIN
         while True:
             hits = searcher.search(query, ask, count=False).hits
             if len(hits) < ask or hits[-1][0] < hits[want - 1][0]:
