@@ -185,3 +185,52 @@ def test_open_calls_follow_the_clock(config: Any) -> None:
     moment["now"] = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     after = {n.id for n in ctx.open_notices()}
     assert "boamp:26-7319" not in after and after < before
+
+
+def test_every_answer_has_its_request_id_security_headers_and_log_line(
+    client: TestClient, app: Any
+) -> None:
+    """Plain ASGI middleware (no ``BaseHTTPMiddleware``: a second task and memory streams per
+    request): pages, errors and API answers keep the request id, the security headers and
+    their log line."""
+    import logging
+
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    from ancrage.web.logs import LOGGER
+
+    assert not any(issubclass(m.cls, BaseHTTPMiddleware) for m in app.user_middleware)
+    lines: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record)
+
+    handler = Keep()
+    logger = logging.getLogger(LOGGER)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        answers = {
+            "/avis": client.get("/avis"),
+            "/nulle-part": client.get("/nulle-part"),
+            "/api/v1/health": client.get("/api/v1/health", headers={"X-Request-Id": "abc123"}),
+        }
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    for path, r in answers.items():
+        assert r.headers["X-Content-Type-Options"] == "nosniff", path
+        assert r.headers["Referrer-Policy"] == "same-origin"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert re.fullmatch(r"[0-9a-f]{16}|abc123", r.headers["X-Request-Id"])
+    assert answers["/api/v1/health"].headers["X-Request-Id"] == "abc123"
+    logged = [(x.getMessage(), x.fields["path"], x.fields["status"]) for x in lines]  # type: ignore[attr-defined]
+    assert logged == [
+        ("request", "/avis", 200),
+        ("request", "/nulle-part", 404),
+        ("request", "/api/v1/health", 200),
+    ]
+    assert client.get("/api/v1/docs").headers.get("Content-Security-Policy") is None
