@@ -299,12 +299,14 @@ def search(
     open_only: bool = False,
     deadline_after: date | None = None,
     limit: int = 20,
+    offset: int = 0,
     now: datetime | None = None,
     progress: IndexProgress | None = None,
 ) -> list[SearchHit]:
     """Notices matching the words of ``query`` (stemmed, synonyms of trade words too), best
     first (:func:`ranked`: every word first, then most words), with the filters; without
-    words, the notices the filters keep, latest deadline first.
+    words, the notices the filters keep, latest deadline first. The ``limit`` hits after the
+    first ``offset`` (a page: only its notices are read from the store).
 
     ``progress`` shows the rebuild of the index, when it has to be rebuilt first."""
     from ancrage.notices.store import NoticeStore, load_notice
@@ -319,6 +321,11 @@ def search(
             f"--limit doit être entre 1 et {MAX_LIMIT} (reçu {limit})",
             hint="Ex. --limit 20 ; affinez la recherche (mots, --territory, --cpv) plutôt que "
             "de tout lister.",
+        )
+    if not 0 <= offset <= MAX_LIMIT:
+        raise NoticeSearchError(
+            f"le décalage doit être entre 0 et {MAX_LIMIT} (reçu {offset})",
+            hint="Précisez la recherche (mots, territoire, CPV) plutôt que d'aller si loin.",
         )
     deps = territory_departements(territory) if territory is not None else None
     terms = query_terms(query)
@@ -346,9 +353,9 @@ def search(
             from ancrage.notices.index import searcher
 
             found = searcher(settings, con, progress)
-            best = ranked(found, terms, filters, now=when, limit=limit)
+            best = ranked(found, terms, filters, now=when, limit=offset + limit)[offset:]
         else:
-            best = listed(con, filters, now=when, limit=limit)
+            best = listed(con, filters, now=when, limit=offset + limit)[offset:]
         docs: dict[int, tuple[bytes, str]] = {
             r: (d, st)
             for r, d, st in con.execute(
@@ -358,7 +365,7 @@ def search(
             )
         }
     hits: list[SearchHit] = []
-    for rank, found_ in enumerate(best, start=1):
+    for rank, found_ in enumerate(best, start=offset + 1):
         doc, status = docs[found_.rowid]
         notice = load_notice(doc)
         hits.append(
