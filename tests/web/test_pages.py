@@ -234,3 +234,24 @@ def test_every_answer_has_its_request_id_security_headers_and_log_line(
         ("request", "/api/v1/health", 200),
     ]
     assert client.get("/api/v1/docs").headers.get("Content-Security-Policy") is None
+
+
+def test_trade_list_of_the_search_form_is_rendered_once_per_trade(client: TestClient) -> None:
+    from ancrage.web import render
+    from ancrage.web.notices import trades
+
+    render._kept_trade_options.cache_clear()
+    first = client.get("/avis", params={"metier": "menuiserie-bois-pvc"}).text
+    again = client.get("/avis", params={"metier": "menuiserie-bois-pvc", "q": "bois"}).text
+    info = render._kept_trade_options.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    for page in (first, again):
+        options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', page)
+        assert [o[0] for o in options] == ["", *trades()]
+        assert [o[0] for o in options if o[1]] == ["menuiserie-bois-pvc"]
+        assert ("menuiserie-bois-pvc", " selected", "menuiserie bois pvc") in options
+    stranger = client.get("/avis", params={"metier": "<astronaute>"})
+    assert stranger.status_code == 400
+    assert "Métier « &lt;astronaute&gt; » inconnu" in stranger.text
+    assert " selected>" not in stranger.text.split('id="f-metier"')[1].split("</select>")[0]
+    assert render._kept_trade_options.cache_info().currsize == 1

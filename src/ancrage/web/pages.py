@@ -278,7 +278,6 @@ def notices(
         more=more,
         error=error,
         searched=searched,
-        trades=web_notices.trades(),
         page_no=page_no,
     )
 
