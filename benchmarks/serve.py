@@ -27,6 +27,11 @@ the same cores as the server). Target: p99 < 300 ms at 50 users on 2 cores.
 
     python benchmarks/serve.py [--home DIR] [--scale 1] [--notices 1000000] [--seconds 30]
         [--saturation-seconds 15] [--workers 2] [--pages observatory search sheet]
+        [--search-memo 0]
+
+The searches draw from 60 (word, filter) pairs, so a server that keeps rankings
+(``ANCRAGE_SEARCH_MEMO``, 512 by default in production) would answer nearly all of them from
+memory: the benchmark runs the server without (``--search-memo 0``) unless told otherwise.
 """
 
 from __future__ import annotations
@@ -141,11 +146,18 @@ def _supplier_places(home: Path) -> None:
     Path(f"{path}.new").replace(path)
 
 
-def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    home: Path, workers: int, search_memo: int
+) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "ANCRAGE_HOME": str(home), "ANCRAGE_INSECURE_COOKIES": "1"}
+    env = {
+        **os.environ,
+        "ANCRAGE_HOME": str(home),
+        "ANCRAGE_INSECURE_COOKIES": "1",
+        "ANCRAGE_SEARCH_MEMO": str(search_memo),
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -274,16 +286,25 @@ def main() -> None:
         default=list(PAGES),
         help="the pages to load (the warehouse is built only for the observatory)",
     )
+    parser.add_argument(
+        "--search-memo",
+        type=int,
+        default=0,
+        help="notice rankings each server process keeps (ANCRAGE_SEARCH_MEMO; default 0 here: "
+        "the searches repeat 60 word and filter pairs, so kept rankings would answer nearly "
+        "all of them)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
     home = args.home or Path(tempfile.mkdtemp(prefix="ancrage-serve-"))
     prepare(home, args.scale, args.notices, warehouse="observatory" in args.pages)
     print(
-        f"DONNÉES FICTIVES in {home}; {os.cpu_count()} cores; load average at start {load()}",
+        f"DONNÉES FICTIVES in {home}; {os.cpu_count()} cores; notice rankings kept per "
+        f"process: {args.search_memo}; load average at start {load()}",
         flush=True,
     )
-    server, base = start_server(home, args.workers)
+    server, base = start_server(home, args.workers, args.search_memo)
     try:
         for dep in DEPS * 2 if "observatory" in args.pages else []:  # the second: stored
             started = time.perf_counter()

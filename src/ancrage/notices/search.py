@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -279,6 +281,60 @@ def ranked(
     return out[:limit]
 
 
+class Rankings:
+    """The rankings of the last searches, per searcher (an index snapshot: a load or a rebuild
+    gives a new one, so a ranking is never kept past the store it was made on; the rankings
+    of the previous snapshot are dropped with it), words, filters and length; the least
+    recently used leave first. A search with ``open_only`` is not kept
+    (which calls are still open changes with the clock). Shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[Any, ...], tuple[Any, list[Ranked]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def ranked(
+        self,
+        searcher: tantivy.Searcher,
+        terms: Terms,
+        filters: Filters,
+        *,
+        now: datetime,
+        limit: int,
+        size: int,
+    ) -> list[Ranked]:
+        """:func:`ranked`, from the kept rankings when the same search was made on the same
+        searcher; ``size`` rankings at most are kept (0: none)."""
+        if size <= 0 or filters.open_only:
+            return ranked(searcher, terms, filters, now=now, limit=limit)
+        key = (id(searcher), terms, filters, limit)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None and found[0] is searcher:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return list(found[1])
+        best = ranked(searcher, terms, filters, now=now, limit=limit)
+        with self._lock:
+            self.misses += 1
+            if self._kept and next(iter(self._kept.values()))[0] is not searcher:
+                self._kept.clear()  # a new snapshot: the old one's rankings (and files) go
+            self._kept[key] = (searcher, best)  # the searcher held: its id is not reused
+            self._kept.move_to_end(key)
+            while len(self._kept) > size:
+                self._kept.popitem(last=False)
+        return list(best)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self.hits = self.misses = 0
+
+
+RANKINGS = Rankings()
+
+
 def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[Ranked]:
     """Without words: the notices the filters keep, latest deadline first."""
     where, params = filters.sql(now)
@@ -353,7 +409,9 @@ def search(
             from ancrage.notices.index import searcher
 
             found = searcher(settings, con, progress)
-            best = ranked(found, terms, filters, now=when, limit=offset + limit)[offset:]
+            best = RANKINGS.ranked(
+                found, terms, filters, now=when, limit=offset + limit, size=settings.search_memo
+            )[offset:]
         else:
             best = listed(con, filters, now=when, limit=offset + limit)[offset:]
         docs: dict[int, tuple[bytes, str]] = {
