@@ -255,3 +255,23 @@ def test_trade_list_of_the_search_form_is_rendered_once_per_trade(client: TestCl
     assert "Métier « &lt;astronaute&gt; » inconnu" in stranger.text
     assert " selected>" not in stranger.text.split('id="f-metier"')[1].split("</select>")[0]
     assert render._kept_trade_options.cache_info().currsize == 1
+
+
+def test_the_last_search_page_says_to_refine_instead_of_linking_further(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ancrage.web import notices as web_notices
+    from ancrage.web import pages
+
+    query = {"date_limite_apres": "2000-01-01"}  # every notice with a deadline
+    first = client.get("/avis", params=query).text
+    assert "20 avis sur cette page (il y en a d'autres)," in first
+    assert 'rel="next"' in first
+    monkeypatch.setattr(pages, "NOTICE_PAGES", 1)  # the last page: the first, here
+    monkeypatch.setattr(web_notices, "MAX_RESULTS", 20)
+    last = client.get("/avis", params=query).text
+    assert (
+        "20 avis sur cette page (il y en a d'autres au-delà des 20 premiers : précisez la "
+        "recherche pour les voir), la date limite la plus lointaine d'abord."
+    ) in last
+    assert 'rel="next"' not in last
