@@ -13,8 +13,8 @@ HOME_ENV = "ANCRAGE_HOME"
 PUBLIC_URL_ENV = "ANCRAGE_PUBLIC_URL"
 MEMORY_ENV = "ANCRAGE_MEMORY_LIMIT"
 SEARCH_MEMO_ENV = "ANCRAGE_SEARCH_MEMO"
-# Notice searches whose ranking a process keeps (the same words, filters and page asked again
-# while the store has not changed): ~1-10 KB each.
+# Pages of notice-search rankings a process keeps (the same words, filters and page asked
+# again while the store has not changed): a few KB each.
 DEFAULT_SEARCH_MEMO = 512
 # What DuckDB may hold in memory while it writes the warehouse before it spills to disk.
 # Materialising sorts every contract, so without a limit its memory grows with the warehouse

@@ -282,11 +282,12 @@ def ranked(
 
 
 class Rankings:
-    """The rankings of the last searches, per searcher (an index snapshot: a load or a rebuild
-    gives a new one, so a ranking is never kept past the store it was made on; the rankings
-    of the previous snapshot are dropped with it), words, filters and length; the least
-    recently used leave first. A search with ``open_only`` is not kept
-    (which calls are still open changes with the clock). Shared by the threads of a process."""
+    """The pages of the last searches' rankings, per searcher (an index snapshot: a load or a
+    rebuild gives a new one, so a page is never kept past the store it was ranked on; the pages
+    of the previous snapshot are dropped with it), words, filters, offset and length; the
+    least recently used leave first. A search with ``open_only`` is not kept (which calls are
+    still open changes with the clock). Only the page is kept (≤ 1,000 hits are ranked for the
+    last one): a few KB each. Shared by the threads of a process."""
 
     def __init__(self) -> None:
         self._kept: OrderedDict[tuple[Any, ...], tuple[Any, list[Ranked]]] = OrderedDict()
@@ -294,32 +295,34 @@ class Rankings:
         self.hits = 0
         self.misses = 0
 
-    def ranked(
+    def page(
         self,
         searcher: tantivy.Searcher,
         terms: Terms,
         filters: Filters,
         *,
         now: datetime,
+        offset: int,
         limit: int,
         size: int,
     ) -> list[Ranked]:
-        """:func:`ranked`, from the kept rankings when the same search was made on the same
-        searcher; ``size`` rankings at most are kept (0: none)."""
+        """The hits ``offset + 1`` to ``offset + limit`` of :func:`ranked`, from the kept pages
+        when the same page was asked of the same searcher; ``size`` pages at most are kept
+        (0: none)."""
         if size <= 0 or filters.open_only:
-            return ranked(searcher, terms, filters, now=now, limit=limit)
-        key = (id(searcher), terms, filters, limit)
+            return ranked(searcher, terms, filters, now=now, limit=offset + limit)[offset:]
+        key = (id(searcher), terms, filters, offset, limit)
         with self._lock:
             found = self._kept.get(key)
             if found is not None and found[0] is searcher:
                 self._kept.move_to_end(key)
                 self.hits += 1
                 return list(found[1])
-        best = ranked(searcher, terms, filters, now=now, limit=limit)
+        best = ranked(searcher, terms, filters, now=now, limit=offset + limit)[offset:]
         with self._lock:
             self.misses += 1
             if self._kept and next(iter(self._kept.values()))[0] is not searcher:
-                self._kept.clear()  # a new snapshot: the old one's rankings (and files) go
+                self._kept.clear()  # a new snapshot: the old one's pages (and files) go
             self._kept[key] = (searcher, best)  # the searcher held: its id is not reused
             self._kept.move_to_end(key)
             while len(self._kept) > size:
@@ -409,9 +412,15 @@ def search(
             from ancrage.notices.index import searcher
 
             found = searcher(settings, con, progress)
-            best = RANKINGS.ranked(
-                found, terms, filters, now=when, limit=offset + limit, size=settings.search_memo
-            )[offset:]
+            best = RANKINGS.page(
+                found,
+                terms,
+                filters,
+                now=when,
+                offset=offset,
+                limit=limit,
+                size=settings.search_memo,
+            )
         else:
             best = listed(con, filters, now=when, limit=offset + limit)[offset:]
         docs: dict[int, tuple[bytes, str]] = {
