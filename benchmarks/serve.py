@@ -26,7 +26,12 @@ runs) and the load average before and after each run (the machine may be shared;
 the same cores as the server). Target: p99 < 300 ms at 50 users on 2 cores.
 
     python benchmarks/serve.py [--home DIR] [--scale 1] [--notices 1000000] [--seconds 30]
-        [--saturation-seconds 15] [--workers 2]
+        [--saturation-seconds 15] [--workers 2] [--pages observatory search sheet]
+        [--search-memo 0]
+
+The searches draw from 60 (word, filter) pairs, so a server that keeps rankings
+(``ANCRAGE_SEARCH_MEMO``, 512 by default in production) would answer nearly all of them from
+memory: the benchmark runs the server without (``--search-memo 0``) unless told otherwise.
 """
 
 from __future__ import annotations
@@ -59,6 +64,11 @@ WORDS = [
     "transport",
 ]
 USERS = 50
+PAGES = {
+    "observatory": "observatory page of a département",
+    "search": "notice search",
+    "sheet": "reading sheet",
+}
 THINK_MS = (1000, 5000)
 
 
@@ -84,14 +94,15 @@ def load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def prepare(home: Path, scale: float, notices: int) -> None:
-    if not (home / "warehouse" / "ancrage.duckdb").exists():
+def prepare(home: Path, scale: float, notices: int, warehouse: bool = True) -> None:
+    if warehouse and not (home / "warehouse" / "ancrage.duckdb").exists():
         print(f"building the warehouse (scale {scale}, FICTITIOUS) …", flush=True)
         subprocess.run(
             [sys.executable, str(HERE / "diagnose.py"), "--home", str(home), "--scale", str(scale)],
             check=True,
         )
-    _supplier_places(home)
+    if warehouse:
+        _supplier_places(home)
     if not (home / "notices" / "notices.sqlite").exists():
         print(f"building {notices:,} notices (FICTITIOUS) …", flush=True)
         subprocess.run(
@@ -135,11 +146,18 @@ def _supplier_places(home: Path) -> None:
     Path(f"{path}.new").replace(path)
 
 
-def start_server(home: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    home: Path, workers: int, search_memo: int
+) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "ANCRAGE_HOME": str(home), "ANCRAGE_INSECURE_COOKIES": "1"}
+    env = {
+        **os.environ,
+        "ANCRAGE_HOME": str(home),
+        "ANCRAGE_INSECURE_COOKIES": "1",
+        "ANCRAGE_SEARCH_MEMO": str(search_memo),
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -261,18 +279,34 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="each run with think time")
     parser.add_argument("--saturation-seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        choices=list(PAGES),
+        default=list(PAGES),
+        help="the pages to load (the warehouse is built only for the observatory)",
+    )
+    parser.add_argument(
+        "--search-memo",
+        type=int,
+        default=0,
+        help="notice rankings each server process keeps (ANCRAGE_SEARCH_MEMO; default 0 here: "
+        "the searches repeat 60 word and filter pairs, so kept rankings would answer nearly "
+        "all of them)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed (Debian: apt-get install wrk)")
     home = args.home or Path(tempfile.mkdtemp(prefix="ancrage-serve-"))
-    prepare(home, args.scale, args.notices)
+    prepare(home, args.scale, args.notices, warehouse="observatory" in args.pages)
     print(
-        f"DONNÉES FICTIVES in {home}; {os.cpu_count()} cores; load average at start {load()}",
+        f"DONNÉES FICTIVES in {home}; {os.cpu_count()} cores; notice rankings kept per "
+        f"process: {args.search_memo}; load average at start {load()}",
         flush=True,
     )
-    server, base = start_server(home, args.workers)
+    server, base = start_server(home, args.workers, args.search_memo)
     try:
-        for dep in DEPS * 2:  # the second pass: stored, whichever process answers
+        for dep in DEPS * 2 if "observatory" in args.pages else []:  # the second: stored
             started = time.perf_counter()
             r = httpx.get(f"{base}/observatoire?territoire=dep:{dep}", timeout=600)
             print(
@@ -280,11 +314,7 @@ def main() -> None:
                 f"(HTTP {r.status_code})",
                 flush=True,
             )
-        pages = {
-            "observatory": "observatory page of a département",
-            "search": "notice search",
-            "sheet": "reading sheet",
-        }
+        pages = {page: name for page, name in PAGES.items() if page in args.pages}
         for think, mode, seconds in (
             (True, f"{USERS} users, think time 1-5 s", args.seconds),
             (False, f"{USERS} users, closed loop", args.saturation_seconds),

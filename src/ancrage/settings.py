@@ -12,6 +12,10 @@ from ancrage.errors import ConfigError
 HOME_ENV = "ANCRAGE_HOME"
 PUBLIC_URL_ENV = "ANCRAGE_PUBLIC_URL"
 MEMORY_ENV = "ANCRAGE_MEMORY_LIMIT"
+SEARCH_MEMO_ENV = "ANCRAGE_SEARCH_MEMO"
+# Pages of notice-search rankings a process keeps (the same words, filters and page asked
+# again while the store has not changed): a few KB each.
+DEFAULT_SEARCH_MEMO = 512
 # What DuckDB may hold in memory while it writes the warehouse before it spills to disk.
 # Materialising sorts every contract, so without a limit its memory grows with the warehouse
 # (1.2 GB at 500,000 contracts, 2.5 GB at 1.5 million); with this one the process stays about
@@ -48,6 +52,7 @@ class Settings:
 
     home: Path
     memory_limit: str = DEFAULT_MEMORY_LIMIT  # DuckDB's, for the warehouse writes
+    search_memo: int = DEFAULT_SEARCH_MEMO  # notice rankings kept per process; 0: none
 
     @classmethod
     def resolve(cls, home: str | Path | None = None) -> Settings:
@@ -64,7 +69,14 @@ class Settings:
                 f"limite de mémoire illisible : {memory!r}",
                 hint=f"Donnez à {MEMORY_ENV} une taille comme 512MB ou 2GB.",
             )
-        return cls(home=path.resolve(), memory_limit=memory)
+        memo = os.environ.get(SEARCH_MEMO_ENV, "").strip() or str(DEFAULT_SEARCH_MEMO)
+        if not memo.isdigit() or not 0 <= int(memo) <= 100_000:
+            raise ConfigError(
+                f"nombre de recherches gardées illisible : {memo!r}",
+                hint=f"Donnez à {SEARCH_MEMO_ENV} un nombre de 0 (aucune) à 100000, "
+                f"ex. {DEFAULT_SEARCH_MEMO}.",
+            )
+        return cls(home=path.resolve(), memory_limit=memory, search_memo=int(memo))
 
     @property
     def warehouse_dir(self) -> Path:

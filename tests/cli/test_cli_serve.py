@@ -3,10 +3,13 @@ imported by the command line until a web command runs."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from ancrage.cli.app import app
@@ -50,3 +53,26 @@ def test_help_is_french_and_imports_no_web_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_serve_uses_the_compiled_http_parser_and_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's pure-Python HTTP parser and event loop cost about a millisecond a request:
+    the server asks for httptools, and uvloop (a dependency) is there for uvicorn's "auto"."""
+    import uvicorn
+
+    asked: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: asked.update(kwargs))
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--home", str(tmp_path / "home"), "--no-worker", "--workers", "1"],
+        env={"ANCRAGE_DATABASE_URL": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert asked["http"] == "httptools"
+    assert asked.get("loop", "auto") == "auto"
+    config = uvicorn.Config(lambda: None, http=asked["http"], loop="auto")
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    assert importlib.util.find_spec("uvloop") is not None

@@ -7,13 +7,14 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ancrage.notices.analysis import query_terms
 from ancrage.notices.index import searcher
 from ancrage.notices.ingest import load_notices
-from ancrage.notices.search import Filters, ranked
+from ancrage.notices.search import TIE_MARGIN, Filters, ranked
 from ancrage.notices.store import NoticeStore
 from ancrage.settings import Settings
 
@@ -127,3 +128,37 @@ def test_all_words_first_then_most_words(home: Settings) -> None:
     assert hits[0].matched > hits[-1].matched
     for a, b in itertools.pairwise(hits):
         assert a.matched > b.matched or a.score >= b.score
+
+
+class _Counting:
+    """A searcher that counts the searches asked of tantivy."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.searches = 0
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        self.searches += 1
+        return self.inner.search(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_ties_at_the_end_of_the_page_cost_no_second_search(home: Settings) -> None:
+    """A page ending inside a group of equal scores is answered with one tantivy search (the
+    hits beyond the page are asked for at once), in the same order as the full ranking."""
+    with NoticeStore(home).reading() as con:
+        index = searcher(home, con)
+        terms = query_terms("services")
+        full = ranked(index, terms, Filters(), now=NOW, limit=1000, plan="full")
+        cut = next(
+            i + 1
+            for i in range(len(full) - 1)
+            if full[i].score == full[i + 1].score
+            and sum(h.score == full[i].score for h in full) < TIE_MARGIN
+        )
+        counting = _Counting(index)
+        found = ranked(counting, terms, Filters(), now=NOW, limit=cut)  # type: ignore[arg-type]
+    assert found == full[:cut]
+    assert counting.searches == 1

@@ -319,3 +319,20 @@ def test_admin(client: TestClient, people: People) -> None:
     assert (
         dup.status_code == 409 and dup.json()["detail"] == "Un compte existe déjà pour c2@cma-a.fr"
     )
+
+
+def test_notice_pages_are_slices_of_one_ranking(client: TestClient) -> None:
+    """A page is the same hits, in the same order and with the same ranks, as that part of
+    the whole ranking; the last page allowed (hits 981–1000) is answered, not refused."""
+    whole = client.get("/api/v1/notices", params={"q": "travaux", "limit": 100}).json()["items"]
+    assert len(whole) > 10
+    for offset in (0, 3, 5, 10):
+        page = client.get(
+            "/api/v1/notices", params={"q": "travaux", "limit": 5, "offset": offset}
+        ).json()
+        assert page["items"] == whole[offset : offset + 5], offset
+        assert [h["rank"] for h in page["items"]] == [h["rank"] for h in whole[offset : offset + 5]]
+        assert page["more"] == (len(whole) > offset + 5)
+    last = client.get("/api/v1/notices", params={"q": "travaux", "limit": 20, "offset": 980})
+    assert last.status_code == 200, last.json()
+    assert client.get("/avis", params={"q": "travaux", "page": 50}).status_code == 200

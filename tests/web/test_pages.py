@@ -185,3 +185,93 @@ def test_open_calls_follow_the_clock(config: Any) -> None:
     moment["now"] = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     after = {n.id for n in ctx.open_notices()}
     assert "boamp:26-7319" not in after and after < before
+
+
+def test_every_answer_has_its_request_id_security_headers_and_log_line(
+    client: TestClient, app: Any
+) -> None:
+    """Plain ASGI middleware (no ``BaseHTTPMiddleware``: a second task and memory streams per
+    request): pages, errors and API answers keep the request id, the security headers and
+    their log line."""
+    import logging
+
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    from ancrage.web.logs import LOGGER
+
+    assert not any(issubclass(m.cls, BaseHTTPMiddleware) for m in app.user_middleware)
+    lines: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record)
+
+    handler = Keep()
+    logger = logging.getLogger(LOGGER)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        answers = {
+            "/avis": client.get("/avis"),
+            "/nulle-part": client.get("/nulle-part"),
+            "/api/v1/health": client.get("/api/v1/health", headers={"X-Request-Id": "abc123"}),
+        }
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    for path, r in answers.items():
+        assert r.headers["X-Content-Type-Options"] == "nosniff", path
+        assert r.headers["Referrer-Policy"] == "same-origin"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert re.fullmatch(r"[0-9a-f]{16}|abc123", r.headers["X-Request-Id"])
+    assert answers["/api/v1/health"].headers["X-Request-Id"] == "abc123"
+    logged = [(x.getMessage(), x.fields["path"], x.fields["status"]) for x in lines]  # type: ignore[attr-defined]
+    assert logged == [
+        ("request", "/avis", 200),
+        ("request", "/nulle-part", 404),
+        ("request", "/api/v1/health", 200),
+    ]
+    assert client.get("/api/v1/docs").headers.get("Content-Security-Policy") is None
+
+
+def test_trade_list_of_the_search_form_is_rendered_once_per_trade(client: TestClient) -> None:
+    from ancrage.web import render
+    from ancrage.web.notices import trades
+
+    render._kept_trade_options.cache_clear()
+    first = client.get("/avis", params={"metier": "menuiserie-bois-pvc"}).text
+    again = client.get("/avis", params={"metier": "menuiserie-bois-pvc", "q": "bois"}).text
+    info = render._kept_trade_options.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    for page in (first, again):
+        options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', page)
+        assert [o[0] for o in options] == ["", *trades()]
+        assert [o[0] for o in options if o[1]] == ["menuiserie-bois-pvc"]
+        assert ("menuiserie-bois-pvc", " selected", "menuiserie bois pvc") in options
+    stranger = client.get("/avis", params={"metier": "<astronaute>"})
+    assert stranger.status_code == 400
+    assert "Métier « &lt;astronaute&gt; » inconnu" in stranger.text
+    assert " selected>" not in stranger.text.split('id="f-metier"')[1].split("</select>")[0]
+    assert render._kept_trade_options.cache_info().currsize == 1
+
+
+def test_the_last_search_page_says_to_refine_instead_of_linking_further(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ancrage.web import notices as web_notices
+    from ancrage.web import pages
+
+    query = {"date_limite_apres": "2000-01-01"}  # every notice with a deadline
+    first = client.get("/avis", params=query).text
+    assert "20 avis sur cette page (il y en a d'autres)," in first
+    assert 'rel="next"' in first
+    monkeypatch.setattr(pages, "NOTICE_PAGES", 1)  # the last page: the first, here
+    monkeypatch.setattr(web_notices, "MAX_RESULTS", 20)
+    last = client.get("/avis", params=query).text
+    assert (
+        "20 avis sur cette page (il y en a d'autres au-delà des 20 premiers : précisez la "
+        "recherche pour les voir), la date limite la plus lointaine d'abord."
+    ) in last
+    assert 'rel="next"' not in last

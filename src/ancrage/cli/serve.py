@@ -88,6 +88,7 @@ def serve(
             workers=workers or default_workers(),
             host=host,
             port=port,
+            http="httptools",  # compiled parser (a dependency); the event loop: uvloop if there
             log_level="warning",
             access_log=False,
             timeout_keep_alive=KEEP_ALIVE_S,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -35,6 +37,7 @@ PARIS = ZoneInfo("Europe/Paris")
 TITLE_WEIGHT = 4.0
 CPV_WEIGHT = 2.0  # the labels of the notice's CPV codes: below the title, above the body
 MAX_LIMIT = 1000
+TIE_MARGIN = 64  # hits asked for beyond the ones wanted, for the ties of the last one kept
 _CPV_PREFIX = re.compile(r"\d{1,8}")
 _DEP_ARG = re.compile(r"dep:(\d{2,3}|2[AaBb])")
 
@@ -225,13 +228,15 @@ def _best(
 ) -> list[tuple[float, int, Any]]:
     """``(score, rowid, deadline)`` of the ``size`` best matches not in ``skip``, best first
     (bm25, then latest deadline, then rowid) — exactly: tantivy returns the best by score only,
-    so the ties of the last one kept are asked for too (one more hit, more while the last has
-    the score of the ``size``-th). ``plan="full"`` (tests) asks for every match."""
+    so the ties of the last one kept are asked for too (:data:`TIE_MARGIN` more hits at once —
+    bm25 scores tie often, and asking for a few more costs about nothing, while asking again
+    costs the whole search — then four times more while the last has the score of the
+    ``size``-th). ``plan="full"`` (tests) asks for every match."""
     if plan == "full":
         hits = searcher.search(query, max(searcher.num_docs, 1), count=False).hits
     else:
         want = size + len(skip)  # the skipped ones may be among the best
-        ask = want + 1
+        ask = want + TIE_MARGIN
         while True:
             hits = searcher.search(query, ask, count=False).hits
             if len(hits) < ask or hits[-1][0] < hits[want - 1][0]:
@@ -276,6 +281,63 @@ def ranked(
     return out[:limit]
 
 
+class Rankings:
+    """The pages of the last searches' rankings, per searcher (an index snapshot: a load or a
+    rebuild gives a new one, so a page is never kept past the store it was ranked on; the pages
+    of the previous snapshot are dropped with it), words, filters, offset and length; the
+    least recently used leave first. A search with ``open_only`` is not kept (which calls are
+    still open changes with the clock). Only the page is kept (≤ 1,000 hits are ranked for the
+    last one): a few KB each. Shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[Any, ...], tuple[Any, list[Ranked]]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def page(
+        self,
+        searcher: tantivy.Searcher,
+        terms: Terms,
+        filters: Filters,
+        *,
+        now: datetime,
+        offset: int,
+        limit: int,
+        size: int,
+    ) -> list[Ranked]:
+        """The hits ``offset + 1`` to ``offset + limit`` of :func:`ranked`, from the kept pages
+        when the same page was asked of the same searcher; ``size`` pages at most are kept
+        (0: none)."""
+        if size <= 0 or filters.open_only:
+            return ranked(searcher, terms, filters, now=now, limit=offset + limit)[offset:]
+        key = (id(searcher), terms, filters, offset, limit)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None and found[0] is searcher:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return list(found[1])
+        best = ranked(searcher, terms, filters, now=now, limit=offset + limit)[offset:]
+        with self._lock:
+            self.misses += 1
+            if self._kept and next(iter(self._kept.values()))[0] is not searcher:
+                self._kept.clear()  # a new snapshot: the old one's pages (and files) go
+            self._kept[key] = (searcher, best)  # the searcher held: its id is not reused
+            self._kept.move_to_end(key)
+            while len(self._kept) > size:
+                self._kept.popitem(last=False)
+        return list(best)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self.hits = self.misses = 0
+
+
+RANKINGS = Rankings()
+
+
 def listed(con: Any, filters: Filters, *, now: datetime, limit: int) -> list[Ranked]:
     """Without words: the notices the filters keep, latest deadline first."""
     where, params = filters.sql(now)
@@ -296,12 +358,14 @@ def search(
     open_only: bool = False,
     deadline_after: date | None = None,
     limit: int = 20,
+    offset: int = 0,
     now: datetime | None = None,
     progress: IndexProgress | None = None,
 ) -> list[SearchHit]:
     """Notices matching the words of ``query`` (stemmed, synonyms of trade words too), best
     first (:func:`ranked`: every word first, then most words), with the filters; without
-    words, the notices the filters keep, latest deadline first.
+    words, the notices the filters keep, latest deadline first. The ``limit`` hits after the
+    first ``offset`` (a page: only its notices are read from the store).
 
     ``progress`` shows the rebuild of the index, when it has to be rebuilt first."""
     from ancrage.notices.store import NoticeStore, load_notice
@@ -316,6 +380,11 @@ def search(
             f"--limit doit être entre 1 et {MAX_LIMIT} (reçu {limit})",
             hint="Ex. --limit 20 ; affinez la recherche (mots, --territory, --cpv) plutôt que "
             "de tout lister.",
+        )
+    if not 0 <= offset <= MAX_LIMIT:
+        raise NoticeSearchError(
+            f"le décalage doit être entre 0 et {MAX_LIMIT} (reçu {offset})",
+            hint="Précisez la recherche (mots, territoire, CPV) plutôt que d'aller si loin.",
         )
     deps = territory_departements(territory) if territory is not None else None
     terms = query_terms(query)
@@ -343,9 +412,17 @@ def search(
             from ancrage.notices.index import searcher
 
             found = searcher(settings, con, progress)
-            best = ranked(found, terms, filters, now=when, limit=limit)
+            best = RANKINGS.page(
+                found,
+                terms,
+                filters,
+                now=when,
+                offset=offset,
+                limit=limit,
+                size=settings.search_memo,
+            )
         else:
-            best = listed(con, filters, now=when, limit=limit)
+            best = listed(con, filters, now=when, limit=offset + limit)[offset:]
         docs: dict[int, tuple[bytes, str]] = {
             r: (d, st)
             for r, d, st in con.execute(
@@ -355,7 +432,7 @@ def search(
             )
         }
     hits: list[SearchHit] = []
-    for rank, found_ in enumerate(best, start=1):
+    for rank, found_ in enumerate(best, start=offset + 1):
         doc, status = docs[found_.rowid]
         notice = load_notice(doc)
         hits.append(

@@ -61,10 +61,11 @@ def search_page(
         territory=territory,
         open_only=open_only,
         deadline_after=deadline_after,
-        limit=offset + limit + 1,
+        limit=limit + 1,
+        offset=offset,
         now=now,
     )
-    return hits[offset : offset + limit], len(hits) > offset + limit
+    return hits[:limit], len(hits) > limit
 
 
 def get_notice(settings: Settings, notice_id: str) -> Notice:

@@ -28,6 +28,8 @@ from ancrage.web.security import ctx_of, current_user
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=200)]
 PAGE = 25
+NOTICE_PAGE = 20  # hits per page of the notice search
+NOTICE_PAGES = web_notices.MAX_RESULTS // NOTICE_PAGE  # its last page: the 1000th hit
 
 
 @router.get("/")
@@ -235,7 +237,7 @@ def notices(
     territoire: Text = None,
     ouverts: Text = None,
     date_limite_apres: Annotated[str | None, Query(max_length=10)] = None,
-    page_no: Annotated[int, Query(alias="page", ge=1, le=50)] = 1,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=NOTICE_PAGES)] = 1,
 ) -> Response:
     params = {
         "q": q or "",
@@ -263,8 +265,8 @@ def notices(
                 territory=territoire or None,
                 open_only=bool(ouverts),
                 deadline_after=after,
-                offset=(page_no - 1) * 20,
-                limit=20,
+                offset=(page_no - 1) * NOTICE_PAGE,
+                limit=NOTICE_PAGE,
                 now=ctx_of(request).now(),
             )
         except AncrageError as exc:
@@ -279,8 +281,9 @@ def notices(
         more=more,
         error=error,
         searched=searched,
-        trades=web_notices.trades(),
         page_no=page_no,
+        last_page=NOTICE_PAGES,
+        max_results=web_notices.MAX_RESULTS,
     )
 
 

@@ -66,8 +66,30 @@ def environment() -> jinja2.Environment:
     env.filters["marks"] = _marks
     env.filters["repaired"] = repair  # names and objects as users read them (textrepair)
     env.filters["state"] = lambda state: STATE_LABELS.get(state, state)
-    env.globals.update(query=_query, version=__version__)
+    env.globals.update(query=_query, version=__version__, trade_options=trade_options)
     return env
+
+
+def trade_options(selected: str) -> Markup:
+    """The ``<option>`` of every trade of the search form (about eighty, the same on every
+    search page), ``selected`` marked: rendered once per trade chosen, then kept."""
+    from ancrage.web.notices import trades
+
+    if selected and selected not in trades():  # a stranger's value: not kept
+        return _trade_options(trades(), selected)
+    return _kept_trade_options(selected)
+
+
+@lru_cache(maxsize=128)
+def _kept_trade_options(selected: str) -> Markup:
+    from ancrage.web.notices import trades
+
+    return _trade_options(trades(), selected)
+
+
+def _trade_options(trades: dict[str, str], selected: str) -> Markup:
+    template = environment().get_template("trade_options.html.j2")
+    return Markup(template.render(trades=trades, selected=selected))
 
 
 NAV = (
