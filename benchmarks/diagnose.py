@@ -120,8 +120,8 @@ def build(home: Path, scale: float) -> Settings:
             "quarantined": 0,
             "duplicates": 0,
         }
-        wh.commit_file(con, record, {})
-        wh.materialise(con)
+        wh.begin_commit(con)
+        wh.materialise(con, [record])
         enriched = wh.enriched_dir
         enriched.mkdir(exist_ok=True)
         dep = "lpad((1 + (i % 95))::VARCHAR, 2, '0')"
