@@ -62,16 +62,18 @@ def serve(
     import os
     import threading
 
-    import uvicorn
-
     from ancrage.settings import HOME_ENV
     from ancrage.web import logs
     from ancrage.web.config import WebConfig
     from ancrage.web.db import open_app_db
+    from ancrage.web.serving import Listen, check_port, serve_processes
     from ancrage.web.worker import UpdatePlan, run_forever
 
     plan = UpdatePlan(territory=territory_of(territory))
     config = WebConfig.resolve(settings(home))
+    listen = Listen(host=host, port=port, keep_alive_s=KEEP_ALIVE_S)
+    processes = workers or default_workers()
+    check_port(listen)  # a taken port: one French line before anything starts
     os.environ[HOME_ENV] = str(config.settings.home)  # each server process reads it
     open_app_db(config)  # a database problem stops here, in one French line
     logs.setup()
@@ -82,17 +84,7 @@ def serve(
         ).start()
     err().print(f"Ancrage sert sur http://{host}:{port}/ (arrêt : Ctrl+C)")
     try:
-        uvicorn.run(
-            "ancrage.web.app:app_from_env",
-            factory=True,
-            workers=workers or default_workers(),
-            host=host,
-            port=port,
-            http="httptools",  # compiled parser (a dependency); the event loop: uvloop if there
-            log_level="warning",
-            access_log=False,
-            timeout_keep_alive=KEEP_ALIVE_S,
-        )
+        serve_processes(listen, processes)
     finally:
         stop.set()
 

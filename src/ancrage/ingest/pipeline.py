@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ancrage.children import die_with_parent
 from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest import lookups
 from ancrage.ingest.audit import record_rules
@@ -391,31 +392,6 @@ def workers_init(parent: int, done: Any) -> None:
     global _DONE
     _DONE = done
     die_with_parent(parent)
-
-
-def die_with_parent(parent: int) -> None:
-    """Have the kernel kill this process when its parent dies (Linux ``PR_SET_PDEATHSIG``);
-    elsewhere a thread watches the parent. A parent already gone: exit now."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        watched = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        watched = False
-    if os.getppid() != parent:  # it died before the request above
-        os._exit(1)
-    if not watched:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
 
 
 class _SharedProgress:
