@@ -510,7 +510,9 @@ def _stage(
         raise ValueError(f"{source.name} cannot be read in shares")
     norm = Normaliser(file_id, source.name, path.name, today=today)
     staged = {t: stage / f"{t}.parquet" for t in TABLES}
-    writers = {t: pq.ParquetWriter(p, _staging_schema(t)) for t, p in staged.items()}
+    writers = {
+        t: pq.ParquetWriter(p, _staging_schema(t), compression="none") for t, p in staged.items()
+    }
     ctx = ReadContext(path, on_progress=progress.advance if progress else None, share=share)
     if progress:
         progress.start_file(path.name, path.stat().st_size)
