@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeGuard
 
+import numpy as np
 import orjson
 
+from ancrage.ingest import fastpath
 from ancrage.ingest import values as V
 from ancrage.ingest.lookups import settings, table
 from ancrage.model import CONTRACT_KEY, RECORD_POS
@@ -149,6 +151,8 @@ class Normaliser:
     repairs: list[Row] = field(default_factory=list)
     quarantine: list[Row] = field(default_factory=list)
     quarantined_records: int = 0
+    # column fast path (:mod:`fastpath`); False: every value through the Python normalisers
+    fast: bool = field(default_factory=lambda: FAST_PATH)
 
     def __post_init__(self) -> None:
         self._max_months: int = settings("plausibility")["duration"]["max_months"]
@@ -258,15 +262,23 @@ class Normaliser:
         """Stable ids of the records; quarantine those without a contract or buyer id."""
         recs: list[_Rec] = []
         identifier, siret = V.identifier, V.siret
-        for pos, raw in zip(positions, raws, strict=True):
+        fast = self.fast
+        id_kinds = fastpath.identifier_kinds([raw.get("id") for raw in raws]) if fast else None
+        plain_ids = (
+            [False] * len(raws) if id_kinds is None else (id_kinds == fastpath.CLEAN).tolist()
+        )
+        for pos, raw, plain_id in zip(positions, raws, plain_ids, strict=True):
             ref = raw.get("ref", f"#{pos}")
             kind = raw.get("kind", "marche")
             raw_id = raw.get("id")
-            rid, _ = identifier(raw_id)
+            rid = raw_id if plain_id and isinstance(raw_id, str) else identifier(raw_id)[0]
             buyer_obj = raw.get("buyer")
             buyer: RawParty = buyer_obj if isinstance(buyer_obj, dict) else {}
             buyer_raw = buyer.get("id")
-            buyer_id, buyer_rule = siret(buyer_raw, "SIRET")
+            if fast and _plain_siret(buyer_raw):
+                buyer_id, buyer_rule = buyer_raw, None
+            else:
+                buyer_id, buyer_rule = siret(buyer_raw, "SIRET")
             derived_id = False
             if rid is None and raw_id is None:
                 # no id at all (seen on 2019 concessions): a stable id from the record's content
@@ -288,7 +300,7 @@ class Normaliser:
                 row["contract_id"] = rec.cid
             if derived_id:
                 rec.log("id", None, rid, "id_derived_from_content")
-            elif rid != str(raw_id).strip():
+            elif not plain_id and rid != str(raw_id).strip():
                 rec.log("id", raw_id, rid, "siret_separators_removed")
             if buyer_rule:
                 rec.log("buyer.id", buyer_raw, buyer_id, buyer_rule)
@@ -417,6 +429,10 @@ class Normaliser:
         """Normalise one column, each distinct value once, logging the values it changed."""
         if raws.count(None) == len(raws):  # a field the format does not have: nothing to do
             return raws
+        if self.fast:
+            fixed_ = self._fix_column_fast(field_name, raws, fn, recs)
+            if fixed_ is not None:
+                return fixed_
         # keyed by type too: ``True == 1 == 1.0`` in Python, not in the data
         keys: list[tuple[type, Any]] = list(zip(map(type, raws), raws, strict=True))
         try:
@@ -430,6 +446,39 @@ class Normaliser:
         if changed:
             for key, raw, value, rec in zip(keys, raws, values, recs, strict=True):
                 rule = changed.get(key)
+                if rule is not None:
+                    rec.log(field_name, raw, value, rule)
+        return values
+
+    def _fix_column_fast(
+        self,
+        field_name: str,
+        raws: list[Any],
+        fn: Callable[[Any], tuple[Any, str | None]],
+        recs: list[_Rec],
+    ) -> list[Any] | None:
+        """:meth:`_fix_column` by the fast path; None when it does not apply to the column."""
+        whole = fastpath.WHOLE.get(fn)
+        values = whole(raws) if whole is not None else None
+        if values is not None:
+            return values
+        if not set(map(type, raws)) <= _TEXT_TYPES:
+            return None
+        distinct = set(raws)
+        classify = fastpath.KINDS.get(fn)
+        if classify is not None and len(distinct) * _REPEATED > len(raws):
+            kinds = classify(raws)  # mostly unique values (objects, ids): matched at once
+            if kinds is not None:
+                return _fix_kinds(field_name, raws, fn, recs, kinds)
+        # text only, so keyed by value alone (no ``True == 1`` to tell apart); each distinct
+        # value once
+        fixed = {raw: fn(raw) for raw in distinct}
+        fixed[None] = (None, None)
+        values = list(map({raw: f[0] for raw, f in fixed.items()}.__getitem__, raws))
+        changed = {raw: f[1] for raw, f in fixed.items() if f[1] is not None}
+        if changed:
+            for raw, value, rec in zip(raws, values, recs, strict=True):
+                rule = changed.get(raw)
                 if rule is not None:
                     rec.log(field_name, raw, value, rule)
         return values
@@ -528,6 +577,7 @@ class Normaliser:
     ) -> list[tuple[str | None, str, str | None, str | None]]:
         out: list[tuple[str | None, str, str | None, str | None]] = []
         seen: set[tuple[str | None, str]] = set()
+        fast = self.fast
         if not isinstance(parties, list):
             rec.log(path, parties, None, "wrong_type_dropped")
             return out
@@ -537,7 +587,10 @@ class Normaliser:
                 continue
             id_type = rec.fix(f"{path}[{i}].id_type", p.get("id_type"), V.id_type)
             raw_id = p.get("id")
-            sid, rule = V.siret(raw_id, id_type)
+            if fast and _plain_siret(raw_id):
+                sid, rule = raw_id, None
+            else:
+                sid, rule = V.siret(raw_id, id_type)
             if rule:
                 rec.log(f"{path}[{i}].id", raw_id, sid, rule)
             if sid is None:
@@ -638,6 +691,40 @@ class Normaliser:
 
 
 _MEMO_MAX = 100_000
+FAST_PATH = True  # the default of Normaliser.fast (tests run both ways)
+_TEXT_TYPES = frozenset({str, type(None)})
+# a column with fewer distinct values than 1 in _REPEATED is normalised value by value (cached)
+_REPEATED = 4
+
+
+def _plain_siret(raw: object) -> TypeGuard[str]:
+    """True for an identifier :func:`values.siret` gives back as it is whatever its id type:
+    text of ASCII digits only, not 13 of them (a SIRET that lost its leading zero)."""
+    return type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) != 13
+
+
+def _fix_kinds(
+    field_name: str,
+    raws: list[Any],
+    fn: Callable[[Any], tuple[Any, str | None]],
+    recs: list[_Rec],
+    kinds: fastpath.Kinds,
+) -> list[Any]:
+    """A column whose values were classed by the fast path: the clean ones as they are, the
+    others through ``fn`` (logged in record order, as :meth:`Normaliser._fix_column` does)."""
+    values = list(raws)
+    unrepairable = (kinds == fastpath.UNREPAIRABLE).tolist()
+    rule: str | None
+    for i in np.flatnonzero(kinds).tolist():
+        raw = raws[i]
+        if unrepairable[i]:
+            value, rule = raw, "text_unrepairable"
+        else:
+            value, rule = fn(raw)
+        values[i] = value
+        if rule is not None:
+            recs[i].log(field_name, raw, value, rule)
+    return values
 
 
 def _empty_columns() -> Columns:
