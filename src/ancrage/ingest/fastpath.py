@@ -64,12 +64,17 @@ def _patterns() -> dict[str, str]:
 def _strings(raws: list[Any]) -> tuple[pa.Array, npt.NDArray[np.bool_]] | None:
     """The column as an Arrow string array (values that are not text as nulls), and where the
     values that are not text and not None are; None when the column has no text at all."""
-    texts = [raw if type(raw) is str else None for raw in raws]
+    if set(map(type, raws)) <= _TEXT:
+        texts, other = raws, np.zeros(len(raws), dtype=np.bool_)
+    else:
+        texts = [raw if type(raw) is str else None for raw in raws]
+        other = np.fromiter(
+            (raw is not None and type(raw) is not str for raw in raws),
+            dtype=np.bool_,
+            count=len(raws),
+        )
     if texts.count(None) == len(texts):
         return None
-    other = np.fromiter(
-        (raw is not None and type(raw) is not str for raw in raws), dtype=np.bool_, count=len(raws)
-    )
     return pa.array(texts, type=pa.string()), other
 
 
@@ -143,6 +148,7 @@ def integers(raws: list[Any]) -> list[int | None] | None:
         return None
 
 
+_TEXT = frozenset({str, type(None)})
 _NUMERIC = frozenset({float, int, type(None)})
 _INTEGRAL = frozenset({int, type(None)})
 

@@ -110,6 +110,13 @@ def amount_flag(amount: float | None, duration: int | None) -> str | None:
     return None
 
 
+# the contract columns :meth:`Normaliser._record` gives, in order
+_RECORD_COLUMNS: tuple[str, ...] = (
+    "amount", "amount_flag", "duration_months", "env_reported", "env_clause", "env_criterion",
+    "env_none", "social_reported", "social_clause", "social_criterion", "social_reserved",
+    "social_none", "n_suppliers", "n_modifications", "n_subcontracts", "flags", "extra",
+)  # fmt: skip
+
 # the columns of the contracts buffer (the staging schema of the contracts table)
 CONTRACT_COLUMNS: tuple[str, ...] = (
     "contract_id", "kind", "file_id", "source_format", "source_file", "source_record",
@@ -215,10 +222,10 @@ class Normaliser:
         cpv = fix("cpv", col("cpv"), V.cpv, recs)
 
         out = self.contracts
-        for rec, amount_i, duration_i, declared_i, cpv_i, notified_i in zip(
-            recs, amount0, duration0, declared, cpv, notified, strict=True
-        ):
-            self._record(rec, amount_i, duration_i, declared_i, cpv_i, notified_i)
+        record = self._record
+        rows = list(map(record, recs, amount0, duration0, declared, cpv, notified))
+        for name, column in zip(_RECORD_COLUMNS, zip(*rows, strict=True), strict=True):
+            out[name] += column
 
         buyer_ids = [rec.buyer_id for rec in recs]
         out["contract_id"] += [rec.cid for rec in recs]
@@ -315,9 +322,10 @@ class Normaliser:
         declared: bool | None,
         cpv: str | None,
         notified: dt.date | None,
-    ) -> None:
-        """What is done record by record: parties, modifications, sub-contracting, flags."""
-        raw, cid, out = rec.raw, rec.cid, self.contracts
+    ) -> tuple[Any, ...]:
+        """What is done record by record: parties, modifications, sub-contracting, flags; the
+        values of :data:`_RECORD_COLUMNS`."""
+        raw, cid = rec.raw, rec.cid
         flags: list[str] = []
         amount, duration, current = amount0, duration0, rec.initial
         origin = "initial"
@@ -400,24 +408,29 @@ class Normaliser:
         if not V.is_valid_siret(buyer_id):
             flags.append("buyer_siret_invalid")
 
-        out["amount"].append(amount)
-        out["amount_flag"].append(amount_flag(amount, duration))
-        out["duration_months"].append(duration)
-        out["env_reported"].append(env is not None)
-        out["env_clause"].append(None if env is None else "clause" in env)
-        out["env_criterion"].append(None if env is None else "criterion" in env)
-        out["env_none"].append(None if env is None else "none" in env)
-        out["social_reported"].append(soc is not None)
-        out["social_clause"].append(None if soc is None else "clause" in soc)
-        out["social_criterion"].append(None if soc is None else "criterion" in soc)
-        out["social_reserved"].append(None if soc is None else "reserved" in soc)
-        out["social_none"].append(None if soc is None else "none" in soc)
-        out["n_suppliers"].append(len(current))
-        out["n_modifications"].append(len(mods))
-        out["n_subcontracts"].append(n_subs)
-        out["flags"].append(flags)
         extra = raw.get("extra")
-        out["extra"].append(orjson.dumps(extra, default=str).decode() if extra else None)
+        return (
+            amount,
+            amount_flag(amount, duration),
+            duration,
+            env is not None,
+            *(
+                (None, None, None)
+                if env is None
+                else ("clause" in env, "criterion" in env, "none" in env)
+            ),
+            soc is not None,
+            *(
+                (None, None, None, None)
+                if soc is None
+                else ("clause" in soc, "criterion" in soc, "reserved" in soc, "none" in soc)
+            ),
+            len(current),
+            len(mods),
+            n_subs,
+            flags,
+            orjson.dumps(extra, default=str).decode() if extra else None,
+        )
 
     def _fix_column(
         self,
