@@ -275,7 +275,9 @@ class Normaliser:
             [False] * len(raws) if id_kinds is None else (id_kinds == fastpath.CLEAN).tolist()
         )
         for pos, raw, plain_id in zip(positions, raws, plain_ids, strict=True):
-            ref = raw.get("ref", f"#{pos}")
+            ref = raw.get("ref", _NO_REF)
+            if ref is _NO_REF:  # (the default is not formatted for every record)
+                ref = f"#{pos}"
             kind = raw.get("kind", "marche")
             raw_id = raw.get("id")
             rid = raw_id if plain_id and isinstance(raw_id, str) else identifier(raw_id)[0]
@@ -303,8 +305,9 @@ class Normaliser:
             rec.initial = self._parties(rec, "suppliers", raw.get("suppliers") or [])
             rec.key = contract_key(kind, buyer_id, rid, [party[1] for party in rec.initial])
             rec.cid = "DC" + hashlib.blake2b(rec.key.encode(), digest_size=8).hexdigest()
-            for row in self.repairs[logged:]:  # logged before the id was known
-                row["contract_id"] = rec.cid
+            if len(self.repairs) > logged:
+                for row in self.repairs[logged:]:  # logged before the id was known
+                    row["contract_id"] = rec.cid
             if derived_id:
                 rec.log("id", None, rid, "id_derived_from_content")
             elif not plain_id and rid != str(raw_id).strip():
@@ -598,7 +601,12 @@ class Normaliser:
             if not isinstance(p, dict):
                 rec.log(f"{path}[{i}]", p, None, "wrong_type_dropped")
                 continue
-            id_type = rec.fix(f"{path}[{i}].id_type", p.get("id_type"), V.id_type)
+            # (the field's path is written only when a repair is logged)
+            id_type = raw_type = p.get("id_type")
+            if raw_type is not None:
+                id_type, rule = V.id_type(raw_type)
+                if rule is not None:
+                    rec.log(f"{path}[{i}].id_type", raw_type, id_type, rule)
             raw_id = p.get("id")
             if fast and _plain_siret(raw_id):
                 sid, rule = raw_id, None
@@ -613,8 +621,16 @@ class Normaliser:
                 rec.log(f"{path}[{i}]", raw_id, None, "duplicate_party_removed")
                 continue
             seen.add((id_type, sid))
-            name = rec.fix(f"{path}[{i}].name", p.get("name"), V.text)
-            dep = rec.fix(f"{path}[{i}].department", p.get("department"), V.text)
+            name = raw_name = p.get("name")
+            if raw_name is not None:
+                name, rule = V.text(raw_name)
+                if rule is not None:
+                    rec.log(f"{path}[{i}].name", raw_name, name, rule)
+            dep = raw_dep = p.get("department")
+            if raw_dep is not None:
+                dep, rule = V.text(raw_dep)
+                if rule is not None:
+                    rec.log(f"{path}[{i}].department", raw_dep, dep, rule)
             out.append((id_type, sid, name, dep))
         return out
 
@@ -704,6 +720,7 @@ class Normaliser:
 
 
 _MEMO_MAX = 100_000
+_NO_REF: Any = object()
 FAST_PATH = True  # the default of Normaliser.fast (tests run both ways)
 _TEXT_TYPES = frozenset({str, type(None)})
 # a column with fewer distinct values than 1 in _REPEATED is normalised value by value (cached)
