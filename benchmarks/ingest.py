@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ancrage.ingest import normalise
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
 from ancrage.synth.decp import generate_decp
@@ -73,7 +74,15 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="load into this data home and keep it")
     parser.add_argument("--repeat", type=Path, help="a real DECP 2019 file to repeat instead")
     parser.add_argument("--copies", type=int, default=50, help="of the --repeat file")
+    parser.add_argument(
+        "--python-path",
+        action="store_true",
+        help="normalise every value in Python (no column fast path), to compare",
+    )
     args = parser.parse_args()
+    if args.python_path:  # in this process, and for the worker processes as they start
+        normalise.FAST_PATH = False
+        os.environ["ANCRAGE_INGEST_FAST_PATH"] = "0"
 
     work = Path(tempfile.mkdtemp(prefix="ancrage-bench-"))
     data = args.data or work / "data"
@@ -112,6 +121,7 @@ def main() -> None:
     print(
         f"loaded {read:,} records ({size / 2**20:,.0f} MiB) in {elapsed:,.1f} s "
         f"with {args.workers} worker(s)"
+        + (", Python path only" if args.python_path else "")
     )
     print(f"throughput: {read / elapsed:,.0f} records/s ({size / 2**20 / elapsed:,.1f} MiB/s)")
     print(f"peak memory: main process {own:,.0f} MiB, largest worker {children:,.0f} MiB")

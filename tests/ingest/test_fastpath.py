@@ -5,6 +5,9 @@ and records."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +207,18 @@ def test_the_warehouse_is_the_same_either_way(
         got.append(_tables(home))
     assert got[0] == got[1]
     assert len(got[0]["contracts"]) > 5_000
+
+
+@pytest.mark.parametrize(("value", "fast"), [("0", False), ("1", True), (None, True)])
+def test_the_environment_chooses_the_path_of_worker_processes(
+    value: str | None, fast: bool
+) -> None:
+    """Worker processes are spawned: they take the path from the environment."""
+    env = {k: v for k, v in os.environ.items() if k != "ANCRAGE_INGEST_FAST_PATH"}
+    if value is not None:
+        env["ANCRAGE_INGEST_FAST_PATH"] = value
+    code = "from ancrage.ingest.normalise import Normaliser; print(Normaliser('f', 'x', 'y').fast)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(fast)

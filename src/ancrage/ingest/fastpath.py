@@ -42,7 +42,8 @@ Kinds = npt.NDArray[np.int8]
 def _whitespace() -> str:
     """An RE2 class body of every character Python's ``str.split()``, ``str.strip()`` and ``\\s``
     take for whitespace (``str.isspace``)."""
-    return "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    spaces = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    return "".join(f"\\x{{{c:x}}}" for c in spaces)
 
 
 @cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -721,7 +722,9 @@ class Normaliser:
 
 _MEMO_MAX = 100_000
 _NO_REF: Any = object()
-FAST_PATH = True  # the default of Normaliser.fast (tests run both ways)
+# The default of Normaliser.fast. Tests run both ways; ``ANCRAGE_INGEST_FAST_PATH=0`` (read by
+# worker processes too) loads with the Python path only, to measure or compare.
+FAST_PATH: bool = os.environ.get("ANCRAGE_INGEST_FAST_PATH", "1") != "0"
 _TEXT_TYPES = frozenset({str, type(None)})
 # a column with fewer distinct values than 1 in _REPEATED is normalised value by value (cached)
 _REPEATED = 4
