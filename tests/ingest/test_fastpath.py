@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -123,6 +125,32 @@ def test_the_fast_path_sends_dirty_text_to_the_normaliser() -> None:
     ids = fastpath.identifier_kinds(["2019-0042", "2019 0042", "2019.42", "ABC", None, 7])
     assert ids is not None
     assert ids.tolist() == [0, 2, 2, 2, 0, 2]
+
+
+def test_the_whitespace_class_is_python_s() -> None:
+    """OTHER_SPACES + the space are what str.isspace says, over every code point Arrow can hold
+    (surrogates are not text for Arrow, nor whitespace for Python)."""
+    points = [c for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    chars = pa.array([chr(c) for c in points], type=pa.string())
+    matched = pc.match_substring_regex(chars, f"^[ {fastpath.OTHER_SPACES}]$").to_pylist()
+    assert [chr(c) for c, m in zip(points, matched, strict=True) if m] == [
+        chr(c) for c in points if chr(c).isspace()
+    ]
+
+
+def test_a_lone_surrogate_goes_through_the_python_path() -> None:
+    raws: list[dict[str, Any]] = [
+        {"ref": f"marches[{i}]", "kind": "marche", "id": f"2019-{i}", "object": obj,
+         "buyer": {"id": "21860194800019"}}
+        for i, obj in enumerate(["Travaux de voirie \ud800 de la commune", "Travaux  de voirie"])
+    ]  # fmt: skip
+    assert fastpath.text_kinds([r["object"] for r in raws]) is None
+    out = []
+    for fast in (False, True):
+        norm = Normaliser("file", "decp-2019", "f.json", today=TODAY, fast=fast)
+        assert norm.add_batch(0, [RawContract(**raw) for raw in raws]) == 2  # type: ignore[typeddict-item]
+        out.append(norm.drain())
+    assert out[0] == out[1]
 
 
 def _normalised(path: Path, *, fast: bool) -> dict[str, list[dict[str, Any]]]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -38,24 +37,24 @@ RESIDUE = 2  # anything else: through the Python normaliser
 Kinds = npt.NDArray[np.int8]
 
 
-@cache
-def _whitespace() -> str:
-    """An RE2 class body of every character Python's ``str.split()``, ``str.strip()`` and ``\\s``
-    take for whitespace (``str.isspace``)."""
-    spaces = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
-    return "".join(f"\\x{{{c:x}}}" for c in spaces)
+# Every character but the space that Python's ``str.split()``, ``str.strip()`` and ``\\s`` take for
+# whitespace (``str.isspace``: the Unicode White_Space characters and the information separators
+# U+001C–U+001F), as the body of an RE2 class; a test holds it equal to ``str.isspace`` over every
+# code point.
+OTHER_SPACES = (
+    r"\t-\r\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}"
+)
 
 
 @cache
 def _patterns() -> dict[str, str]:
-    ws = _whitespace()
-    space = "\\x{20}"
-    assert space in ws
+    ws = " " + OTHER_SPACES
     markers = "|".join(re.escape(m) for m in V._MOJIBAKE_MARKERS)
     return {
         # what ``" ".join(s.split())`` changes (a space at an end, two spaces, any other
         # whitespace), or a mojibake marker (``ftfy`` may change the text)
-        "unspaced": f"^ | $|  |[{ws.replace(space, '')}]|{markers}",
+        "unspaced": f"^ | $|  |[{OTHER_SPACES}]|{markers}",
         # no whitespace, no dot, a digit: what ``identifier`` leaves as it is (once stripped) and
         # cannot be a null token
         "compact": f"^[^{ws}.]*[0-9][^{ws}.]*$",
@@ -64,7 +63,8 @@ def _patterns() -> dict[str, str]:
 
 def _strings(raws: list[Any]) -> tuple[pa.Array, npt.NDArray[np.bool_]] | None:
     """The column as an Arrow string array (values that are not text as nulls), and where the
-    values that are not text and not None are; None when the column has no text at all."""
+    values that are not text and not None are; None when the column has no text at all, or text
+    that is not Unicode Arrow can hold."""
     if set(map(type, raws)) <= _TEXT:
         texts, other = raws, np.zeros(len(raws), dtype=np.bool_)
     else:
@@ -76,7 +76,10 @@ def _strings(raws: list[Any]) -> tuple[pa.Array, npt.NDArray[np.bool_]] | None:
         )
     if texts.count(None) == len(texts):
         return None
-    return pa.array(texts, type=pa.string()), other
+    try:
+        return pa.array(texts, type=pa.string()), other
+    except UnicodeEncodeError:  # a lone surrogate (not UTF-8): the normaliser takes the column
+        return None
 
 
 def _mask(array: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.bool_]:
