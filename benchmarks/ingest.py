@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ancrage.ingest import normalise
 from ancrage.ingest.pipeline import load_paths
 from ancrage.settings import Settings
 from ancrage.synth.decp import generate_decp
@@ -37,12 +38,13 @@ def peak_mib() -> tuple[float, float]:
     return own, children
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process and of its finished children."""
-    return sum(
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU time of this process, and of its finished children (the workers)."""
+    own, children = (
         u.ru_utime + u.ru_stime
         for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     )
+    return own, children
 
 
 def repeat_file(sample: Path, copies: int, out: Path) -> Path:
@@ -73,7 +75,15 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="load into this data home and keep it")
     parser.add_argument("--repeat", type=Path, help="a real DECP 2019 file to repeat instead")
     parser.add_argument("--copies", type=int, default=50, help="of the --repeat file")
+    parser.add_argument(
+        "--python-path",
+        action="store_true",
+        help="normalise every value in Python (no column fast path), to compare",
+    )
     args = parser.parse_args()
+    if args.python_path:  # in this process, and for the worker processes as they start
+        normalise.FAST_PATH = False
+        os.environ["ANCRAGE_INGEST_FAST_PATH"] = "0"
 
     work = Path(tempfile.mkdtemp(prefix="ancrage-bench-"))
     data = args.data or work / "data"
@@ -108,15 +118,19 @@ def main() -> None:
         raise SystemExit("\n".join(e.one_line() for e in result.errors))
     read = sum(r.read for r in result.reports)
     own, children = peak_mib()
-    cpu = cpu_seconds() - cpu0
+    (own1, workers1), (own0, workers0) = cpu_seconds(), cpu0
+    own_cpu, workers_cpu = own1 - own0, workers1 - workers0
+    cpu = own_cpu + workers_cpu
     print(
         f"loaded {read:,} records ({size / 2**20:,.0f} MiB) in {elapsed:,.1f} s "
         f"with {args.workers} worker(s)"
+        + (", Python path only" if args.python_path else "")
     )
     print(f"throughput: {read / elapsed:,.0f} records/s ({size / 2**20 / elapsed:,.1f} MiB/s)")
     print(f"peak memory: main process {own:,.0f} MiB, largest worker {children:,.0f} MiB")
     print(
-        f"CPU time (every process): {cpu:,.1f} s, {cpu / read * 1e6:,.1f} µs/record; "
+        f"CPU time (every process): {cpu:,.1f} s, {cpu / read * 1e6:,.1f} µs/record "
+        f"(main process {own_cpu:,.1f} s, workers {workers_cpu:,.1f} s); "
         f"load average {os.getloadavg()[0]:.2f}"
     )
     con = Warehouse(settings).connect()

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import repeat
-from typing import Any
+from typing import Any, TypeGuard
 
+import numpy as np
 import orjson
 
+from ancrage.ingest import fastpath
 from ancrage.ingest import values as V
 from ancrage.ingest.lookups import settings, table
 from ancrage.model import CONTRACT_KEY, RECORD_POS
@@ -108,6 +111,13 @@ def amount_flag(amount: float | None, duration: int | None) -> str | None:
     return None
 
 
+# the contract columns :meth:`Normaliser._record` gives, in order
+_RECORD_COLUMNS: tuple[str, ...] = (
+    "amount", "amount_flag", "duration_months", "env_reported", "env_clause", "env_criterion",
+    "env_none", "social_reported", "social_clause", "social_criterion", "social_reserved",
+    "social_none", "n_suppliers", "n_modifications", "n_subcontracts", "flags", "extra",
+)  # fmt: skip
+
 # the columns of the contracts buffer (the staging schema of the contracts table)
 CONTRACT_COLUMNS: tuple[str, ...] = (
     "contract_id", "kind", "file_id", "source_format", "source_file", "source_record",
@@ -149,6 +159,8 @@ class Normaliser:
     repairs: list[Row] = field(default_factory=list)
     quarantine: list[Row] = field(default_factory=list)
     quarantined_records: int = 0
+    # column fast path (:mod:`fastpath`); False: every value through the Python normalisers
+    fast: bool = field(default_factory=lambda: FAST_PATH)
 
     def __post_init__(self) -> None:
         self._max_months: int = settings("plausibility")["duration"]["max_months"]
@@ -211,10 +223,10 @@ class Normaliser:
         cpv = fix("cpv", col("cpv"), V.cpv, recs)
 
         out = self.contracts
-        for rec, amount_i, duration_i, declared_i, cpv_i, notified_i in zip(
-            recs, amount0, duration0, declared, cpv, notified, strict=True
-        ):
-            self._record(rec, amount_i, duration_i, declared_i, cpv_i, notified_i)
+        record = self._record
+        rows = list(map(record, recs, amount0, duration0, declared, cpv, notified))
+        for name, column in zip(_RECORD_COLUMNS, zip(*rows, strict=True), strict=True):
+            out[name] += column
 
         buyer_ids = [rec.buyer_id for rec in recs]
         out["contract_id"] += [rec.cid for rec in recs]
@@ -258,15 +270,25 @@ class Normaliser:
         """Stable ids of the records; quarantine those without a contract or buyer id."""
         recs: list[_Rec] = []
         identifier, siret = V.identifier, V.siret
-        for pos, raw in zip(positions, raws, strict=True):
-            ref = raw.get("ref", f"#{pos}")
+        fast = self.fast
+        id_kinds = fastpath.identifier_kinds([raw.get("id") for raw in raws]) if fast else None
+        plain_ids = (
+            [False] * len(raws) if id_kinds is None else (id_kinds == fastpath.CLEAN).tolist()
+        )
+        for pos, raw, plain_id in zip(positions, raws, plain_ids, strict=True):
+            ref = raw.get("ref", _NO_REF)
+            if ref is _NO_REF:  # (the default is not formatted for every record)
+                ref = f"#{pos}"
             kind = raw.get("kind", "marche")
             raw_id = raw.get("id")
-            rid, _ = identifier(raw_id)
+            rid = raw_id if plain_id and isinstance(raw_id, str) else identifier(raw_id)[0]
             buyer_obj = raw.get("buyer")
             buyer: RawParty = buyer_obj if isinstance(buyer_obj, dict) else {}
             buyer_raw = buyer.get("id")
-            buyer_id, buyer_rule = siret(buyer_raw, "SIRET")
+            if fast and _plain_siret(buyer_raw):
+                buyer_id, buyer_rule = buyer_raw, None
+            else:
+                buyer_id, buyer_rule = siret(buyer_raw, "SIRET")
             derived_id = False
             if rid is None and raw_id is None:
                 # no id at all (seen on 2019 concessions): a stable id from the record's content
@@ -284,11 +306,12 @@ class Normaliser:
             rec.initial = self._parties(rec, "suppliers", raw.get("suppliers") or [])
             rec.key = contract_key(kind, buyer_id, rid, [party[1] for party in rec.initial])
             rec.cid = "DC" + hashlib.blake2b(rec.key.encode(), digest_size=8).hexdigest()
-            for row in self.repairs[logged:]:  # logged before the id was known
-                row["contract_id"] = rec.cid
+            if len(self.repairs) > logged:
+                for row in self.repairs[logged:]:  # logged before the id was known
+                    row["contract_id"] = rec.cid
             if derived_id:
                 rec.log("id", None, rid, "id_derived_from_content")
-            elif rid != str(raw_id).strip():
+            elif not plain_id and rid != str(raw_id).strip():
                 rec.log("id", raw_id, rid, "siret_separators_removed")
             if buyer_rule:
                 rec.log("buyer.id", buyer_raw, buyer_id, buyer_rule)
@@ -303,9 +326,10 @@ class Normaliser:
         declared: bool | None,
         cpv: str | None,
         notified: dt.date | None,
-    ) -> None:
-        """What is done record by record: parties, modifications, sub-contracting, flags."""
-        raw, cid, out = rec.raw, rec.cid, self.contracts
+    ) -> tuple[Any, ...]:
+        """What is done record by record: parties, modifications, sub-contracting, flags; the
+        values of :data:`_RECORD_COLUMNS`."""
+        raw, cid = rec.raw, rec.cid
         flags: list[str] = []
         amount, duration, current = amount0, duration0, rec.initial
         origin = "initial"
@@ -388,24 +412,29 @@ class Normaliser:
         if not V.is_valid_siret(buyer_id):
             flags.append("buyer_siret_invalid")
 
-        out["amount"].append(amount)
-        out["amount_flag"].append(amount_flag(amount, duration))
-        out["duration_months"].append(duration)
-        out["env_reported"].append(env is not None)
-        out["env_clause"].append(None if env is None else "clause" in env)
-        out["env_criterion"].append(None if env is None else "criterion" in env)
-        out["env_none"].append(None if env is None else "none" in env)
-        out["social_reported"].append(soc is not None)
-        out["social_clause"].append(None if soc is None else "clause" in soc)
-        out["social_criterion"].append(None if soc is None else "criterion" in soc)
-        out["social_reserved"].append(None if soc is None else "reserved" in soc)
-        out["social_none"].append(None if soc is None else "none" in soc)
-        out["n_suppliers"].append(len(current))
-        out["n_modifications"].append(len(mods))
-        out["n_subcontracts"].append(n_subs)
-        out["flags"].append(flags)
         extra = raw.get("extra")
-        out["extra"].append(orjson.dumps(extra, default=str).decode() if extra else None)
+        return (
+            amount,
+            amount_flag(amount, duration),
+            duration,
+            env is not None,
+            *(
+                (None, None, None)
+                if env is None
+                else ("clause" in env, "criterion" in env, "none" in env)
+            ),
+            soc is not None,
+            *(
+                (None, None, None, None)
+                if soc is None
+                else ("clause" in soc, "criterion" in soc, "reserved" in soc, "none" in soc)
+            ),
+            len(current),
+            len(mods),
+            n_subs,
+            flags,
+            orjson.dumps(extra, default=str).decode() if extra else None,
+        )
 
     def _fix_column(
         self,
@@ -417,6 +446,10 @@ class Normaliser:
         """Normalise one column, each distinct value once, logging the values it changed."""
         if raws.count(None) == len(raws):  # a field the format does not have: nothing to do
             return raws
+        if self.fast:
+            fixed_ = self._fix_column_fast(field_name, raws, fn, recs)
+            if fixed_ is not None:
+                return fixed_
         # keyed by type too: ``True == 1 == 1.0`` in Python, not in the data
         keys: list[tuple[type, Any]] = list(zip(map(type, raws), raws, strict=True))
         try:
@@ -430,6 +463,39 @@ class Normaliser:
         if changed:
             for key, raw, value, rec in zip(keys, raws, values, recs, strict=True):
                 rule = changed.get(key)
+                if rule is not None:
+                    rec.log(field_name, raw, value, rule)
+        return values
+
+    def _fix_column_fast(
+        self,
+        field_name: str,
+        raws: list[Any],
+        fn: Callable[[Any], tuple[Any, str | None]],
+        recs: list[_Rec],
+    ) -> list[Any] | None:
+        """:meth:`_fix_column` by the fast path; None when it does not apply to the column."""
+        whole = fastpath.WHOLE.get(fn)
+        values = whole(raws) if whole is not None else None
+        if values is not None:
+            return values
+        if not set(map(type, raws)) <= _TEXT_TYPES:
+            return None
+        distinct = set(raws)
+        classify = fastpath.KINDS.get(fn)
+        if classify is not None and len(distinct) * _REPEATED > len(raws):
+            kinds = classify(raws)  # mostly unique values (objects, ids): matched at once
+            if kinds is not None:
+                return _fix_kinds(field_name, raws, fn, recs, kinds)
+        # text only, so keyed by value alone (no ``True == 1`` to tell apart); each distinct
+        # value once
+        fixed = {raw: fn(raw) for raw in distinct}
+        fixed[None] = (None, None)
+        values = list(map({raw: f[0] for raw, f in fixed.items()}.__getitem__, raws))
+        changed = {raw: f[1] for raw, f in fixed.items() if f[1] is not None}
+        if changed:
+            for raw, value, rec in zip(raws, values, recs, strict=True):
+                rule = changed.get(raw)
                 if rule is not None:
                     rec.log(field_name, raw, value, rule)
         return values
@@ -528,6 +594,7 @@ class Normaliser:
     ) -> list[tuple[str | None, str, str | None, str | None]]:
         out: list[tuple[str | None, str, str | None, str | None]] = []
         seen: set[tuple[str | None, str]] = set()
+        fast = self.fast
         if not isinstance(parties, list):
             rec.log(path, parties, None, "wrong_type_dropped")
             return out
@@ -535,9 +602,17 @@ class Normaliser:
             if not isinstance(p, dict):
                 rec.log(f"{path}[{i}]", p, None, "wrong_type_dropped")
                 continue
-            id_type = rec.fix(f"{path}[{i}].id_type", p.get("id_type"), V.id_type)
+            # (the field's path is written only when a repair is logged)
+            id_type = raw_type = p.get("id_type")
+            if raw_type is not None:
+                id_type, rule = V.id_type(raw_type)
+                if rule is not None:
+                    rec.log(f"{path}[{i}].id_type", raw_type, id_type, rule)
             raw_id = p.get("id")
-            sid, rule = V.siret(raw_id, id_type)
+            if fast and _plain_siret(raw_id):
+                sid, rule = raw_id, None
+            else:
+                sid, rule = V.siret(raw_id, id_type)
             if rule:
                 rec.log(f"{path}[{i}].id", raw_id, sid, rule)
             if sid is None:
@@ -547,8 +622,16 @@ class Normaliser:
                 rec.log(f"{path}[{i}]", raw_id, None, "duplicate_party_removed")
                 continue
             seen.add((id_type, sid))
-            name = rec.fix(f"{path}[{i}].name", p.get("name"), V.text)
-            dep = rec.fix(f"{path}[{i}].department", p.get("department"), V.text)
+            name = raw_name = p.get("name")
+            if raw_name is not None:
+                name, rule = V.text(raw_name)
+                if rule is not None:
+                    rec.log(f"{path}[{i}].name", raw_name, name, rule)
+            dep = raw_dep = p.get("department")
+            if raw_dep is not None:
+                dep, rule = V.text(raw_dep)
+                if rule is not None:
+                    rec.log(f"{path}[{i}].department", raw_dep, dep, rule)
             out.append((id_type, sid, name, dep))
         return out
 
@@ -638,6 +721,43 @@ class Normaliser:
 
 
 _MEMO_MAX = 100_000
+_NO_REF: Any = object()
+# The default of Normaliser.fast. Tests run both ways; ``ANCRAGE_INGEST_FAST_PATH=0`` (read by
+# worker processes too) loads with the Python path only, to measure or compare.
+FAST_PATH: bool = os.environ.get("ANCRAGE_INGEST_FAST_PATH", "1") != "0"
+_TEXT_TYPES = frozenset({str, type(None)})
+# a column with fewer distinct values than 1 in _REPEATED is normalised value by value (cached)
+_REPEATED = 4
+
+
+def _plain_siret(raw: object) -> TypeGuard[str]:
+    """True for an identifier :func:`values.siret` gives back as it is whatever its id type:
+    text of ASCII digits only, not 13 of them (a SIRET that lost its leading zero)."""
+    return type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) != 13
+
+
+def _fix_kinds(
+    field_name: str,
+    raws: list[Any],
+    fn: Callable[[Any], tuple[Any, str | None]],
+    recs: list[_Rec],
+    kinds: fastpath.Kinds,
+) -> list[Any]:
+    """A column whose values were classed by the fast path: the clean ones as they are, the
+    others through ``fn`` (logged in record order, as :meth:`Normaliser._fix_column` does)."""
+    values = list(raws)
+    unrepairable = (kinds == fastpath.UNREPAIRABLE).tolist()
+    rule: str | None
+    for i in np.flatnonzero(kinds).tolist():
+        raw = raws[i]
+        if unrepairable[i]:
+            value, rule = raw, "text_unrepairable"
+        else:
+            value, rule = fn(raw)
+        values[i] = value
+        if rule is not None:
+            recs[i].log(field_name, raw, value, rule)
+    return values
 
 
 def _empty_columns() -> Columns:

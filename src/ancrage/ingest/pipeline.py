@@ -48,6 +48,11 @@ PARALLEL_MIN_BYTES = 32 * 2**20
 FLUSH_EVERY = 20_000  # records buffered before they are written to the staging files
 # Files made by Ancrage's own generator say so in their first bytes (see ancrage.synth).
 SYNTHETIC_MARKERS = (b"ancrage.synth", b"ancrage-synth")
+# Staging files live for one load and are read once: neither compressed nor with statistics
+_STAGING: dict[str, Any] = {
+    "compression": "none",
+    "write_statistics": False,
+}
 _RECORD_TABLES = ("contract_suppliers", "modifications", "subcontracting", "repairs")
 
 
@@ -486,7 +491,7 @@ def _stage(
         raise ValueError(f"{source.name} cannot be read in shares")
     norm = Normaliser(file_id, source.name, path.name, today=today)
     staged = {t: stage / f"{t}.parquet" for t in TABLES}
-    writers = {t: pq.ParquetWriter(p, _staging_schema(t)) for t, p in staged.items()}
+    writers = {t: pq.ParquetWriter(p, _staging_schema(t), **_STAGING) for t, p in staged.items()}
     ctx = ReadContext(path, on_progress=progress.advance if progress else None, share=share)
     if progress:
         progress.start_file(path.name, path.stat().st_size)

@@ -398,9 +398,26 @@ def decode_2019(raw: msgspec.Raw) -> object:
         record = _TYPED_2019.decode(raw)
     except msgspec.ValidationError:
         return _GENERIC.decode(raw)
-    if record.modifications or kind_of(record.type_, {}) != "marche":
+    if record.modifications or _type_kind(record.type_) != "marche":
         return _GENERIC.decode(raw)
     return record
+
+
+_TYPE_KINDS: dict[tuple[type, object], Kind | None] = {}
+
+
+def _type_kind(raw_type: object) -> Kind | None:
+    """:func:`kind_of` a ``_type`` alone, cached (a file holds a handful of them)."""
+    key = (type(raw_type), raw_type)
+    try:
+        return _TYPE_KINDS[key]
+    except KeyError:
+        kind = kind_of(raw_type, {})
+        if len(_TYPE_KINDS) < 1_000:
+            _TYPE_KINDS[key] = kind
+        return kind
+    except TypeError:  # a list or an object
+        return kind_of(raw_type, {})
 
 
 def _typed_party(party: _Party2019) -> RawParty:
