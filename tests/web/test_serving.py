@@ -145,3 +145,36 @@ def test_another_server_on_the_port_is_refused(
     assert other.returncode != 0
     assert other.stderr.strip().endswith(caught.value.one_line())
     assert "Ancrage sert sur" not in other.stderr
+
+
+def test_threads_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ANCRAGE_WEB_THREADS sets how many handlers a server process runs at once; a bad value is
+    refused in French; without it, anyio's default (40) stays."""
+    import anyio
+    import anyio.to_thread
+
+    from ancrage.settings import Settings
+    from ancrage.web.app import create_app
+    from ancrage.web.config import WebConfig
+
+    settings = Settings.resolve(tmp_path / "home")
+
+    async def tokens_seen() -> float:
+        app = create_app(WebConfig.resolve(settings))
+        async with app.router.lifespan_context(app):
+            return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    monkeypatch.setenv("ANCRAGE_WEB_THREADS", "2")
+    assert WebConfig.resolve(settings).threads == 2
+    assert anyio.run(tokens_seen) == 2
+    monkeypatch.delenv("ANCRAGE_WEB_THREADS")
+    assert WebConfig.resolve(settings).threads is None
+    assert anyio.run(tokens_seen) == 40
+    for bad in ("0", "beaucoup", "1001"):
+        monkeypatch.setenv("ANCRAGE_WEB_THREADS", bad)
+        with pytest.raises(AncrageError) as caught:
+            WebConfig.resolve(settings)
+        assert caught.value.one_line() == (
+            f"nombre de fils d'exécution illisible : '{bad}'. Donnez à ANCRAGE_WEB_THREADS un"
+            " nombre de 1 à 1000, ex. 4 (sans valeur : 40)."
+        )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -101,7 +102,16 @@ def create_app(
     ctx = Context(config=config, siret_lookup=siret_lookup)
     if clock is not None:
         ctx.clock = clock
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if config.threads is not None:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = config.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Ancrage",
         version=__version__,
         description="Observatoire de la commande publique et veille des marchés, sur données "

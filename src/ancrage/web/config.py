@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ancrage.errors import ConfigError
 from ancrage.settings import Settings, public_url
 
 DATABASE_URL_ENV = "ANCRAGE_DATABASE_URL"
@@ -14,6 +15,8 @@ LEGACY_DB_URL_ENV = "ANCRAGE_DB_URL"  # the watch commands' variable, accepted t
 SECRET_ENV = "ANCRAGE_SECRET_KEY"
 INSECURE_ENV = "ANCRAGE_INSECURE_COOKIES"
 SECRET_FILE = "web-secret"
+THREADS_ENV = "ANCRAGE_WEB_THREADS"
+MAX_THREADS = 1000
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class WebConfig:
     signin_window_s: int = 900
     session_days: int = 14
     signup_open: bool = True
+    # threads of a server process that run page and API handlers at once (None: the default of
+    # anyio, 40); fewer make a saturated server answer in arrival order (see docs/web.md)
+    threads: int | None = None
 
     @classmethod
     def resolve(cls, settings: Settings, *, database_url: str | None = None) -> WebConfig:
@@ -50,11 +56,24 @@ class WebConfig:
             public_url=public,
             secret_key=env.get(SECRET_ENV) or _stored_secret(settings),
             secure_cookies=not insecure,
+            threads=_threads(env.get(THREADS_ENV, "").strip()),
         )
 
     def link(self, path: str) -> str:
         """An absolute link for e-mails when a public address is set, else the path."""
         return f"{self.public_url}{path}" if self.public_url else path
+
+
+def _threads(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
+        raise ConfigError(
+            f"nombre de fils d'exécution illisible : {raw!r}",
+            hint=f"Donnez à {THREADS_ENV} un nombre de 1 à {MAX_THREADS}, ex. 4"
+            " (sans valeur : 40).",
+        )
+    return int(raw)
 
 
 def _stored_secret(settings: Settings) -> str:
