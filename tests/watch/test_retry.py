@@ -166,6 +166,11 @@ def test_watch_outbox_command(home: Settings, locator: Locator) -> None:
     assert (alert["profile"], alert["notice"], alert["state"]) == (
         "traiteur-normandie", "boamp:26-7308", "new"
     )
+    none = runner.invoke(app, ["watch", "outbox", "--home", str(home.home / "vide")])
+    assert none.exit_code == 0, none.output
+    assert none.stdout == (
+        "Aucune alerte en attente : toutes celles mises en file ont été envoyées.\n"
+    )
     unknown = runner.invoke(app, ["watch", "outbox", "inconnu", "--home", str(home.home)])
     assert isinstance(unknown.exception, ProfileNotFoundError)
     assert unknown.exception.one_line().startswith("aucun profil « inconnu »")

@@ -195,11 +195,20 @@ def outbox(
     if output is TableFormat.json:
         print_json(found.as_json())
         return
+    if found.total == 0:
+        out().print(
+            "Aucune alerte en attente"
+            + (f" pour le profil « {profile} »" if profile else "")
+            + " : toutes celles mises en file ont été envoyées.",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
     rows = [
         [w.profile, w.notice, (w.title or "")[:40], STATE_LABELS[w.state], w.attempts, w.why]
         for w in found.items
     ]
-    title = f"{found.total} alertes en attente" + (
+    title = f"{count(found.total, 'alerte en attente', 'alertes en attente')}" + (
         f" (les {len(rows)} premières)" if len(rows) < found.total else ""
     )
     out().print(rich_table(title, ["profil", "avis", "objet", "état", "essais", "pourquoi"], rows))
