@@ -133,7 +133,7 @@ def test_buyers_and_suppliers(home: Settings) -> None:
         "GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 1"
     ).fetchone()  # type: ignore[misc]
     b = buyer_summary(home, buyer)
-    assert (b["contracts"], b["name"]) == (n, name)
+    assert (b["contracts"], b["name"], b["enriched"]) == (n, name, True)
     assert b["amount_eur"] == pytest.approx(amount)
     assert sum(r["contracts"] for r in b["by_year"]) == n
     found = search_parties(home, "buyer", name.split()[0])

@@ -81,7 +81,8 @@ def _by_year(con: Any, source: str, where: str, amount: str) -> list[dict[str, A
 
 def buyer_summary(settings: Settings, buyer_id: str) -> dict[str, Any]:
     """What a buyer bought (marchés): totals, by year, by segment, its main suppliers and
-    where they are (rings around the buyer)."""
+    where they are (rings around the buyer); ``enriched`` is False when none of its contracts
+    has been through the enrichment yet (segments and places not computed)."""
     key = _check(buyer_id)
     where = f"coalesce(c.buyer_siret, c.buyer_id) = {_lit(key)} AND c.kind = 'marche'"
     amount = _amount()
@@ -91,8 +92,8 @@ def buyer_summary(settings: Settings, buyer_id: str) -> dict[str, Any]:
             f"SELECT any_value(c.buyer_name) AS name, count(*) AS contracts, "
             f"sum({amount}) AS amount_eur, count(*) FILTER (WHERE c.amount_flag IS NOT NULL) "
             f"AS flagged, any_value(e.buyer_departement) AS departement, "
-            f"any_value(e.buyer_commune) AS commune FROM contracts c "
-            f"LEFT JOIN contracts_enriched e USING (contract_id) WHERE {where}",
+            f"any_value(e.buyer_commune) AS commune, count(e.buyer_located) AS enriched "
+            f"FROM contracts c LEFT JOIN contracts_enriched e USING (contract_id) WHERE {where}",
         )[0]
         if not head["contracts"]:
             raise PartyNotFoundError(
@@ -127,6 +128,8 @@ def buyer_summary(settings: Settings, buyer_id: str) -> dict[str, Any]:
     return {
         "id": key,
         **head,
+        # none of its contracts enriched yet: segments and places not computed (not unknown)
+        "enriched": bool(head["enriched"]),
         "by_year": years,
         "segments": segments,
         "suppliers": suppliers,
