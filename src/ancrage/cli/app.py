@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -27,9 +28,15 @@ from ancrage.cli import (
 from ancrage.cli import profile as profile_cli
 from ancrage.cli import user as user_cli
 from ancrage.cli import watch as watch_cli
-from ancrage.cli.common import HomeOption, err, print_error
+from ancrage.cli.common import (
+    INTERRUPTED_EXIT,
+    HomeOption,
+    print_error,
+    print_interrupted,
+)
 from ancrage.cli.french import use_french
 from ancrage.errors import AncrageError
+from ancrage.interrupts import remember_ctrl_c, signalled
 from ancrage.settings import HOME_ENV
 
 app = typer.Typer(
@@ -98,14 +105,22 @@ def _home_for_commands(ctx: typer.Context, home: Path) -> None:
 use_french(app)  # after every command is registered
 
 
+def _exit_interrupted() -> NoReturn:
+    print_interrupted()
+    sys.exit(INTERRUPTED_EXIT)
+
+
 def main() -> None:
     """Entry point: user errors become one line on stderr, never a traceback."""
+    remember_ctrl_c()
     try:
         app(prog_name="ancrage")  # also under « python -m ancrage »
     except AncrageError as exc:
         print_error(exc.one_line())
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: one clear line, the traceback only on request
+        if signalled():  # Ctrl+C turned into an error on the way (DuckDB: « Query interrupted »)
+            _exit_interrupted()
         if os.environ.get("ANCRAGE_DEBUG"):
             raise
         print_error(
@@ -115,5 +130,4 @@ def main() -> None:
         )
         sys.exit(70)
     except KeyboardInterrupt:
-        err().print("interrompu : rien n'a été écrit à moitié (chargements atomiques).")
-        sys.exit(130)
+        _exit_interrupted()

@@ -108,6 +108,14 @@ def labelled(label: str, style: str, message: str) -> Text:
     return Text.assemble((label, style), " : ", visible(message))
 
 
+INTERRUPTED_EXIT = 130  # as a shell reports a command stopped by Ctrl+C
+
+
+def print_interrupted() -> None:
+    """The line a command stopped by Ctrl+C or SIGTERM ends with."""
+    err().print("interrompu : rien n'a été écrit à moitié (chargements atomiques).")
+
+
 def print_error(message: str, label: str = "erreur") -> None:
     """One error line on stderr (« erreur : … »), wrapped by the terminal, not by rich."""
     err().print(labelled(label, "red", message), soft_wrap=True)

@@ -221,6 +221,10 @@ class FrenchGroup(_French, TyperGroup):
             sys.exit(1)
         if not standalone_mode:
             return result
+        from ancrage.cli.common import INTERRUPTED_EXIT, print_interrupted
+
+        if result == INTERRUPTED_EXIT:  # typer answers KeyboardInterrupt (Ctrl+C, SIGTERM) so
+            print_interrupted()
         sys.exit(result if isinstance(result, int) else 0)
 
 

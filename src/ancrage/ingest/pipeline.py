@@ -13,13 +13,10 @@ import hashlib
 import multiprocessing as mp
 import os
 import shutil
-import signal
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from operator import itemgetter
 from pathlib import Path
@@ -34,6 +31,7 @@ from ancrage.errors import AncrageError, InputFileError
 from ancrage.ingest import lookups
 from ancrage.ingest.audit import record_rules
 from ancrage.ingest.normalise import Normaliser
+from ancrage.interrupts import stop_if_signalled, terminated_as_interrupt
 from ancrage.model import CONTRACT_KEY, RECORD_POS, TABLES
 from ancrage.settings import Settings
 from ancrage.sources.base import RawContract, ReadContext, Source
@@ -192,12 +190,13 @@ def load_paths(
     warehouse = Warehouse(settings)
     day = today or dt.date.today()
     min_bytes = PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes
-    with _terminated_as_interrupt(), warehouse.writing() as con:
+    with terminated_as_interrupt(), warehouse.writing() as con:
         result.notes += warehouse.notes
         run_stage = warehouse.staging_dir / f"load-{uuid.uuid4().hex[:12]}"
         try:
             outcomes: list[FileReport | AncrageError | _Job] = []
             for path in map(Path, paths):
+                stop_if_signalled()
                 try:
                     outcomes.append(_prepare(warehouse, con, path, source_format, day, run_stage))
                 except AncrageError as exc:
@@ -223,6 +222,7 @@ def _commit_all(
     """De-duplicate and place the files' parts, then commit them in batches."""
     batch = _Batch(con)
     for outcome in outcomes:
+        stop_if_signalled()
         try:
             if isinstance(outcome, AncrageError):
                 raise outcome
@@ -268,21 +268,6 @@ class _Batch:
             self.records = []
 
 
-@contextmanager
-def _terminated_as_interrupt() -> Iterator[None]:
-    """SIGTERM ends a load as Ctrl-C does: what was staged is removed on the way out."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _already_loaded(path: Path, source_name: str, known: dict[str, Any]) -> FileReport:
@@ -329,6 +314,7 @@ def _run_jobs(
     one_job = len(files) <= 1 and all(len(shares) == 1 for shares in split.values())
     if workers <= 1 or small or one_job:
         for job in files:
+            stop_if_signalled()
             try:
                 out[job] = _stage_job(job, progress)
             except AncrageError as exc:
@@ -353,6 +339,7 @@ def _run_jobs(
         }
         pending = set(futures)
         while pending:
+            stop_if_signalled()
             finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             if progress:
                 progress.advance(sum(done))
