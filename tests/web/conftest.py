@@ -156,3 +156,21 @@ def sign_in(client: TestClient, email: str) -> str:
 def queued_mails(engine: Any) -> list[Any]:
     with engine.connect() as con:
         return list(con.execute(select(outbox).order_by(outbox.c.id)))
+
+
+@pytest.fixture(scope="session")
+def aife(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Settings:
+    """The real 2019 sample of data.gouv.fr (AIFE) loaded, not enriched (names with lost
+    accents, no segments nor places)."""
+    settings = Settings.resolve(tmp_path_factory.mktemp("aife"))
+    sample = shared_data / "decp" / "v1_2019" / "data.gouv.fr_aife.json"
+    assert not load_paths(settings, [sample]).errors
+    return settings
+
+
+@pytest.fixture
+def aife_client(aife: Settings, tmp_path: Path) -> Iterator[TestClient]:
+    base = WebConfig.resolve(aife, database_url=f"sqlite:///{tmp_path / 'app.sqlite'}")
+    config = dataclasses.replace(base, secure_cookies=False, secret_key="clé de test")
+    with TestClient(create_app(config)) as c:
+        yield c
