@@ -13,9 +13,6 @@ no such spelling, or more than one, stays as it is.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import itertools
 import re
 from functools import cache, lru_cache
@@ -43,12 +40,13 @@ def vocabulary() -> frozenset[str]:
 def place_words() -> frozenset[str]:
     """Lower-case words with accented letters of the names of the communes, départements and
     régions of the COG shipped with Ancrage (not one-letter words: « Ô » of Ô-de-Selle)."""
-    names = []
-    for name in ("communes.csv.gz", "departements.csv", "regions.csv"):
-        raw = resources.files("ancrage").joinpath(f"data/geo/{name}").read_bytes()
-        if name.endswith(".gz"):
-            raw = gzip.decompress(raw)
-        names += [row["nom"] for row in csv.DictReader(io.StringIO(raw.decode("utf-8")))]
+    from ancrage.geo.geography import read_rows, shipped_data_dir
+
+    names = [
+        row["nom"]
+        for name in ("communes.csv.gz", "departements.csv", "regions.csv")
+        for row in read_rows(shipped_data_dir(), name)
+    ]
     return frozenset(w for w in _accented(names) if len(w) > 1)
 
 

@@ -67,7 +67,7 @@ def shared_geography(data_dir: Path | None, postal_base: Path | None) -> Geograp
     return Geography(data_dir, postal_base=postal_base)
 
 
-def _read_rows(base: Traversable | Path, name: str) -> list[dict[str, str]]:
+def read_rows(base: Traversable | Path, name: str) -> list[dict[str, str]]:
     entry = base.joinpath(name)
     try:
         raw = entry.read_bytes()
@@ -124,7 +124,7 @@ class Geography:
     def _entities(self) -> tuple[dict[str, Commune], dict[str, Commune]]:
         current: dict[str, Commune] = {}
         others: dict[str, Commune] = {}
-        for row in _read_rows(self._base, "communes.csv.gz"):
+        for row in read_rows(self._base, "communes.csv.gz"):
             commune = Commune(
                 code=row["code"],
                 nom=row["nom"],
@@ -152,7 +152,7 @@ class Geography:
 
     @cached_property
     def _old_codes(self) -> dict[str, str]:
-        return {r["ancien_code"]: r["code"] for r in _read_rows(self._base, "anciens_codes.csv.gz")}
+        return {r["ancien_code"]: r["code"] for r in read_rows(self._base, "anciens_codes.csv.gz")}
 
     @cached_property
     def epcis(self) -> dict[str, Epci]:
@@ -165,21 +165,21 @@ class Geography:
                 population=_int(r["population"]),
                 membres=tuple(r["membres"].split()),
             )
-            for r in _read_rows(self._base, "epci.csv.gz")
+            for r in read_rows(self._base, "epci.csv.gz")
         }
 
     @cached_property
     def departements(self) -> dict[str, Departement]:
         return {
             r["code"]: Departement(r["code"], r["nom"], r["region"], r["chef_lieu"], r["zone"])
-            for r in _read_rows(self._base, "departements.csv")
+            for r in read_rows(self._base, "departements.csv")
         }
 
     @cached_property
     def regions(self) -> dict[str, Region]:
         return {
             r["code"]: Region(r["code"], r["nom"], r["chef_lieu"], r["zone"])
-            for r in _read_rows(self._base, "regions.csv")
+            for r in read_rows(self._base, "regions.csv")
         }
 
     @cached_property
@@ -188,7 +188,7 @@ class Geography:
             r["code"]: Arrondissement(
                 r["code"], r["nom"], r["departement"], r["region"], r["chef_lieu"]
             )
-            for r in _read_rows(self._base, "arrondissements.csv")
+            for r in read_rows(self._base, "arrondissements.csv")
         }
 
     @cached_property
