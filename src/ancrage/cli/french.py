@@ -223,7 +223,7 @@ class FrenchGroup(_French, TyperGroup):
             return result
         from ancrage.cli.common import INTERRUPTED_EXIT, print_interrupted
 
-        if result == INTERRUPTED_EXIT:  # typer answers KeyboardInterrupt (Ctrl+C, SIGTERM) so
+        if result == INTERRUPTED_EXIT:  # typer turns KeyboardInterrupt into a silent exit 130
             print_interrupted()
         sys.exit(result if isinstance(result, int) else 0)
 

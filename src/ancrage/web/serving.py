@@ -108,8 +108,8 @@ def check_port(listen: Listen) -> None:
 
 
 def serve_processes(listen: Listen, workers: int) -> None:
-    """Serve the application with ``workers`` processes until Ctrl+C or SIGTERM."""
-    check_port(listen)
+    """Serve the application with ``workers`` processes until Ctrl+C or SIGTERM (the caller
+    has called :func:`check_port` first, before starting anything else)."""
     if workers == 1 or not reuse_port_available():
         import uvicorn
 
