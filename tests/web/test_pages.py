@@ -267,6 +267,9 @@ def test_the_last_search_page_says_to_refine_instead_of_linking_further(
     first = client.get("/avis", params=query).text
     assert "20 avis sur cette page (il y en a d'autres)," in first
     assert 'rel="next"' in first
+    assert '<ol class="results" start="1">' in first
+    second = client.get("/avis", params={**query, "page": 2}).text
+    assert '<ol class="results" start="21">' in second  # numbered 21 to 40, not 1 to 20 again
     monkeypatch.setattr(pages, "NOTICE_PAGES", 1)  # the last page: the first, here
     monkeypatch.setattr(web_notices, "MAX_RESULTS", 20)
     last = client.get("/avis", params=query).text

@@ -282,6 +282,7 @@ def notices(
         error=error,
         searched=searched,
         page_no=page_no,
+        page_size=NOTICE_PAGE,
         last_page=NOTICE_PAGES,
         max_results=web_notices.MAX_RESULTS,
     )
